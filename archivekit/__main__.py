@@ -1,0 +1,3 @@
+from archivekit.cli import main
+
+main()

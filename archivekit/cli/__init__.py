@@ -1,0 +1,29 @@
+"""archivekit's command line: a thin layer of typer verbs over the library."""
+
+from __future__ import annotations
+
+import sys
+
+# Each module registers its verb on the app when imported.
+from archivekit.cli import (  # noqa: F401
+    archive_cmd,
+    check_cmd,
+    export_cmd,
+    fingerprint_cmd,
+    history_cmd,
+    schema_cmd,
+    spark_cmd,
+    verify_cmd,
+    warccheck_cmd,
+)
+from archivekit.cli.app import app
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("archivekit: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,31 @@
+"""The typer application that every verb module registers on."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="archivekit",
+    help=(
+        "Check, fingerprint and export collections of archived news articles.\n\n"
+        "PATH is a file, a directory (read recursively), a .warc/.warc.gz, or - for "
+        "standard input. Exit codes: 0 all valid, 1 findings of severity error "
+        "(or warnings with --strict), 2 usage error, 3 input that could not be read."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                 is_eager=True),
+) -> None:
+    if version:
+        from archivekit import __version__
+
+        typer.echo(f"archivekit {__version__}")
+        raise typer.Exit(0)

@@ -1,0 +1,92 @@
+"""What the verbs share: options, running a collection through a reporter, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from archivekit.record import Result
+from archivekit.report import Summary, make_reporter, use_color
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    sarif = "sarif"
+    github = "github"
+
+
+class Progress(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+PathsArg = Annotated[list[str], typer.Argument(
+    help="Files, directories (recursive), .warc/.warc.gz files, or - for standard input.",
+    show_default=False)]
+FormatOpt = Annotated[Format, typer.Option(
+    "--format", "-f", help="Report format on stdout: text, json (one object per line), "
+    "junit, sarif or github (workflow annotations).")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Fail (exit 1) on warnings too, not only on errors.")]
+ProgressOpt = Annotated[Progress, typer.Option(
+    "--progress", help="Progress on stderr: auto (a bar on a terminal, a line every 5% "
+    "or 30 s elsewhere), always or never.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or log lines on stderr.")]
+JobsOpt = Annotated[int, typer.Option(
+    "--jobs", "-j", min=0, help="Worker processes; 0 means one per core.")]
+SchemaOpt = Annotated[str | None, typer.Option(
+    "--schema", help="Validate against this JSON Schema (Draft 2020-12) instead of the "
+    "shipped one; rules come from its x-rule keywords.", show_default=False)]
+ProfileOpt = Annotated[str | None, typer.Option(
+    "--profile", help="Force this archive profile (e.g. huffpost-au) instead of picking it "
+    "from the URL or banner.", show_default=False)]
+ProfileDirOpt = Annotated[str | None, typer.Option(
+    "--profile-dir", help="A directory of extra profile JSON files.", show_default=False)]
+MaxPageOpt = Annotated[int, typer.Option(
+    "--max-page-size", min=1, help="Largest page read, in bytes; larger ones are "
+    "reported as parse.unreadable.")]
+FollowOpt = Annotated[bool, typer.Option(
+    "--follow-symlinks", help="Follow symbolic links in the collection (off by default).")]
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print a one-line error on stderr and return the exit to raise."""
+    typer.echo(f"archivekit: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"archivekit: {message}", err=True)
+
+
+def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
+                   collection: str, rules: dict | None = None, verb: str = "check",
+                   input_errors: list[str] | None = None,
+                   on_result: Callable[[Result], None] | None = None) -> int:
+    """Stream results through the chosen reporter and return the exit code."""
+    stream = sys.stdout
+    reporter = make_reporter(fmt.value, stream, color=use_color(stream), collection=collection,
+                             rules=rules, verb=verb)
+    summary = Summary()
+    io_errors = 0
+    for result in results:
+        summary.add(result, strict)
+        io_errors += result.io_error
+        reporter.result(result)
+        if on_result is not None:
+            on_result(result)
+    summary.input_errors = list(input_errors or [])
+    reporter.finish(summary)
+    stream.flush()
+    if summary.input_errors or io_errors:
+        return EXIT_INPUT
+    return EXIT_FINDINGS if summary.failed_articles else EXIT_OK

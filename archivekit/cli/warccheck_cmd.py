@@ -1,0 +1,1 @@
+"""Verb module: registers its command on archivekit.cli.app when filled in."""

@@ -1,0 +1,1 @@
+"""Preservation exports: WARC, JSON-LD, BagIt, WACZ."""

@@ -1,0 +1,209 @@
+"""Build the record from the parts an extractor found.
+
+Both extractors (HTML and rendered text) fill a :class:`Parts`; this module turns
+it into the record the schema validates, picking the profile and deriving the facts
+the schema asserts (banner matches the profile, banner before headline, published
+before the edition closed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache
+
+from archivekit.profiles import Profile, ProfileSet
+from archivekit.record import Extraction
+
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str | None) -> str | None:
+    """NFC, collapsed white space; ``None`` for nothing left."""
+    if text is None:
+        return None
+    text = _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return text or None
+
+
+@dataclass(slots=True)
+class Image:
+    src: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class Parts:
+    """What an extractor located; positions are (line, order) for reporting and ordering."""
+
+    encoding: str = "utf-8"
+    encoding_clean: bool = True
+    encoding_problem: str | None = None
+    url: str | None = None
+    language: str | None = None
+    banner: str | None = None
+    banner_line: int | None = None
+    banner_order: int | None = None
+    headline: str | None = None
+    headline_line: int | None = None
+    headline_order: int | None = None
+    dek: str | None = None
+    authors: list[str] = field(default_factory=list)
+    authors_line: int | None = None
+    wire_bylines: list[str] = field(default_factory=list)
+    date_published: str | None = None
+    date_line: int | None = None
+    body: list[str] = field(default_factory=list)
+    body_line: int | None = None
+    images: list[Image] = field(default_factory=list)
+    footer: str | None = None
+    footer_line: int | None = None
+
+
+@cache
+def _agency_regex(agencies: tuple[tuple[str, tuple[str, ...]], ...]):
+    alias_to_name = {alias: name for name, aliases in agencies for alias in aliases}
+    alternation = "|".join(re.escape(a) for a in sorted(alias_to_name, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), alias_to_name
+
+
+def find_agencies(texts, profiles: ProfileSet) -> list[str]:
+    regex, alias_to_name = _agency_regex(profiles.agencies)
+    found: dict[str, None] = {}
+    for text in texts:
+        if text:
+            for match in regex.finditer(text):
+                found.setdefault(alias_to_name[match.group(0)], None)
+    return list(found)
+
+
+def match_banner(text: str, profiles: ProfileSet) -> re.Match[str] | None:
+    for pattern in profiles.banner_patterns:
+        match = pattern.search(text)
+        if match:
+            return match
+    return None
+
+
+def match_footer(text: str, profiles: ProfileSet) -> re.Match[str] | None:
+    for pattern in profiles.footer_patterns:
+        match = pattern.search(text)
+        if match:
+            return match
+    return None
+
+
+def parse_date(value: str | None) -> tuple[str | None, datetime | None]:
+    """Normalise a publication date to RFC 3339; unparseable values are kept as found."""
+    value = clean(value)
+    if not value:
+        return None, None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
+        except ValueError:
+            return value, None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.isoformat(), parsed
+
+
+def _before_closure(published: datetime | None, profile: Profile | None) -> bool | None:
+    if published is None or profile is None:
+        return None
+    if profile.closed_date:
+        return published.date() <= date.fromisoformat(profile.closed_date)
+    return published.year <= profile.closed_year
+
+
+def choose_profile(parts: Parts, uri: str | None, profiles: ProfileSet,
+                   forced: str | None, banner_edition: str | None) -> Profile | None:
+    if forced:
+        return profiles.get(forced)
+    return (profiles.by_url(parts.url) or profiles.by_url(uri)
+            or profiles.by_edition(banner_edition))
+
+
+def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
+             forced_profile: str | None = None, shape: str = "html") -> Extraction:
+    lines: dict[str, int] = {}
+    banner_match = match_banner(parts.banner, profiles) if parts.banner else None
+    banner_edition = banner_match.group("edition") if banner_match else None
+    profile = choose_profile(parts, uri, profiles, forced_profile, banner_edition)
+
+    banner = None
+    if parts.banner:
+        year = int(banner_match.group("year")) if banner_match else None
+        matches = profile is None or (
+            banner_edition is not None and banner_edition.casefold() == profile.edition.casefold()
+            and year == profile.closed_year)
+        before = (parts.headline_order is None or parts.banner_order is None
+                  or parts.banner_order < parts.headline_order)
+        banner = {"text": parts.banner, "edition": banner_edition, "closed_year": year,
+                  "matches_profile": matches, "before_headline": before}
+        _mark(lines, "/banner", parts.banner_line)
+
+    published, published_dt = parse_date(parts.date_published)
+    _mark(lines, "/date_published", parts.date_line)
+    _mark(lines, "/published_before_closure", parts.date_line)
+
+    bylines = [b for b in (clean(a) for a in parts.authors + parts.wire_bylines) if b]
+    agencies = find_agencies(bylines + parts.body, profiles)
+    _mark(lines, "/attribution", parts.authors_line or parts.headline_line)
+
+    images = []
+    for index, image in enumerate(parts.images):
+        credit_agency = find_agencies([image.credit], profiles)
+        images.append({
+            "src": image.src,
+            "caption": clean(image.caption),
+            "credit": clean(image.credit),
+            "credit_agency": credit_agency[0] if credit_agency else None,
+        })
+        _mark(lines, f"/images/{index}", image.line)
+
+    footer = None
+    if parts.footer:
+        footer_match = match_footer(parts.footer, profiles)
+        footer = {"text": parts.footer,
+                  "edition": footer_match.group("edition") if footer_match else None}
+        _mark(lines, "/footer", parts.footer_line)
+
+    _mark(lines, "/headline", parts.headline_line)
+    _mark(lines, "/body", parts.body_line)
+    _mark(lines, "/parse", 1)
+
+    data = {
+        "url": parts.url or uri,
+        "profile": profile.id if profile else None,
+        "edition": profile.edition if profile else banner_edition,
+        "language": parts.language or (profile.language if profile else None),
+        "parse": {"readable": True, "encoding": parts.encoding,
+                  "encoding_clean": parts.encoding_clean},
+        "banner": banner,
+        "headline": parts.headline,
+        "dek": parts.dek,
+        "authors": [a for a in (clean(a) for a in parts.authors) if a],
+        "attribution": {"bylines": bylines, "agencies": agencies},
+        "date_published": published,
+        "published_before_closure": _before_closure(published_dt, profile),
+        "body": parts.body,
+        "word_count": sum(len(p.split()) for p in parts.body),
+        "images": images,
+        "footer": footer,
+    }
+    extraction = Extraction(data=data, lines=lines, shape=shape)
+    if parts.encoding_problem:
+        extraction.details["/parse/encoding_clean"] = parts.encoding_problem
+    return extraction
+
+
+def _mark(lines: dict[str, int], pointer: str, line: int | None) -> None:
+    if line is not None:
+        lines[pointer] = line

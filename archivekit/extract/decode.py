@@ -1,0 +1,86 @@
+"""Turn raw bytes into text, and say whether the bytes were clean.
+
+Rules served here: ``parse.unreadable`` (binary, empty) and ``parse.encoding``
+(undecodable bytes, mojibake).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# UTF-8 read as Windows-1252 or Latin-1: "â€™", "Ã©", "Ã¨", "Ã ", "Â " ...
+_MOJIBAKE = re.compile("â€[™œ\u009d“”˜¦¢]|Ã[©¨ª«´¯®§¢¹²³¼½¾ ]|Â[ ·«»°]")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+@dataclass(slots=True)
+class Decoded:
+    text: str
+    encoding: str
+    clean: bool
+    problem: str | None = None
+
+
+def looks_binary(content: bytes) -> bool:
+    head = content[:8192]
+    if any(head.startswith(bom) for bom, _ in _BOMS[1:]):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) // 20
+
+
+def declared_charset(content: bytes) -> str | None:
+    match = _CHARSET.search(content[:4096])
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "replace").lower()
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(content: bytes, declared: str | None = None) -> Decoded:
+    for bom, name in _BOMS:
+        if content.startswith(bom):
+            return _finish(content, name, None)
+    declared = declared or declared_charset(content)
+    if declared and declared not in ("utf-8", "ascii"):
+        # Latin-1 is read as Windows-1252 by every browser (WHATWG Encoding).
+        if declared in ("latin-1", "iso8859-1"):
+            declared = "cp1252"
+        return _finish(content, declared, None)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = content.decode("cp1252", errors="replace")
+        return _check_mojibake(Decoded(text, "cp1252", False,
+                                       f"bytes are not valid UTF-8 (offset {exc.start}); "
+                                       "read as Windows-1252"))
+    return _check_mojibake(Decoded(text, "utf-8", True))
+
+
+def _finish(content: bytes, encoding: str, problem: str | None) -> Decoded:
+    try:
+        text = content.decode(encoding)
+        return _check_mojibake(Decoded(text, encoding, True, problem))
+    except UnicodeDecodeError as exc:
+        text = content.decode(encoding, errors="replace")
+        return _check_mojibake(Decoded(text, encoding, False,
+                                       f"bytes undecodable as {encoding} (offset {exc.start})"))
+
+
+def _check_mojibake(decoded: Decoded) -> Decoded:
+    if decoded.clean:
+        match = _MOJIBAKE.search(decoded.text)
+        if match:
+            decoded.clean = False
+            decoded.problem = (f"mojibake {match.group(0)!r}: UTF-8 text that was once "
+                               "decoded with the wrong encoding")
+    return decoded

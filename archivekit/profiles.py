@@ -1,0 +1,129 @@
+"""Archive editions as data: one JSON file per edition under ``archivekit/profiles``.
+
+A profile says how an edition's banner and closing notice read, when it closed,
+its language and the shape of its URLs. A new archive is a new file, not new code:
+``--profile-dir DIR`` adds a user's own files beside the shipped ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from archivekit.resources import profiles_dir
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: str
+    edition: str
+    publisher: str
+    publisher_url: str | None
+    language: str
+    closed_year: int
+    closed_date: str | None
+    url_patterns: tuple[re.Pattern[str], ...]
+    banner_patterns: tuple[re.Pattern[str], ...]
+    footer_patterns: tuple[re.Pattern[str], ...]
+    byline_prefixes: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Profile:
+        return cls(
+            id=data["id"],
+            edition=data["edition"],
+            publisher=data.get("publisher", data["edition"]),
+            publisher_url=data.get("publisher_url"),
+            language=data.get("language", "en"),
+            closed_year=int(data["closed_year"]),
+            closed_date=data.get("closed_date"),
+            url_patterns=tuple(re.compile(p) for p in data.get("url_patterns", [])),
+            banner_patterns=tuple(re.compile(p) for p in data.get("banner_patterns", [])),
+            footer_patterns=tuple(re.compile(p) for p in data.get("footer_patterns", [])),
+            byline_prefixes=tuple(data.get("byline_prefixes", ["By "])),
+        )
+
+    def matches_url(self, url: str | None) -> bool:
+        return bool(url) and any(p.search(url) for p in self.url_patterns)
+
+
+class ProfileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSet:
+    profiles: tuple[Profile, ...]
+    agencies: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def get(self, profile_id: str) -> Profile:
+        for p in self.profiles:
+            if p.id == profile_id:
+                return p
+        known = ", ".join(p.id for p in self.profiles)
+        raise ProfileError(f"unknown profile {profile_id!r} (known: {known})")
+
+    def by_url(self, url: str | None) -> Profile | None:
+        if not url:
+            return None
+        for p in self.profiles:
+            if p.matches_url(url):
+                return p
+        return None
+
+    def by_edition(self, edition: str | None) -> Profile | None:
+        if not edition:
+            return None
+        folded = edition.casefold()
+        for p in self.profiles:
+            if p.edition.casefold() == folded:
+                return p
+        return None
+
+    @property
+    def banner_patterns(self) -> tuple[re.Pattern[str], ...]:
+        return _unique(pat for p in self.profiles for pat in p.banner_patterns)
+
+    @property
+    def footer_patterns(self) -> tuple[re.Pattern[str], ...]:
+        return _unique(pat for p in self.profiles for pat in p.footer_patterns)
+
+
+def _unique(patterns) -> tuple[re.Pattern[str], ...]:
+    seen: dict[str, re.Pattern[str]] = {}
+    for pat in patterns:
+        seen.setdefault(pat.pattern, pat)
+    return tuple(seen.values())
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ProfileError(f"{path}: cannot read profile: {exc}") from None
+
+
+@cache
+def load_profiles(extra_dir: str | None = None) -> ProfileSet:
+    dirs = [profiles_dir()] + ([Path(extra_dir)] if extra_dir else [])
+    profiles: dict[str, Profile] = {}
+    for d in dirs:
+        if not d.is_dir():
+            raise ProfileError(f"{d}: profile directory not found")
+        for path in sorted(d.glob("*.json")):
+            if path.name.startswith("_"):
+                continue
+            data = _read_json(path)
+            try:
+                profile = Profile.from_dict(data)
+            except (KeyError, TypeError, ValueError, re.error) as exc:
+                raise ProfileError(f"{path}: invalid profile: {exc}") from None
+            profiles[profile.id] = profile
+    agencies = _read_json(profiles_dir() / "_agencies.json")["agencies"]
+    return ProfileSet(
+        profiles=tuple(profiles.values()),
+        agencies=tuple((name, tuple(aliases)) for name, aliases in agencies.items()),
+    )

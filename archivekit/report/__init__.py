@@ -1,0 +1,81 @@
+"""Reporters: each formats results as they stream past, and only formats.
+
+A reporter gets :meth:`Reporter.result` once per article, in input order, and
+:meth:`Reporter.finish` once with the run's :class:`Summary`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from archivekit.record import ERROR, Result
+
+FORMATS = ("text", "json", "junit", "sarif", "github")
+
+
+@dataclass
+class Summary:
+    articles: int = 0
+    valid: int = 0
+    errors: int = 0
+    warnings: int = 0
+    known: int = 0
+    failed_articles: int = 0
+    input_errors: list[str] = field(default_factory=list)
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+    def add(self, result: Result, strict: bool = False) -> None:
+        self.articles += 1
+        self.valid += result.valid
+        self.failed_articles += result.failed(strict)
+        self.known += len(result.known)
+        for f in result.findings:
+            if f.severity == ERROR:
+                self.errors += 1
+            else:
+                self.warnings += 1
+            self.by_rule[f.rule] = self.by_rule.get(f.rule, 0) + 1
+
+
+class Reporter:
+    def __init__(self, stream: TextIO, *, color: bool = False, collection: str = "archivekit",
+                 rules: dict[str, dict[str, str]] | None = None, verb: str = "check"):
+        self.stream = stream
+        self.color = color
+        self.collection = collection
+        self.rules = rules or {}
+        self.verb = verb
+
+    def result(self, result: Result) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def finish(self, summary: Summary) -> None:
+        pass
+
+
+def use_color(stream: TextIO, mode: str = "auto") -> bool:
+    if mode == "never" or os.environ.get("NO_COLOR"):
+        return False
+    if mode == "always" or os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def make_reporter(fmt: str, stream: TextIO | None = None, **options) -> Reporter:
+    stream = stream or sys.stdout
+    if fmt == "text":
+        from archivekit.report.text import TextReporter as cls
+    elif fmt == "json":
+        from archivekit.report.jsonl import JsonReporter as cls
+    elif fmt == "junit":
+        from archivekit.report.junit import JunitReporter as cls
+    elif fmt == "sarif":
+        from archivekit.report.sarif import SarifReporter as cls
+    elif fmt == "github":
+        from archivekit.report.github import GithubReporter as cls
+    else:
+        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return cls(stream, **options)

@@ -1,0 +1,63 @@
+"""SARIF 2.1.0 log, for code-scanning dashboards."""
+
+from __future__ import annotations
+
+import json
+
+from archivekit import __version__
+from archivekit.record import ERROR, Result
+from archivekit.report import Reporter, Summary
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+class SarifReporter(Reporter):
+    def __init__(self, stream, **options):
+        super().__init__(stream, **options)
+        self._results: list[dict] = []
+        self._seen_rules: dict[str, None] = {}
+
+    def result(self, result: Result) -> None:
+        for f in result.findings:
+            self._seen_rules.setdefault(f.rule, None)
+            location: dict = {"physicalLocation": {"artifactLocation": {"uri": _uri(result.path)}}}
+            if f.line is not None and f.line >= 1:
+                location["physicalLocation"]["region"] = {"startLine": f.line}
+            if f.pointer:
+                location["logicalLocations"] = [{"fullyQualifiedName": f.pointer}]
+            self._results.append({
+                "ruleId": f.rule,
+                "level": "error" if f.severity == ERROR else "warning",
+                "message": {"text": f.message},
+                "locations": [location],
+            })
+
+    def finish(self, summary: Summary) -> None:
+        rule_ids = list(dict.fromkeys([*self.rules, *self._seen_rules]))
+        rules = []
+        for rule_id in rule_ids:
+            info = self.rules.get(rule_id, {})
+            rules.append({
+                "id": rule_id,
+                "shortDescription": {"text": info.get("message", rule_id)},
+                "defaultConfiguration": {
+                    "level": "error" if info.get("severity", ERROR) == ERROR else "warning"},
+            })
+        log = {
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {"name": "archivekit", "version": __version__,
+                                    "informationUri": "https://pypi.org/project/archivekit/",
+                                    "rules": rules}},
+                "results": self._results,
+            }],
+        }
+        json.dump(log, self.stream, indent=2, ensure_ascii=False)
+        self.stream.write("\n")
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path.replace("\\", "/"), safe="/#:@")

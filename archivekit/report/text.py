@@ -1,0 +1,41 @@
+"""Human-readable report, grouped by article; colour only on a terminal."""
+
+from __future__ import annotations
+
+from archivekit.record import ERROR, Result
+from archivekit.report import Reporter, Summary
+
+_STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "ok": "\x1b[32m", "dim": "\x1b[2m",
+           "bold": "\x1b[1m"}
+_RESET = "\x1b[0m"
+
+
+class TextReporter(Reporter):
+    def _paint(self, text: str, style: str) -> str:
+        return f"{_STYLES[style]}{text}{_RESET}" if self.color else text
+
+    def result(self, result: Result) -> None:
+        write = self.stream.write
+        if not result.findings:
+            known = f" ({len(result.known)} known)" if result.known else ""
+            write(f"{result.path}: {self._paint('ok', 'ok')}{known}\n")
+            return
+        profile = f" [{result.profile}]" if result.profile else ""
+        write(f"{self._paint(result.path, 'bold')}{self._paint(profile, 'dim')}\n")
+        for f in result.findings:
+            where = f"{f.line}:" if f.line is not None else "-:"
+            severity = self._paint(f"{f.severity:<7}", "error" if f.severity == ERROR else "warning")
+            pointer = self._paint(f" ({f.pointer})", "dim") if f.pointer else ""
+            write(f"  {where:>6} {severity} {f.rule:<24} {f.message}{pointer}\n")
+
+    def finish(self, summary: Summary) -> None:
+        noun = "article" if summary.articles == 1 else "articles"
+        line = (f"{summary.articles} {noun}: {summary.valid} valid, "
+                f"{summary.articles - summary.valid} with errors "
+                f"({summary.errors} errors, {summary.warnings} warnings")
+        if summary.known:
+            line += f", {summary.known} known from the baseline"
+        line += ")"
+        if summary.input_errors:
+            line += f"; {len(summary.input_errors)} inputs could not be read"
+        self.stream.write(line + "\n")

@@ -1,0 +1,211 @@
+"""Where articles come from: files, directories, WARC files and standard input.
+
+Every source is a generator of :class:`~archivekit.record.Document`, one article in
+memory at a time. A problem with one input becomes a document carrying
+``read_error`` (reported as ``parse.unreadable``), never an exception, so the rest of
+the collection is still read. Only a path that does not exist at all raises
+:class:`SourceError`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from archivekit.extract import DEFAULT_MAX_PAGE_BYTES, HTML_SUFFIXES, TEXT_SUFFIXES
+from archivekit.record import Document
+
+WARC_SUFFIXES = (".warc", ".warc.gz")
+ARTICLE_SUFFIXES = HTML_SUFFIXES + TEXT_SUFFIXES
+PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+
+
+class SourceError(Exception):
+    """An input path that cannot be used at all (missing, not a file or directory)."""
+
+
+def is_warc_name(name: str) -> bool:
+    return name.lower().endswith(WARC_SUFFIXES)
+
+
+def collect_paths(inputs: Iterable[str], *, follow_symlinks: bool = False,
+                  on_error: Callable[[SourceError], None] | None = None) -> Iterator[str]:
+    """Expand inputs to the list of files to read, directories recursively in sorted order.
+
+    An input that does not exist raises :class:`SourceError`, or is passed to
+    ``on_error`` and skipped so the rest is still read. Within a directory only files
+    with an article or WARC suffix are taken; hidden entries are skipped.
+    """
+    for raw in inputs:
+        try:
+            yield from _expand(raw, follow_symlinks)
+        except SourceError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+
+
+def _expand(raw: str, follow_symlinks: bool) -> Iterator[str]:
+    if raw == "-":
+        yield "-"
+        return
+    path = Path(raw)
+    try:
+        # A symlink given by name is followed only with follow_symlinks.
+        mode = path.stat().st_mode if follow_symlinks else path.lstat().st_mode
+    except OSError as exc:
+        raise SourceError(f"{raw}: {exc.strerror or 'cannot access'}") from None
+    if stat.S_ISDIR(mode):
+        yield from _walk(path, follow_symlinks)
+    elif stat.S_ISREG(mode):
+        yield str(path)
+    elif stat.S_ISLNK(mode):
+        raise SourceError(f"{raw}: a symbolic link (use --follow-symlinks to read it)")
+    else:
+        raise SourceError(f"{raw}: not a file or directory")
+
+
+def _walk(root: Path, follow_symlinks: bool) -> Iterator[str]:
+    errors: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append,
+                                                followlinks=follow_symlinks):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            lowered = name.lower()
+            if lowered.endswith(ARTICLE_SUFFIXES) or is_warc_name(lowered):
+                yield os.path.join(dirpath, name)
+    for exc in errors:
+        # A sub-directory we could not list: report it as an unreadable input.
+        yield f"\0unreadable-dir\0{exc.filename}\0{exc.strerror}"
+
+
+def read_documents(paths: Iterable[str], *, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+                   stdin: BinaryIO | None = None) -> Iterator[Document]:
+    for path in paths:
+        if path.startswith("\0unreadable-dir\0"):
+            _, _, name, reason = path.split("\0")
+            yield Document(path=name, content=b"", read_error=f"cannot list directory: {reason}",
+                           io_error=True)
+        elif path == "-":
+            yield from read_stream(stdin or sys.stdin.buffer, "-", max_page_bytes)
+        elif is_warc_name(path):
+            yield from read_warc(path, max_page_bytes=max_page_bytes)
+        else:
+            yield read_file(path, max_page_bytes)
+
+
+def read_file(path: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Document:
+    try:
+        # O_NOFOLLOW is not used: the caller decided about symlinks when collecting.
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_page_bytes:
+                return Document(path=path, content=b"",
+                                read_error=f"page is {size:,} bytes, over the limit of "
+                                           f"{max_page_bytes:,} (--max-page-size)")
+            content = handle.read(max_page_bytes + 1)
+    except OSError as exc:
+        return Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
+                        io_error=True)
+    if len(content) > max_page_bytes:
+        return Document(path=path, content=b"",
+                        read_error=f"page is over the limit of {max_page_bytes:,} bytes")
+    return Document(path=path, content=content)
+
+
+def read_stream(stream: BinaryIO, name: str, max_page_bytes: int) -> Iterator[Document]:
+    head = stream.read(8)
+    if head.startswith((b"WARC/", b"\x1f\x8b")):
+        # Standard input carrying a WARC: warcio reads it as a stream.
+        yield from read_warc(name, stream=_Prefixed(head, stream), max_page_bytes=max_page_bytes)
+        return
+    content = head + stream.read(max_page_bytes + 1 - len(head))
+    if len(content) > max_page_bytes:
+        yield Document(path=name, content=b"",
+                       read_error=f"input is over the limit of {max_page_bytes:,} bytes")
+    else:
+        yield Document(path=name, content=content)
+
+
+class _Prefixed:
+    """A read-only stream that returns ``head`` and then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size is None or size < 0:
+                out, self._head = self._head + self._stream.read(), b""
+                return out
+            out, self._head = self._head[:size], self._head[size:]
+            if len(out) < size:
+                out += self._stream.read(size - len(out))
+            return out
+        return self._stream.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        if self._head:
+            return self.read(size if size and size > 0 else len(self._head))
+        return self._stream.readline(size)
+
+
+def read_warc(path: str, *, stream: BinaryIO | None = None,
+              max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Iterator[Document]:
+    """Every HTML or text ``response``/``resource`` record of a WARC, as a document."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    try:
+        handle = stream or open(path, "rb")
+    except OSError as exc:
+        yield Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
+                       io_error=True)
+        return
+    try:
+        iterator = ArchiveIterator(handle, no_record_parse=False, arc2warc=False)
+        offset = 0
+        try:
+            for record in iterator:
+                offset = iterator.get_record_offset()
+                doc = _document_from_record(record, f"{path}#{offset}", max_page_bytes)
+                if doc is not None:
+                    yield doc
+        except Exception as exc:  # warcio raises many kinds on corrupt input
+            yield Document(path=f"{path}#{offset}", content=b"",
+                           read_error=f"corrupt or truncated WARC: {_describe(exc)}")
+    finally:
+        if stream is None:
+            handle.close()
+
+
+def _document_from_record(record, name: str, max_page_bytes: int) -> Document | None:
+    if record.rec_type not in ("response", "resource"):
+        return None
+    if record.rec_type == "response":
+        if record.http_headers is None:
+            return None
+        ctype = record.http_headers.get_header("Content-Type") or ""
+    else:
+        ctype = record.rec_headers.get_header("Content-Type") or ""
+    if ctype.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
+        return None
+    content = record.content_stream().read(max_page_bytes + 1)
+    uri = record.rec_headers.get_header("WARC-Target-URI")
+    date = record.rec_headers.get_header("WARC-Date")
+    if len(content) > max_page_bytes:
+        return Document(path=name, content=b"", uri=uri, date=date, content_type=ctype,
+                        read_error=f"record payload is over the limit of {max_page_bytes:,} bytes")
+    return Document(path=name, content=content, uri=uri, date=date, content_type=ctype,
+                    warc_record_type=record.rec_type)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

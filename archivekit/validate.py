@@ -1,0 +1,135 @@
+"""Validate a record against the article schema and turn errors into findings.
+
+The rule of a finding is the ``x-rule`` of the deepest schema node on the failing
+path, so rule ids live in the schema and a user who edits the schema edits the rules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError
+
+from archivekit.record import ERROR, Extraction, Finding
+from archivekit.resources import schema_path
+
+GENERIC_RULE = "schema.violation"
+
+
+class SchemaLoadError(ValueError):
+    """The schema given with ``--schema`` cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSchema:
+    schema: dict[str, Any]
+    validator: Draft202012Validator
+    source: str
+
+    def rules(self) -> dict[str, dict[str, str]]:
+        """Every rule the schema names: id -> severity and message."""
+        found: dict[str, dict[str, str]] = {}
+        for node in _walk(self.schema):
+            if "x-rule" in node:
+                found.setdefault(node["x-rule"], {
+                    "severity": node.get("x-severity", ERROR),
+                    "message": node.get("x-message", node["x-rule"]),
+                })
+        return found
+
+
+def _walk(node: Any) -> Iterator[dict]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+@cache
+def load_schema(path: str | None = None) -> ArticleSchema:
+    source = path or str(schema_path())
+    try:
+        schema = json.loads(Path(source).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SchemaLoadError(f"{source}: cannot read schema: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise SchemaLoadError(f"{source}: not JSON: {exc}") from None
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise SchemaLoadError(f"{source}: not a valid Draft 2020-12 schema: {exc.message}") from None
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return ArticleSchema(schema=schema, validator=validator, source=source)
+
+
+def validate(extraction: Extraction, schema: ArticleSchema) -> list[Finding]:
+    findings: dict[tuple[str, str], Finding] = {}
+    for error in schema.validator.iter_errors(extraction.data):
+        finding = _to_finding(error, schema.schema, extraction)
+        findings.setdefault((finding.rule, finding.pointer), finding)
+    return sorted(findings.values(), key=_finding_order)
+
+
+def _finding_order(f: Finding) -> tuple:
+    return (f.line if f.line is not None else 0, f.pointer, f.rule)
+
+
+def _to_finding(error: ValidationError, root: dict, extraction: Extraction) -> Finding:
+    node: Any = root
+    ruled: dict | None = root if "x-rule" in root else None
+    for step in error.absolute_schema_path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "x-rule" in node:
+            ruled = node
+    path = list(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        # A missing property: the rule is the one on that property's own node.
+        missing = next((n for n in error.validator_value if n not in error.instance), None)
+        prop = _properties_at(root, error.absolute_schema_path).get(missing, {})
+        if isinstance(prop, dict) and "x-rule" in prop:
+            ruled = prop
+        if missing is not None:
+            path.append(missing)
+    pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    if ruled is None:
+        rule, severity, message = GENERIC_RULE, ERROR, error.message
+    else:
+        rule = ruled["x-rule"]
+        severity = ruled.get("x-severity", ERROR)
+        message = ruled.get("x-message", error.message)
+    detail = extraction.details.get(pointer)
+    if detail:
+        message = f"{message}: {detail}"
+    return Finding(rule=rule, severity=severity, message=message, pointer=pointer,
+                   line=_line_for(pointer, extraction.lines))
+
+
+def _properties_at(root: dict, schema_path) -> dict:
+    node: Any = root
+    for step in list(schema_path)[:-1]:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return node.get("properties", {}) if isinstance(node, dict) else {}
+
+
+def _line_for(pointer: str, lines: dict[str, int]) -> int | None:
+    while True:
+        if pointer in lines:
+            return lines[pointer]
+        if not pointer:
+            return None
+        pointer = pointer.rsplit("/", 1)[0]
