@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -15,7 +15,7 @@ from archivekit.report import Summary, make_reporter, use_color
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     junit = "junit"
@@ -23,7 +23,7 @@ class Format(str, Enum):
     github = "github"
 
 
-class Progress(str, Enum):
+class Progress(StrEnum):
     auto = "auto"
     always = "always"
     never = "never"
