@@ -1,0 +1,44 @@
+"""Shared test helpers: run the real CLI in a subprocess, and where the fixtures live."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def run_archivekit(*args, input: bytes | str | None = None, cwd: str | Path | None = None,
+                   timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m archivekit ARGS...``; stdout/stderr captured as text (UTF-8)."""
+    if isinstance(input, str):
+        input = input.encode("utf-8")
+    proc = subprocess.run([sys.executable, "-m", "archivekit", *map(str, args)],
+                          input=input, capture_output=True, cwd=cwd or ROOT, timeout=timeout,
+                          env=_env())
+    proc.stdout = proc.stdout.decode("utf-8", "replace")
+    proc.stderr = proc.stderr.decode("utf-8", "replace")
+    return proc
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env.update({"NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"})
+    return env
+
+
+@pytest.fixture
+def run_cli():
+    """``run_cli(*args, input=None)`` -> CompletedProcess with text stdout/stderr."""
+    return run_archivekit
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
