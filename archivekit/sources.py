@@ -160,7 +160,7 @@ class _Prefixed:
 def read_warc(path: str, *, stream: BinaryIO | None = None,
               max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Iterator[Document]:
     """Every HTML or text ``response``/``resource`` record of a WARC, as a document."""
-    from warcio.archiveiterator import ArchiveIterator
+    from archivekit.limits import archive_iterator
 
     try:
         handle = stream or open(path, "rb")
@@ -169,7 +169,8 @@ def read_warc(path: str, *, stream: BinaryIO | None = None,
                        io_error=True)
         return
     try:
-        iterator = ArchiveIterator(handle, no_record_parse=False, arc2warc=False)
+        # Gzip members are decompressed under archivekit.limits (gzip bombs end in a finding).
+        iterator = archive_iterator(handle, no_record_parse=False, arc2warc=False)
         offset = 0
         try:
             for record in iterator:
