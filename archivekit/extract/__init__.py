@@ -6,10 +6,10 @@ from archivekit.extract.assemble import assemble
 from archivekit.extract.decode import decode, looks_binary
 from archivekit.extract.html import extract_html
 from archivekit.extract.text import extract_text
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES, LimitExceeded, too_many_images
 from archivekit.profiles import ProfileSet
 from archivekit.record import Document, Extraction
 
-DEFAULT_MAX_PAGE_BYTES = 20 * 1024 * 1024
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 TEXT_SUFFIXES = (".txt", ".text")
 
@@ -51,11 +51,16 @@ def extract(document: Document, profiles: ProfileSet, *, forced_profile: str | N
         raise Unreadable("binary content, not a page")
     decoded = decode(content)
     shape = detect_shape(document, decoded.text)
-    parts = extract_html(decoded, document.uri, profiles) if shape == "html" else None
+    try:
+        parts = extract_html(decoded, document.uri, profiles) if shape == "html" else None
+    except LimitExceeded as exc:
+        raise Unreadable(str(exc)) from None
     if parts is None and shape == "html":
         raise Unreadable("HTML could not be parsed")
     if parts is None:
         parts = extract_text(decoded, document.uri, profiles)
+    if (problem := too_many_images(len(parts.images))):
+        raise Unreadable(problem)
     if not (parts.headline or parts.body or parts.banner or parts.footer or parts.images):
         raise Unreadable("no readable text in the page (truncated or not an article)")
     return assemble(parts, uri=document.uri, profiles=profiles,

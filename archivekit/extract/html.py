@@ -11,6 +11,7 @@ from lxml import etree
 
 from archivekit.extract.assemble import Image, Parts, clean, match_banner, match_footer
 from archivekit.extract.decode import Decoded
+from archivekit.limits import DEFAULT_MAX_IMAGES, LimitExceeded, depth_exceeded
 from archivekit.profiles import ProfileSet
 
 # No network, no entity expansion beyond HTML's own, comments and PIs dropped.
@@ -56,9 +57,12 @@ X_ORDER = _xp("count(preceding::*) + count(ancestor::*)")
 
 def parse_html(text: str) -> etree._Element | None:
     try:
-        return etree.fromstring(text, _PARSER)
+        root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError):
         return None
+    if (problem := depth_exceeded(_PARSER.error_log)):
+        raise LimitExceeded(problem)
+    return root
 
 
 def _text(el) -> str | None:
@@ -166,7 +170,8 @@ def _find_body(root, parts: Parts) -> None:
 
 
 def _find_images(root, parts: Parts) -> None:
-    for container in X_IMAGES(root):
+    # One past the limit is enough for extract() to report it; the rest is not walked.
+    for container in X_IMAGES(root)[:DEFAULT_MAX_IMAGES + 1]:
         imgs = X_IMG(container)
         credit_els = X_CREDIT(container)
         caption_els = [el for el in X_CAPTION(container) if el not in credit_els]
