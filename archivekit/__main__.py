@@ -1,3 +1,5 @@
 from archivekit.cli import main
 
-main()
+# Guarded: worker processes (spawn/forkserver) import this module as __mp_main__.
+if __name__ == "__main__":
+    main()
