@@ -174,7 +174,8 @@ def read_warc(path: str, *, stream: BinaryIO | None = None,
         offset = 0
         try:
             for record in iterator:
-                offset = iterator.get_record_offset()
+                # The start of this record; get_record_offset() would read past its payload.
+                offset = iterator.offset
                 doc = _document_from_record(record, f"{path}#{offset}", max_page_bytes)
                 if doc is not None:
                     yield doc
