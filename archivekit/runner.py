@@ -1,19 +1,223 @@
-"""Run the per-article work over a collection, in input order."""
+"""Run per-article work over a collection: in-process, or on a local process pool.
+
+:func:`run_documents` is the engine every verb shares. It expands the inputs,
+cuts them into shards (a batch of page paths, read by the worker; or a batch of
+documents the parent read from a WARC file or standard input), runs a worker
+function on every document and yields the worker's results **in input order**.
+At most ``2 * jobs + 2`` shards are in flight, so memory stays flat however large
+the collection is. With ``jobs=1`` everything runs in this process, no pool.
+
+The worker is a picklable top-level function ``worker(document, state)``; ``state``
+is built once per process by ``setup(*setup_args)`` (also picklable), e.g. a
+:class:`~archivekit.checker.Checker` rebuilt from its options, because compiled
+validators do not pickle. An optional ``teardown(state)`` runs when each process
+ends (to close a per-worker output file).
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from archivekit.checker import Checker, check_document
-from archivekit.record import Result
-from archivekit.sources import SourceError, collect_paths, read_documents
+from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.profiles import ProfileSet
+from archivekit.record import Document, Result
+from archivekit.sources import SourceError, collect_paths, is_warc_name, read_documents, read_file
+
+R = TypeVar("R")
+Worker = Callable[[Document, Any], R]
+
+DEFAULT_CHUNK = 32  # documents per shard: ~15 ms of work, small next to the task overhead
+MAX_SHARD_BYTES = 16 * 1024 * 1024  # bound on page bytes a parent-read shard carries
+
+
+class RunnerError(RuntimeError):
+    """The pool itself failed (a worker process died, e.g. killed for memory)."""
+
+
+def resolve_jobs(jobs: int) -> int:
+    """``jobs`` as a process count: 0 (or less) means one per usable core."""
+    if jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_documents(inputs: Iterable[str], worker: Worker, *,
+                  setup: Callable[..., Any] | None = None, setup_args: tuple = (),
+                  teardown: Callable[[Any], None] | None = None,
+                  jobs: int = 0, follow_symlinks: bool = False,
+                  on_error: Callable[[SourceError], None] | None = None,
+                  max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+                  chunk: int = DEFAULT_CHUNK) -> Iterator[R]:
+    """Yield ``worker(document, state)`` for every document of ``inputs``, in input order.
+
+    ``inputs`` are what the CLI takes: files, directories, WARC files, ``-``.
+    Missing inputs go to ``on_error`` (or raise :class:`SourceError`).
+    """
+    paths = collect_paths(inputs, follow_symlinks=follow_symlinks, on_error=on_error)
+    processes = resolve_jobs(jobs)
+    if processes == 1:
+        yield from _run_here(paths, worker, setup, setup_args, teardown, max_page_bytes)
+    else:
+        yield from _run_pool(paths, worker, setup, setup_args, teardown, max_page_bytes,
+                             processes, max(1, chunk))
+
+
+def _run_here(paths, worker, setup, setup_args, teardown, max_page_bytes) -> Iterator:
+    state = setup(*setup_args) if setup is not None else None
+    try:
+        for document in read_documents(paths, max_page_bytes=max_page_bytes):
+            yield worker(document, state)
+    finally:
+        if teardown is not None:
+            teardown(state)
+
+
+def _run_pool(paths, worker, setup, setup_args, teardown, max_page_bytes, processes,
+              chunk) -> Iterator:
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=_context(),
+                               initializer=_init_worker, initargs=(setup, setup_args, teardown))
+    window = 2 * processes + 2
+    pending: deque = deque()
+    try:
+        for shard in _shards(paths, max_page_bytes, chunk):
+            pending.append(pool.submit(_run_shard, worker, shard, max_page_bytes))
+            while len(pending) >= window:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    except BrokenProcessPool:
+        raise RunnerError("a worker process died unexpectedly (out of memory?); "
+                          "rerun with fewer --jobs") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context():
+    # fork is fastest (workers inherit the imported modules and need no __main__
+    # import), but forking while another thread runs can deadlock a child: then
+    # forkserver (Linux) or spawn, which start clean processes.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["archivekit.runner"])
+    return ctx
+
+
+def _shards(paths: Iterable[str], max_page_bytes: int, chunk: int) -> Iterator[list]:
+    """Batches of work items: page paths (the worker reads them) or read documents.
+
+    WARC files and standard input are read here, in the parent, and their documents
+    shipped in batches: this keeps a single large WARC spread over every worker.
+    """
+    shard: list = []
+    size = 0
+    for path in paths:
+        if path == "-" or path.startswith("\0") or is_warc_name(path):
+            for document in read_documents([path], max_page_bytes=max_page_bytes):
+                shard.append(document)
+                size += len(document.content)
+                if len(shard) >= chunk or size >= MAX_SHARD_BYTES:
+                    yield shard
+                    shard, size = [], 0
+        else:
+            shard.append(path)
+            if len(shard) >= chunk:
+                yield shard
+                shard, size = [], 0
+    if shard:
+        yield shard
+
+
+# --- in the worker process -------------------------------------------------------
+
+_state: Any = None
+
+
+def _init_worker(setup, setup_args, teardown) -> None:
+    global _state
+    # Ctrl-C goes to the whole process group; the parent alone handles it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _state = setup(*setup_args) if setup is not None else None
+    if teardown is not None:
+        multiprocessing.util.Finalize(None, teardown, args=(_state,), exitpriority=10)
+
+
+def _run_shard(worker, shard: list, max_page_bytes: int) -> list:
+    out = []
+    for item in shard:
+        document = read_file(item, max_page_bytes) if isinstance(item, str) else item
+        out.append(worker(document, _state))
+    return out
+
+
+# --- check: the Checker rebuilt in each worker --------------------------------------
+
+@dataclass(frozen=True)
+class CheckerRecipe:
+    """What it takes to rebuild a :class:`Checker` in another process (it does not pickle)."""
+
+    schema_source: str
+    profiles: ProfileSet
+    forced_profile: str | None
+    max_page_bytes: int
+    keep_record: bool
+
+    @classmethod
+    def of(cls, checker: Checker) -> CheckerRecipe:
+        return cls(checker.schema.source, checker.profiles, checker.forced_profile,
+                   checker.max_page_bytes, checker.keep_record)
+
+    def build(self) -> Checker:
+        from archivekit.validate import load_schema
+
+        return Checker(schema=load_schema(self.schema_source), profiles=self.profiles,
+                       forced_profile=self.forced_profile, max_page_bytes=self.max_page_bytes,
+                       keep_record=self.keep_record)
+
+
+def checker_state(checker: Checker, jobs: int) -> tuple[Callable[..., Any], tuple]:
+    """``(setup, setup_args)`` giving ``checker`` in every process of a run with ``jobs``."""
+    if resolve_jobs(jobs) == 1:
+        return _same, (checker,)
+    return _build_checker, (CheckerRecipe.of(checker),)
+
+
+def _same(value):
+    return value
+
+
+def _build_checker(recipe: CheckerRecipe) -> Checker:
+    return recipe.build()
+
+
+def check_one(document: Document, checker: Checker) -> Result:
+    """The per-article work of ``check`` (shared by the pool and the Spark job)."""
+    result = check_document(document, checker)
+    result.io_error = document.io_error
+    return result
 
 
 def check_paths(inputs: Iterable[str], checker: Checker, *, jobs: int = 1,
                 follow_symlinks: bool = False,
-                on_error: Callable[[SourceError], None] | None = None) -> Iterator[Result]:
-    paths = collect_paths(inputs, follow_symlinks=follow_symlinks, on_error=on_error)
-    for document in read_documents(paths, max_page_bytes=checker.max_page_bytes):
-        result = check_document(document, checker)
-        result.io_error = document.io_error
-        yield result
+                on_error: Callable[[SourceError], None] | None = None,
+                chunk: int = DEFAULT_CHUNK) -> Iterator[Result]:
+    """Check every article of ``inputs``; results in input order whatever ``jobs`` is."""
+    setup, setup_args = checker_state(checker, jobs)
+    return run_documents(inputs, check_one, setup=setup, setup_args=setup_args, jobs=jobs,
+                         follow_symlinks=follow_symlinks, on_error=on_error,
+                         max_page_bytes=checker.max_page_bytes, chunk=chunk)
