@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from archivekit.progress import ProgressReporter, make_progress  # noqa: F401 (for the verbs)
 from archivekit.record import Result
 from archivekit.report import Summary, make_reporter, use_color
 
@@ -42,7 +43,8 @@ ProgressOpt = Annotated[Progress, typer.Option(
     "or 30 s elsewhere), always or never.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or log lines on stderr.")]
 JobsOpt = Annotated[int, typer.Option(
-    "--jobs", "-j", min=0, help="Worker processes; 0 means one per core.")]
+    "--jobs", "-j", min=0, help="Worker processes; 0 (the default) means one per core. "
+    "Output is the same for any value.")]
 SchemaOpt = Annotated[str | None, typer.Option(
     "--schema", help="Validate against this JSON Schema (Draft 2020-12) instead of the "
     "shipped one; rules come from its x-rule keywords.", show_default=False)]
@@ -54,6 +56,12 @@ ProfileDirOpt = Annotated[str | None, typer.Option(
 MaxPageOpt = Annotated[int, typer.Option(
     "--max-page-size", min=1, help="Largest page read, in bytes; larger ones are "
     "reported as parse.unreadable.")]
+BaselineOpt = Annotated[str | None, typer.Option(
+    "--baseline", help="A baseline file (from --write-baseline): findings it records are "
+    "reported as known and do not fail the run.", show_default=False)]
+WriteBaselineOpt = Annotated[str | None, typer.Option(
+    "--write-baseline", help="Record every finding of this run in a baseline file "
+    "(written when the run completes); they are reported as known.", show_default=False)]
 FollowOpt = Annotated[bool, typer.Option(
     "--follow-symlinks", help="Follow symbolic links in the collection (off by default).")]
 
@@ -71,19 +79,29 @@ def warn(message: str) -> None:
 def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
                    collection: str, rules: dict | None = None, verb: str = "check",
                    input_errors: list[str] | None = None,
-                   on_result: Callable[[Result], None] | None = None) -> int:
-    """Stream results through the chosen reporter and return the exit code."""
+                   on_result: Callable[[Result], None] | None = None,
+                   progress: ProgressReporter | None = None) -> int:
+    """Stream results through the chosen reporter and return the exit code.
+
+    ``progress`` (from :func:`make_progress`) sees every result and draws on stderr.
+    """
     stream = sys.stdout
     reporter = make_reporter(fmt.value, stream, color=use_color(stream), collection=collection,
                              rules=rules, verb=verb)
     summary = Summary()
     io_errors = 0
-    for result in results:
-        summary.add(result, strict)
-        io_errors += result.io_error
-        reporter.result(result)
-        if on_result is not None:
-            on_result(result)
+    try:
+        for result in results:
+            summary.add(result, strict)
+            io_errors += result.io_error
+            reporter.result(result)
+            if on_result is not None:
+                on_result(result)
+            if progress is not None:
+                progress.advance(result)
+    finally:
+        if progress is not None:
+            progress.close()
     summary.input_errors = list(input_errors or [])
     reporter.finish(summary)
     stream.flush()
