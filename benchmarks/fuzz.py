@@ -146,7 +146,8 @@ def run_target(target: str, seconds: int, out: Path, use: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", choices=TARGET_NAMES, action="append",
                         help="target to fuzz (repeatable; default all)")
     parser.add_argument("--seconds", type=int, default=60, help="time per target")

@@ -57,7 +57,8 @@ Close
 
 def warc_record(uri: str, payload: bytes, content_type: str = "text/html; charset=utf-8",
                 date: str = "2020-02-03T04:05:06Z") -> bytes:
-    head = (f"WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, uri)}>\r\n"
+    record_id = uuid.uuid5(uuid.NAMESPACE_URL, uri)
+    head = (f"WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:{record_id}>\r\n"
             f"WARC-Date: {date}\r\nWARC-Target-URI: {uri}\r\nContent-Type: {content_type}\r\n"
             f"Content-Length: {len(payload)}\r\n\r\n").encode()
     return head + payload + b"\r\n\r\n"
