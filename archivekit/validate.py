@@ -31,6 +31,9 @@ class ArticleSchema:
     schema: dict[str, Any]
     validator: Draft202012Validator
     source: str
+    # jsonschema-rs, when installed: a yes/no answer ~50x faster. Only records it
+    # rejects go through jsonschema for the detailed errors that become findings.
+    fast: Any = None
 
     def rules(self) -> dict[str, dict[str, str]]:
         """Every rule the schema names: id -> severity and message."""
@@ -68,10 +71,27 @@ def load_schema(path: str | None = None) -> ArticleSchema:
     except SchemaError as exc:
         raise SchemaLoadError(f"{source}: not a valid Draft 2020-12 schema: {exc.message}") from None
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return ArticleSchema(schema=schema, validator=validator, source=source)
+    return ArticleSchema(schema=schema, validator=validator, source=source, fast=_fast_validator(schema))
+
+
+def _no_retrieval(uri: str) -> Any:
+    raise ValueError(f"archivekit does not fetch schemas: {uri}")
+
+
+def _fast_validator(schema: dict) -> Any:
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    try:
+        return jsonschema_rs.validator_for(schema, validate_formats=True, retriever=_no_retrieval)
+    except Exception:  # any schema jsonschema-rs cannot compile: use jsonschema alone
+        return None
 
 
 def validate(extraction: Extraction, schema: ArticleSchema) -> list[Finding]:
+    if schema.fast is not None and schema.fast.is_valid(extraction.data):
+        return []
     findings: dict[tuple[str, str], Finding] = {}
     for error in schema.validator.iter_errors(extraction.data):
         finding = _to_finding(error, schema.schema, extraction)
