@@ -1,0 +1,78 @@
+"""The validator: rule mapping from the schema, and the jsonschema-rs fast path agreeing
+with jsonschema on every record (the fast path must never hide a finding)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from archivekit.checker import Checker
+from archivekit.extract import Unreadable
+from archivekit.record import Extraction
+from archivekit.sources import collect_paths, read_documents
+from archivekit.validate import load_schema, validate
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _records() -> list[dict]:
+    checker = Checker()
+    records = []
+    for document in read_documents(collect_paths([str(FIXTURES)])):
+        try:
+            records.append(checker.extract(document).data)
+        except Unreadable:
+            continue
+    return records
+
+
+def _mutations(record: dict):
+    """The record, and copies broken in the ways the rules describe."""
+    yield record
+    for key, value in (("banner", None), ("headline", ""), ("body", []), ("footer", None),
+                       ("profile", None), ("published_before_closure", False),
+                       ("date_published", "last Tuesday"), ("url", "not a uri")):
+        broken = copy.deepcopy(record)
+        broken[key] = value
+        yield broken
+    if record.get("images"):
+        for key, value in (("credit", None), ("caption", None), ("credit", "see caption")):
+            broken = copy.deepcopy(record)
+            broken["images"][0][key] = value
+            yield broken
+
+
+def test_fast_path_agrees_with_jsonschema_on_every_record() -> None:
+    schema = load_schema()
+    if schema.fast is None:
+        pytest.skip("jsonschema-rs is not installed: no fast path to compare")
+    records = _records()
+    assert records, "no fixtures were readable"
+    compared = 0
+    for record in records:
+        for candidate in _mutations(record):
+            slow_valid = not any(True for _ in schema.validator.iter_errors(candidate))
+            assert schema.fast.is_valid(candidate) == slow_valid, candidate
+            compared += 1
+    assert compared > len(records)
+
+
+def test_deepest_x_rule_names_the_finding() -> None:
+    schema = load_schema()
+    record = next(r for r in _records() if r.get("images"))
+    broken = copy.deepcopy(record)
+    broken["images"][0]["credit"] = "see caption"
+    broken["banner"]["matches_profile"] = False
+    findings = validate(Extraction(data=broken), schema)
+    assert {(f.rule, f.severity, f.pointer) for f in findings} >= {
+        ("image.credit.malformed", "warning", "/images/0/credit"),
+        ("banner.mismatch", "error", "/banner/matches_profile"),
+    }
+
+
+def test_rules_listed_from_the_schema() -> None:
+    rules = load_schema().rules()
+    assert rules["image.credit.missing"]["severity"] == "error"
+    assert rules["banner.position"]["severity"] == "warning"
