@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archivekit.extract.assemble import assemble
-from archivekit.extract.decode import decode, looks_binary
+from archivekit.extract.decode import content_type_charset, decode, looks_binary
 from archivekit.extract.html import extract_html
 from archivekit.extract.text import extract_text
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES, LimitExceeded, too_many_images
@@ -49,7 +49,8 @@ def extract(document: Document, profiles: ProfileSet, *, forced_profile: str | N
         raise Unreadable("empty file")
     if looks_binary(content):
         raise Unreadable("binary content, not a page")
-    decoded = decode(content)
+    # A charset in the HTTP (or WARC) Content-Type wins over a <meta> one, as in browsers.
+    decoded = decode(content, content_type_charset(document.content_type))
     shape = detect_shape(document, decoded.text)
     try:
         parts = extract_html(decoded, document.uri, profiles) if shape == "html" else None

@@ -17,15 +17,15 @@ from functools import cache
 from archivekit.profiles import Profile, ProfileSet
 from archivekit.record import Extraction
 
-_SPACE = re.compile(r"\s+")
-
 
 def clean(text: str | None) -> str | None:
     """NFC, collapsed white space; ``None`` for nothing left."""
     if text is None:
         return None
-    text = _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
-    return text or None
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    # str.split() with no argument splits on every Unicode white space, as \s does.
+    return " ".join(text.split()) or None
 
 
 @dataclass(slots=True)
@@ -44,6 +44,7 @@ class Parts:
     encoding_clean: bool = True
     encoding_problem: str | None = None
     url: str | None = None
+    url_line: int | None = None
     language: str | None = None
     banner: str | None = None
     banner_line: int | None = None
@@ -65,20 +66,36 @@ class Parts:
 
 
 @cache
-def _agency_regex(agencies: tuple[tuple[str, tuple[str, ...]], ...]):
-    alias_to_name = {alias: name for name, aliases in agencies for alias in aliases}
-    alternation = "|".join(re.escape(a) for a in sorted(alias_to_name, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), alias_to_name
+def _agency_matchers(agencies: tuple[tuple[str, tuple[str, ...]], ...]):
+    """(alias, its whole-word regex, agency name), in catalogue order."""
+    return tuple((alias, re.compile(rf"(?<!\w){re.escape(alias)}(?!\w)"), name)
+                 for name, aliases in agencies for alias in aliases)
 
 
 def find_agencies(texts, profiles: ProfileSet) -> list[str]:
-    regex, alias_to_name = _agency_regex(profiles.agencies)
+    """Agencies named in ``texts``, in catalogue order, each once."""
+    text = "\n".join(t for t in texts if t)
     found: dict[str, None] = {}
-    for text in texts:
-        if text:
-            for match in regex.finditer(text):
-                found.setdefault(alias_to_name[match.group(0)], None)
+    for alias, regex, name in _agency_matchers(profiles.agencies):
+        # A substring test first: it is far cheaper than a regex scan of the whole text.
+        if name not in found and alias in text and regex.search(text):
+            found[name] = None
     return list(found)
+
+
+def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:
+    # Credit lines repeat across a collection ("Name / Reuters"): remember the answers.
+    key = (credit, id(profiles))
+    found = _CREDIT_AGENCIES.get(key)
+    if found is None:
+        found = find_agencies([credit], profiles)
+        if len(_CREDIT_AGENCIES) > 10_000:
+            _CREDIT_AGENCIES.clear()
+        _CREDIT_AGENCIES[key] = found
+    return found
+
+
+_CREDIT_AGENCIES: dict[tuple[str | None, int], list[str]] = {}
 
 
 def match_banner(text: str, profiles: ProfileSet) -> re.Match[str] | None:
@@ -124,10 +141,20 @@ def _before_closure(published: datetime | None, profile: Profile | None) -> bool
 
 def choose_profile(parts: Parts, uri: str | None, profiles: ProfileSet,
                    forced: str | None, banner_edition: str | None) -> Profile | None:
+    """Forced, else from the URL, else from the banner, else from the closing notice.
+
+    The closing notice names the edition too: a page that lost its banner (and has no
+    URL, as a text dump) is still known, so only ``banner.missing`` is reported.
+    """
     if forced:
         return profiles.get(forced)
-    return (profiles.by_url(parts.url) or profiles.by_url(uri)
-            or profiles.by_edition(banner_edition))
+    profile = (profiles.by_url(parts.url) or profiles.by_url(uri)
+               or profiles.by_edition(banner_edition))
+    if profile is None and banner_edition is None and parts.footer:
+        footer_match = match_footer(parts.footer, profiles)
+        if footer_match:
+            profile = profiles.by_edition(footer_match.group("edition"))
+    return profile
 
 
 def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
@@ -159,7 +186,7 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
 
     images = []
     for index, image in enumerate(parts.images):
-        credit_agency = find_agencies([image.credit], profiles)
+        credit_agency = _credit_agency(image.credit, profiles)
         images.append({
             "src": image.src,
             "caption": clean(image.caption),
@@ -175,6 +202,7 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
                   "edition": footer_match.group("edition") if footer_match else None}
         _mark(lines, "/footer", parts.footer_line)
 
+    _mark(lines, "/url", parts.url_line)
     _mark(lines, "/headline", parts.headline_line)
     _mark(lines, "/body", parts.body_line)
     _mark(lines, "/parse", 1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # UTF-8 read as Windows-1252 or Latin-1: "â€™", "Ã©", "Ã¨", "Ã ", "Â " ...
 _MOJIBAKE = re.compile("â€[™œ\u009d“”˜¦¢]|Ã[©¨ª«´¯®§¢¹²³¼½¾ ]|Â[ ·«»°]")
+_CT_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -25,14 +26,32 @@ class Decoded:
     problem: str | None = None
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 def looks_binary(content: bytes) -> bool:
     head = content[:8192]
     if any(head.startswith(bom) for bom, _ in _BOMS[1:]):
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) // 20
+
+
+def content_type_charset(content_type: str | None) -> str | None:
+    """The codec named by a ``charset=`` parameter (HTTP or WARC header), if Python knows it."""
+    if not content_type or "charset" not in content_type.lower():
+        return None
+    match = _CT_CHARSET.search(content_type)
+    return _codec(match.group(1)) if match else None
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
 
 
 def declared_charset(content: bytes) -> str | None:

@@ -7,6 +7,8 @@ no known class names, so they are found by their text.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from archivekit.extract.assemble import Image, Parts, clean, match_banner, match_footer
@@ -37,10 +39,13 @@ X_AUTHORS = _xp(f"//*[{_cls('entry__byline__author')}]//a"
 X_AUTHOR_META = _xp("//meta[@name='author']/@content")
 X_BYLINE = _xp(f"//*[{_cls('byline')}]")
 X_WIRE = _xp(f"//*[{_cls('entry-wirepartner__byline')}] | //*[{_cls('wire-partner-component')}]")
-# Smart strings here: the attribute's element gives the source line.
-X_DATE = etree.XPath(f"//*[{_cls('timestamp')}]//time/@datetime"
-                     " | //meta[@property='article:published_time']/@content"
-                     " | //time/@datetime")
+# Smart strings here: the attribute's element gives the source line. Tried in this
+# order (an XPath union would return document order, putting <head> metas first).
+X_DATES = (
+    etree.XPath(f"//*[{_cls('timestamp')}]//time/@datetime"),
+    etree.XPath("//meta[@property='article:published_time']/@content"),
+    etree.XPath("//time/@datetime"),
+)
 X_BODY_2018 = _xp(f"//section[{_cls('entry__content-list')}]//div[{_cls('cli-text')}]//p")
 X_BODY_2016 = _xp(f"//div[{_cls('entry__body')}]//p")
 X_BODY_ARTICLE = _xp("//article//p")
@@ -49,13 +54,23 @@ X_IMAGES = _xp(f"//figure | //div[{_cls('image')}][not(ancestor::figure)]")
 X_IMG = _xp(".//img")
 X_CREDIT = _xp(".//*[contains(@class, 'credit')]")
 X_CAPTION = _xp(".//*[contains(@class, 'caption')] | .//figcaption[not(contains(@class, 'credit'))]")
-X_CANONICAL = _xp("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+# Smart strings: the attribute's element gives the source line.
+X_CANONICAL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
 X_LANG = _xp("/html/@lang")
 X_INSIDE_FIGURE = _xp("ancestor::figure | ancestor::*[contains(@class, 'image')]")
 X_ORDER = _xp("count(preceding::*) + count(ancestor::*)")
+# Inline elements that may wrap part of a banner ("... archive for <a>HuffPost Canada</a>, ...").
+_INLINE = " or ".join(f"self::{tag}" for tag in (
+    "a", "abbr", "b", "bdi", "cite", "em", "font", "i", "mark", "small", "span", "strong",
+    "sub", "sup", "time", "u"))
+# An XML declaration in a str makes lxml refuse the page ("Unicode strings with encoding
+# declaration are not supported"); the text is already decoded, so it can go.
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
 
 def parse_html(text: str) -> etree._Element | None:
+    if text[:64].lstrip().startswith("<?xml"):
+        text = _XML_DECLARATION.sub("", text, count=1)
     try:
         root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError):
@@ -66,17 +81,23 @@ def parse_html(text: str) -> etree._Element | None:
 
 
 def _text(el) -> str | None:
-    return clean(el.xpath("string()") if hasattr(el, "xpath") else str(el))
+    return clean("".join(el.itertext()) if hasattr(el, "itertext") else str(el))
 
 
 def _order(el) -> int:
+    """Document order of an element; counts nodes, so call it rarely."""
     return int(X_ORDER(el))
 
 
 def _publisher_text_xpath(profiles: ProfileSet) -> etree.XPath:
+    """Elements holding text that names a publisher: banner and footer candidates.
+
+    A text node inside an inline element (a link on the edition's name) stands for the
+    nearest enclosing block, so the whole sentence is matched.
+    """
     names = sorted({p.publisher for p in profiles.profiles})
     test = " or ".join(f"contains(., {_literal(n)})" for n in names) or "false()"
-    return _xp(f"//text()[{test}]/..")
+    return _xp(f"//text()[{test}]/ancestor::*[not({_INLINE})][1]")
 
 
 def _literal(value: str) -> str:
@@ -94,17 +115,22 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Par
                   encoding_problem=decoded.problem)
 
     canonical = X_CANONICAL(root)
-    parts.url = clean(canonical[0]) if canonical else None
+    if canonical:
+        parts.url = clean(str(canonical[0]))
+        parts.url_line = canonical[0].getparent().sourceline
     lang = X_LANG(root)
     parts.language = clean(lang[0].split("-")[0].lower()) if lang and lang[0].strip() else None
 
-    _find_banner_and_footer(root, parts, profiles)
+    banner_el = _find_banner_and_footer(root, parts, profiles)
 
     headline_el = next(iter(X_HEADLINE(root) or X_H1(root)), None)
     if headline_el is not None and _text(headline_el):
         parts.headline = _text(headline_el)
         parts.headline_line = headline_el.sourceline
-        parts.headline_order = _order(headline_el)
+        # Source lines order the banner and headline; same line: count nodes.
+        parts.headline_order = headline_el.sourceline
+        if banner_el is not None and banner_el.sourceline == headline_el.sourceline:
+            parts.banner_order, parts.headline_order = _order(banner_el), _order(headline_el)
     else:
         og = X_OG_TITLE(root)
         parts.headline = clean(og[0]) if og else None
@@ -124,20 +150,24 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Par
     if wire_els and parts.authors_line is None:
         parts.authors_line = wire_els[0].sourceline
 
-    dates = X_DATE(root)
-    if dates:
-        parts.date_published = clean(str(dates[0]))
-        parts.date_line = dates[0].getparent().sourceline
+    for x_date in X_DATES:
+        dates = x_date(root)
+        if dates:
+            parts.date_published = clean(str(dates[0]))
+            parts.date_line = dates[0].getparent().sourceline
+            break
 
     _find_body(root, parts)
     _find_images(root, parts)
     return parts
 
 
-def _find_banner_and_footer(root, parts: Parts, profiles: ProfileSet) -> None:
+def _find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):
+    """Fill the banner and footer parts; return the banner's element."""
     xpath = _PUBLISHER_XPATHS.get(id(profiles))
     if xpath is None:
         xpath = _PUBLISHER_XPATHS[id(profiles)] = _publisher_text_xpath(profiles)
+    banner_el = None
     for el in xpath(root):
         text = _text(el)
         if not text:
@@ -145,15 +175,22 @@ def _find_banner_and_footer(root, parts: Parts, profiles: ProfileSet) -> None:
         if parts.banner is None and (m := match_banner(text, profiles)):
             parts.banner = m.group(0)
             parts.banner_line = el.sourceline
-            parts.banner_order = _order(el)
-        elif parts.footer is None and (m := match_footer(text, profiles)):
+            parts.banner_order = el.sourceline
+            banner_el = el
+        if parts.footer is None and (m := match_footer(text, profiles)):
             parts.footer = m.group(0)
             parts.footer_line = el.sourceline
+        if parts.banner is not None and parts.footer is not None:
+            break
+    return banner_el
 
 
 def _find_body(root, parts: Parts) -> None:
-    paragraphs = (X_BODY_2018(root) or X_BODY_2016(root) or X_BODY_ARTICLE(root)
-                  or X_BODY_ANY(root))
+    paragraphs = X_BODY_2018(root) or X_BODY_2016(root)
+    # Template paragraphs are never inside a figure; generic ones may be.
+    generic = not paragraphs
+    if generic:
+        paragraphs = X_BODY_ARTICLE(root) or X_BODY_ANY(root)
     body = []
     for p in paragraphs:
         text = _text(p)
@@ -161,7 +198,7 @@ def _find_body(root, parts: Parts) -> None:
             continue
         if (parts.banner and parts.banner in text) or (parts.footer and parts.footer in text):
             continue
-        if X_INSIDE_FIGURE(p):
+        if generic and X_INSIDE_FIGURE(p):
             continue
         if parts.body_line is None:
             parts.body_line = p.sourceline
