@@ -1,1 +1,33 @@
-"""Verb module: registers its command on archivekit.cli.app when filled in."""
+"""``archivekit warc-check``: WARC 1.1 conformance and digest check of any WARC file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archivekit.cli.app import app
+from archivekit.cli.common import EXIT_INPUT, Format, FormatOpt, StrictOpt, report_results, warn
+
+
+@app.command("warc-check", epilog="Examples:\n\n  archivekit warc-check crawl-00001.warc.gz\n\n"
+             "  archivekit warc-check out/*.warc.gz -f json")
+def warc_check(
+    files: Annotated[list[str], typer.Argument(help="WARC files (.warc or .warc.gz).",
+                                               show_default=False)],
+    fmt: FormatOpt = Format.text,
+    strict: StrictOpt = False,
+) -> None:
+    """Check WARC files against WARC 1.1: mandatory and allowed fields per record type,
+    dates, Content-Length, block and payload digests, one gzip member per record,
+    truncation and trailing garbage."""
+    from archivekit.warccheck import check_warcs
+
+    missing = [f for f in files if not Path(f).is_file()]
+    for name in missing:
+        warn(f"error: {name}: no such file")
+    code = report_results(check_warcs([f for f in files if f not in missing]), fmt=fmt,
+                          strict=strict, collection=files[0] if len(files) == 1 else "warc-check",
+                          verb="warc-check", input_errors=missing)
+    raise typer.Exit(EXIT_INPUT if missing else code)

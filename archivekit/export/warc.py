@@ -1,0 +1,391 @@
+"""Write a collection as WARC 1.1 files (warcio builds and serialises the records).
+
+Per article: a ``resource`` record with the page as captured (or the input's HTTP
+``response`` record copied byte for byte, or a ``revisit`` when the same payload was
+already written), then a ``metadata`` record that carries the validation result and
+fingerprints, linked by WARC-Refers-To and WARC-Concurrent-To. Each file starts with a
+``warcinfo`` record. Every record is its own gzip member.
+
+Output is reproducible: record ids are UUIDv5 of what the record holds, dates come
+from the input (or ``date``), gzip headers carry no time stamp. Files are written
+under ``<name>.open`` and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import uuid
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from archivekit import __version__
+from archivekit.record import Document, Result
+
+WARC_VERSION = "WARC/1.1"
+WARC_FORMAT = "WARC File Format 1.1"
+WARC_CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+SOFTWARE = f"archivekit/{__version__}"
+DIGESTS = ("sha1", "sha256")
+DEFAULT_MAX_SIZE = 1_000_000_000
+PARTIAL_SUFFIX = ".open"
+# Namespace of archivekit's record ids (a UUIDv5 of the record's content in it).
+RECORD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://archivekit.invalid/warc-record")
+
+
+class ExportError(Exception):
+    """An export that cannot go on (output directory not writable, ...)."""
+
+
+class _Writer(WARCWriter):
+    # warcio adds WARC-Payload-Digest to metadata records by default; a metadata
+    # record has no payload in WARC 1.1's sense, so it carries only a block digest.
+    NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "metadata")
+
+
+@dataclass
+class WarcOptions:
+    prefix: str = "archivekit"
+    digest: str = "sha1"
+    gzip_level: int = 6
+    max_size: int = DEFAULT_MAX_SIZE
+    date: datetime | None = None
+    operator: str | None = None
+    command_line: str | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.digest not in DIGESTS:
+            raise ExportError(f"unknown digest {self.digest!r} (choose sha1 or sha256)")
+        if not 0 <= self.gzip_level <= 9:
+            raise ExportError("gzip level must be 0 to 9")
+
+
+@dataclass(slots=True)
+class WarcRef:
+    """Where an article landed in the WARC output."""
+
+    filename: str
+    record_id: str
+    record_type: str
+    metadata_id: str
+    target_uri: str
+    date: str
+    payload_digest: str
+
+
+@dataclass(slots=True)
+class _Written:
+    uri: str
+    date: str
+    record_id: str
+    payload_digest: str
+
+
+def warc_date(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_date_option(text: str) -> datetime:
+    """``--date``: an ISO 8601 date or date-time; a time without zone is UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ExportError(f"--date {text!r} is not an ISO 8601 date or date-time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def normalise_warc_date(text: str | None) -> str | None:
+    """A WARC-Date from the input, cut to second precision."""
+    if not text:
+        return None
+    try:
+        return warc_date(parse_date_option(text.strip()))
+    except ExportError:
+        return None
+
+
+def digest_label(algorithm: str, data: bytes) -> str:
+    if algorithm == "sha1":
+        return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def record_uuid(*parts: str) -> str:
+    return f"<urn:uuid:{uuid.uuid5(RECORD_NAMESPACE, chr(10).join(parts))}>"
+
+
+def content_type_for(document: Document, result: Result) -> str:
+    record = result.record
+    if record is None:  # not readable as a page: keep what the source said, if anything
+        return document.content_type or "application/octet-stream"
+    encoding = ((record.get("parse") or {}).get("encoding") or "utf-8").lower()
+    if document.content_type and "charset" in document.content_type.lower():
+        return document.content_type
+    base = (document.content_type or "").split(";")[0].strip().lower()
+    if not base:
+        name = document.path.lower().split("#")[0]
+        base = "text/plain" if name.endswith((".txt", ".text")) else "text/html"
+    return f"{base}; charset={encoding}"
+
+
+def target_uri_for(document: Document, result: Result) -> str:
+    if document.uri:
+        return document.uri
+    record_url = (result.record or {}).get("url")
+    if record_url:
+        return record_url
+    return "urn:archivekit:file:" + quote(Path(document.path).as_posix(), safe="/._-~")
+
+
+def capture_date_for(document: Document, options: WarcOptions) -> str:
+    from_input = normalise_warc_date(document.date)
+    if from_input:
+        return from_input
+    if options.date is not None:
+        return warc_date(options.date)
+    try:
+        return warc_date(datetime.fromtimestamp(os.stat(document.path).st_mtime, UTC))
+    except (OSError, ValueError):
+        return warc_date(datetime.now(UTC))
+
+
+def read_input_record(path_with_offset: str) -> bytes:
+    """The uncompressed bytes (header + block + CRLF CRLF) of the record at ``file#offset``."""
+    path, _, offset_text = path_with_offset.rpartition("#")
+    offset = int(offset_text)
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        head = handle.read(2)
+        handle.seek(offset)
+        if head == b"\x1f\x8b":
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out = bytearray()
+            while not inflater.eof:
+                chunk = handle.read(1 << 16)
+                if not chunk:
+                    raise ExportError("input record is truncated")
+                out += inflater.decompress(chunk)
+            return bytes(out)
+        header = bytearray()
+        while not header.endswith(b"\r\n\r\n"):
+            line = handle.readline(1 << 16)
+            if not line:
+                raise ExportError("input record is truncated")
+            header += line
+        length = 0
+        for line in bytes(header).split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        block = handle.read(length + 4)
+        if len(block) != length + 4:
+            raise ExportError("input record is truncated")
+        return bytes(header) + block
+
+
+def _header_value(record_bytes: bytes, name: str) -> str | None:
+    head = record_bytes[:record_bytes.find(b"\r\n\r\n")].decode("utf-8", "replace")
+    wanted = name.lower()
+    for line in head.split("\r\n")[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == wanted:
+            return value.strip()
+    return None
+
+
+@dataclass
+class WarcExporter:
+    """Writes articles into rolled WARC files in ``out_dir``; use as a context manager."""
+
+    out_dir: Path
+    options: WarcOptions = field(default_factory=WarcOptions)
+    on_file_done: Callable[[Path], None] | None = None
+    files: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.out_dir = Path(self.out_dir)
+        self._serial = 0
+        self._handle = None
+        self._partial: Path | None = None
+        self._final: Path | None = None
+        self._warcinfo_id = ""
+        self._payloads: dict[str, _Written] = {}
+        self._ids_seen: dict[str, int] = {}
+        self._stamp = (self.options.date or datetime.now(UTC)).astimezone(UTC)
+        self._builder = _Writer(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
+        self._compress_level = self.options.gzip_level
+
+    # --- files ----------------------------------------------------------------------------
+
+    def __enter__(self) -> WarcExporter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _file_name(self) -> str:
+        return f"{self.options.prefix}-{self._stamp.strftime('%Y%m%d%H%M%S')}-{self._serial:05d}.warc.gz"
+
+    def _open(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        name = self._file_name()
+        self._final = self.out_dir / name
+        self._partial = self.out_dir / (name + PARTIAL_SUFFIX)
+        try:
+            self._handle = open(self._partial, "wb")
+        except OSError as exc:
+            raise ExportError(f"cannot write {self._partial}: {exc.strerror or exc}") from None
+        self._write_warcinfo(name)
+
+    def _finish_file(self) -> None:
+        if self._handle is None:
+            return
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        self._handle = None
+        os.replace(self._partial, self._final)
+        self.files.append(self._final)
+        if self.on_file_done:
+            self.on_file_done(self._final)
+        self._serial += 1
+
+    def close(self) -> None:
+        self._finish_file()
+
+    def abort(self) -> None:
+        """Leave no complete-looking file behind: the partial file keeps its .open name."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    @property
+    def current_name(self) -> str:
+        return self._final.name if self._final else self._file_name()
+
+    # --- records --------------------------------------------------------------------------
+
+    def _unique(self, record_id: str) -> str:
+        count = self._ids_seen.get(record_id, 0)
+        self._ids_seen[record_id] = count + 1
+        if count:
+            return record_uuid(record_id, str(count))
+        return record_id
+
+    def _emit(self, record) -> None:
+        buffer = io.BytesIO()
+        self._builder.out = buffer
+        self._builder.write_record(record)
+        self._emit_bytes(buffer.getvalue())
+
+    def _emit_bytes(self, data: bytes) -> None:
+        compressor = zlib.compressobj(self._compress_level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        self._handle.write(compressor.compress(data) + compressor.flush())
+
+    def _record(self, record_type: str, uri: str | None, headers: list[tuple[str, str]],
+                block: bytes, content_type: str | None):
+        warc_headers = StatusAndHeaders("", headers, protocol=WARC_VERSION)
+        if uri:
+            warc_headers.headers.insert(3, ("WARC-Target-URI", uri))
+        record = self._builder.create_warc_record(
+            uri or "", record_type, payload=io.BytesIO(block), length=len(block),
+            warc_content_type=content_type or "", warc_headers=warc_headers)
+        if content_type is None:
+            record.content_type = None
+            record.rec_headers.remove_header("Content-Type")
+        return record
+
+    def _write_warcinfo(self, filename: str) -> None:
+        fields = [("software", SOFTWARE), ("format", WARC_FORMAT), ("conformsTo", WARC_CONFORMS_TO)]
+        if self.options.command_line:
+            fields.append(("command-line", self.options.command_line))
+        if self.options.operator:
+            fields.append(("operator", self.options.operator))
+        if self.options.description:
+            fields.append(("description", self.options.description))
+        block = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+        date = warc_date(self._stamp)
+        self._warcinfo_id = record_uuid("warcinfo", filename, date,
+                                        digest_label("sha256", block))
+        digest = digest_label(self.options.digest, block)
+        headers = [("WARC-Type", "warcinfo"), ("WARC-Record-ID", self._warcinfo_id),
+                   ("WARC-Date", date), ("WARC-Filename", filename),
+                   ("WARC-Block-Digest", digest)]
+        self._emit(self._record("warcinfo", None, headers, block, "application/warc-fields"))
+
+    def add(self, document: Document, result: Result, metadata: dict) -> WarcRef:
+        """Write one article (and its metadata record); returns where it went."""
+        if self._handle is None:
+            self._open()
+        algo = self.options.digest
+        date = capture_date_for(document, self.options)
+        uri = target_uri_for(document, result)
+        verbatim = None
+        if document.warc_record_type == "response" and "#" in document.path:
+            verbatim = read_input_record(document.path)
+        content_key = hashlib.sha256(document.content).hexdigest()
+        earlier = self._payloads.get(content_key)
+
+        if earlier is not None and (verbatim is None or earlier.payload_digest):
+            record_type = "revisit"
+            record_id = self._unique(record_uuid("revisit", uri, date, earlier.record_id))
+            headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", record_id),
+                       ("WARC-Date", date), ("WARC-Warcinfo-ID", self._warcinfo_id),
+                       ("WARC-Profile", REVISIT_PROFILE),
+                       ("WARC-Refers-To", earlier.record_id),
+                       ("WARC-Refers-To-Target-URI", earlier.uri),
+                       ("WARC-Refers-To-Date", earlier.date),
+                       ("WARC-Payload-Digest", earlier.payload_digest),
+                       ("WARC-Block-Digest", digest_label(algo, b""))]
+            self._emit(self._record("revisit", uri, headers, b"", None))
+            payload_digest = earlier.payload_digest
+        elif verbatim is not None:
+            record_type = "response"
+            record_id = _header_value(verbatim, "WARC-Record-ID") or record_uuid("response", uri)
+            uri = _header_value(verbatim, "WARC-Target-URI") or uri
+            date = _header_value(verbatim, "WARC-Date") or date
+            payload_digest = _header_value(verbatim, "WARC-Payload-Digest") or ""
+            self._emit_bytes(verbatim)
+            self._payloads.setdefault(content_key, _Written(uri, date, record_id, payload_digest))
+        else:
+            record_type = "resource"
+            payload_digest = digest_label(algo, document.content)
+            record_id = self._unique(record_uuid("resource", uri, date, payload_digest))
+            headers = [("WARC-Type", "resource"), ("WARC-Record-ID", record_id),
+                       ("WARC-Date", date), ("WARC-Warcinfo-ID", self._warcinfo_id),
+                       ("WARC-Block-Digest", payload_digest),
+                       ("WARC-Payload-Digest", payload_digest)]
+            self._emit(self._record("resource", uri, headers, document.content,
+                                    content_type_for(document, result)))
+            self._payloads[content_key] = _Written(uri, date, record_id, payload_digest)
+
+        block = json.dumps(metadata, ensure_ascii=False, separators=(",", ":"),
+                           sort_keys=True).encode("utf-8")
+        metadata_id = self._unique(record_uuid("metadata", record_id,
+                                               hashlib.sha256(block).hexdigest()))
+        headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", metadata_id),
+                   ("WARC-Date", date), ("WARC-Warcinfo-ID", self._warcinfo_id),
+                   ("WARC-Refers-To", record_id), ("WARC-Concurrent-To", record_id),
+                   ("WARC-Block-Digest", digest_label(algo, block))]
+        self._emit(self._record("metadata", uri, headers, block, "application/json"))
+        ref = WarcRef(filename=self.current_name, record_id=record_id, record_type=record_type,
+                      metadata_id=metadata_id, target_uri=uri, date=date,
+                      payload_digest=payload_digest)
+        if self._handle.tell() >= self.options.max_size:
+            self._finish_file()
+        return ref
