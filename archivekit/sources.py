@@ -204,6 +204,13 @@ def _document_from_record(record, name: str, max_page_bytes: int) -> Document | 
     if len(content) > max_page_bytes:
         return Document(path=name, content=b"", uri=uri, date=date, content_type=ctype,
                         read_error=f"record payload is over the limit of {max_page_bytes:,} bytes")
+    missing = getattr(record.raw_stream, "limit", 0)
+    if isinstance(missing, int) and missing > 0:
+        # warcio returns a cut-off member's bytes without complaint: the block came up
+        # short of its Content-Length, so the page is incomplete.
+        return Document(path=name, content=b"", uri=uri, date=date, content_type=ctype,
+                        read_error=f"corrupt or truncated WARC: record ends {missing:,} bytes "
+                                   "before its Content-Length")
     return Document(path=name, content=content, uri=uri, date=date, content_type=ctype,
                     warc_record_type=record.rec_type)
 
