@@ -1,1 +1,169 @@
-"""Verb module: registers its command on archivekit.cli.app when filled in."""
+"""``archivekit archive``: the main job, check + fingerprint + export + report in one pass."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from archivekit.cli.app import app
+from archivekit.cli.common import (
+    EXIT_INPUT,
+    FollowOpt,
+    Format,
+    FormatOpt,
+    MaxPageOpt,
+    PathsArg,
+    ProfileDirOpt,
+    ProfileOpt,
+    QuietOpt,
+    SchemaOpt,
+    StrictOpt,
+    fail,
+    report_results,
+    warn,
+)
+from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+
+
+class Digest(StrEnum):
+    sha1 = "sha1"
+    sha256 = "sha256"
+
+
+OutOpt = Annotated[str, typer.Option("--output", "-o", help="Output directory (created if "
+                                     "missing).", show_default=False)]
+DateOpt = Annotated[str | None, typer.Option(
+    "--date", help="Export date (ISO 8601, UTC if no zone): the WARC file names, warcinfo "
+    "and JSON-LD sdDatePublished, and the capture date of local files (instead of their "
+    "modification time). The same input and --date give byte-identical WARCs.",
+    show_default=False)]
+DigestOpt = Annotated[Digest, typer.Option(
+    "--digest", help="WARC digest: sha1 (base32, the common default) or sha256 (lowercase hex).")]
+GzipOpt = Annotated[int, typer.Option("--gzip-level", min=0, max=9,
+                                      help="gzip level of each WARC record (0-9).")]
+MaxSizeOpt = Annotated[int, typer.Option(
+    "--max-size", min=1, help="Start a new WARC file once one reaches this many bytes.")]
+PrefixOpt = Annotated[str, typer.Option(
+    "--prefix", help="WARC file name prefix: PREFIX-TIMESTAMP-SERIAL.warc.gz.")]
+OperatorOpt = Annotated[str | None, typer.Option(
+    "--operator", help="Operator named in the warcinfo record (person or organisation).",
+    show_default=False)]
+NameOpt = Annotated[str | None, typer.Option(
+    "--name", help="Collection name for the JSON-LD collection and the WACZ title.",
+    show_default=False)]
+
+
+def command_line() -> str:
+    return "archivekit " + shlex.join(sys.argv[1:])
+
+
+def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bool,
+                   report: bool, date: str | None, digest: Digest, gzip_level: int,
+                   max_size: int, prefix: str, operator: str | None, name: str | None,
+                   strict: bool, paths: list[str]):
+    from archivekit.archive import ArchiveSettings
+    from archivekit.export.warc import ExportError, WarcOptions, parse_date_option
+
+    try:
+        when = parse_date_option(date) if date else None
+        options = WarcOptions(prefix=prefix, digest=digest.value, gzip_level=gzip_level,
+                              max_size=max_size, date=when, operator=operator,
+                              command_line=command_line())
+    except ExportError as exc:
+        raise fail(str(exc)) from None
+    collection = name or (paths[0].rstrip("/") if len(paths) == 1 else "archivekit collection")
+    return ArchiveSettings(out_dir=output, warc=warc, jsonld=jsonld, wacz=wacz, bag=bag,
+                           report=report, warc_options=options, collection_name=collection,
+                           sd_publisher=operator or "archivekit", strict=strict,
+                           inputs=tuple(paths))
+
+
+def run_job(paths: list[str], settings, *, fmt: Format, strict: bool, quiet: bool,
+            schema: str | None, profile: str | None, profile_dir: str | None,
+            max_page_size: int, follow_symlinks: bool, verb: str) -> int:
+    """Run check + export over the collection, report on stdout; returns the exit code."""
+    from archivekit.archive import archive_paths
+    from archivekit.checker import Checker
+    from archivekit.export.warc import ExportError
+    from archivekit.profiles import ProfileError
+    from archivekit.validate import SchemaLoadError
+
+    try:
+        checker = Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
+                                       max_page_bytes=max_page_size, keep_record=True)
+    except (SchemaLoadError, ProfileError) as exc:
+        raise fail(str(exc)) from None
+    input_errors: list[str] = []
+    outcomes = []
+
+    def missing(exc: Exception) -> None:
+        input_errors.append(str(exc))
+        warn(f"error: {exc}")
+
+    results = archive_paths(paths, checker, settings, follow_symlinks=follow_symlinks,
+                            on_error=missing, on_finish=outcomes.append)
+    try:
+        code = report_results(results, fmt=fmt, strict=strict, collection=settings.collection_name,
+                              rules=checker.schema.rules(), verb=verb, input_errors=input_errors)
+    except ExportError as exc:
+        raise fail(str(exc), EXIT_INPUT) from None
+    except ImportError as exc:
+        raise fail(f"{exc}") from None
+    except OSError as exc:
+        raise fail(f"cannot write output: {exc.strerror or exc}", EXIT_INPUT) from None
+    if outcomes and not quiet:
+        outcome = outcomes[0]
+        parts = [f"{outcome.exported} exported"]
+        if outcome.skipped:
+            parts.append(f"{outcome.skipped} skipped (bad input WARC records)")
+        if outcome.warc_files:
+            parts.append(f"{len(outcome.warc_files)} WARC file(s)")
+        if outcome.wacz_file:
+            parts.append(f"WACZ {outcome.wacz_file.name}")
+        if outcome.bag_dir:
+            parts.append("bag/")
+        warn(f"{settings.out_dir}: " + ", ".join(parts))
+    return EXIT_INPUT if input_errors else code
+
+
+@app.command(epilog="Examples:\n\n  archivekit archive fixtures/ -o out/\n\n"
+             "  archivekit archive dump.warc.gz -o out/ --date 2024-06-01 --wacz")
+def archive(
+    paths: PathsArg,
+    output: OutOpt,
+    wacz: Annotated[bool, typer.Option("--wacz", help="Also write a WACZ file.")] = False,
+    bag: Annotated[bool, typer.Option("--bag", help="Also write a BagIt bag of the inputs.")]
+    = False,
+    no_jsonld: Annotated[bool, typer.Option("--no-jsonld", help="Skip the JSON-LD output.")]
+    = False,
+    date: DateOpt = None,
+    digest: DigestOpt = Digest.sha1,
+    gzip_level: GzipOpt = 6,
+    max_size: MaxSizeOpt = 1_000_000_000,
+    prefix: PrefixOpt = "archivekit",
+    operator: OperatorOpt = None,
+    name: NameOpt = None,
+    fmt: FormatOpt = Format.text,
+    strict: StrictOpt = False,
+    schema: SchemaOpt = None,
+    profile: ProfileOpt = None,
+    profile_dir: ProfileDirOpt = None,
+    max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
+    follow_symlinks: FollowOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check, fingerprint and export a collection in one pass: WARC 1.1 and JSON-LD (and
+    WACZ, a bag on request) under -o DIR, with report.jsonl and summary.json. The report
+    also goes to stdout; exit codes as check."""
+    settings = build_settings(output=output, warc=True, jsonld=not no_jsonld, wacz=wacz, bag=bag,
+                              report=True, date=date, digest=digest, gzip_level=gzip_level,
+                              max_size=max_size, prefix=prefix, operator=operator, name=name,
+                              strict=strict, paths=paths)
+    raise typer.Exit(run_job(paths, settings, fmt=fmt, strict=strict, quiet=quiet, schema=schema,
+                             profile=profile, profile_dir=profile_dir,
+                             max_page_size=max_page_size, follow_symlinks=follow_symlinks,
+                             verb="archive"))

@@ -1,0 +1,220 @@
+"""schema.org JSON-LD for archived articles: one NewsArticle per article, one collection.
+
+Documents use the ``https://schema.org/`` context; :func:`document_loader` serves the
+shipped subset of that context so a JSON-LD processor (pyld) works with no network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from archivekit import __version__
+from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef
+from archivekit.record import Result
+
+SCHEMA_CONTEXT = "https://schema.org/"
+CONTEXT_FILE = Path(__file__).resolve().parent / "context" / "schemaorg-subset.jsonld"
+CONTEXT_URLS = ("https://schema.org/", "https://schema.org", "http://schema.org/",
+                "http://schema.org", "https://schema.org/docs/jsonldcontext.jsonld",
+                "https://schema.org/docs/jsonldcontext.json")
+SOFTWARE = {"@type": "SoftwareApplication", "name": "archivekit", "softwareVersion": __version__}
+
+
+class OfflineLoaderError(Exception):
+    """A JSON-LD processor asked for a document that is not shipped."""
+
+
+def shipped_context() -> dict[str, Any]:
+    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))
+
+
+def document_loader(url: str, options: dict | None = None) -> dict[str, Any]:
+    """A pyld document loader: the shipped schema.org context, and nothing else."""
+    if url in CONTEXT_URLS:
+        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
+                "document": shipped_context()}
+    raise OfflineLoaderError(f"no network access: refusing to load {url}")
+
+
+def _organization(name: str, kind: str = "Organization", url: str | None = None) -> dict:
+    node: dict[str, Any] = {"@type": kind, "name": name}
+    if url:
+        node["url"] = url
+    return node
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "article"
+
+
+@dataclass
+class ArticleContext:
+    """What the JSON-LD of an article needs besides the record."""
+
+    # profile id -> (publisher name, publisher URL), from the profiles in use
+    publishers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    sd_publisher: str = "archivekit"
+    sd_date: str = ""
+
+
+def article_jsonld(result: Result, ref: WarcRef | None, context: ArticleContext,
+                   *, field_digests: dict[str, str] | None = None) -> dict[str, Any]:
+    record = result.record or {}
+    edition = record.get("edition")
+    doc: dict[str, Any] = {"@context": SCHEMA_CONTEXT, "@type": "NewsArticle"}
+    url = record.get("url") or result.uri
+    if url:
+        doc["@id"] = url
+        doc["url"] = url
+    if record.get("headline"):
+        doc["headline"] = record["headline"]
+    if record.get("dek"):
+        doc["description"] = record["dek"]
+    authors = record.get("authors") or []
+    if authors:
+        doc["author"] = [{"@type": "Person", "name": name} for name in authors]
+    if record.get("date_published"):
+        doc["datePublished"] = record["date_published"]
+    if record.get("language"):
+        doc["inLanguage"] = record["language"]
+    parent = context.publishers.get(record.get("profile") or "")
+    if edition or parent:
+        publisher = _organization(edition or parent[0], "NewsMediaOrganization",
+                                  parent[1] if parent else None)
+        if parent and edition and parent[0] != edition:
+            publisher["parentOrganization"] = _organization(parent[0], "NewsMediaOrganization")
+        doc["publisher"] = publisher
+    agencies = (record.get("attribution") or {}).get("agencies") or []
+    if agencies:
+        doc["sourceOrganization"] = [_organization(a, "NewsMediaOrganization") for a in agencies]
+    if edition:
+        doc["isPartOf"] = {"@type": "Collection", "name": f"{edition} online archive"}
+    body = record.get("body") or []
+    if body:
+        doc["articleBody"] = "\n\n".join(body)
+    doc["wordCount"] = record.get("word_count", sum(len(p.split()) for p in body))
+    images = []
+    for image in record.get("images") or []:
+        node: dict[str, Any] = {"@type": "ImageObject"}
+        if image.get("src"):
+            node["contentUrl"] = image["src"]
+        if image.get("caption"):
+            node["caption"] = image["caption"]
+        if image.get("credit"):
+            node["creditText"] = image["credit"]
+        if image.get("credit_agency"):
+            node["copyrightHolder"] = _organization(image["credit_agency"])
+        images.append(node)
+    if images:
+        doc["image"] = images
+    banner = (record.get("banner") or {}).get("text")
+    if banner:
+        doc["conditionsOfAccess"] = banner
+    if ref is not None:
+        doc["archivedAt"] = ref.record_id.strip("<>")
+    identifiers = [{"@type": "PropertyValue", "propertyID": name, "value": value}
+                   for name, value in sorted(result.fingerprint.items())
+                   if isinstance(value, str)]
+    for name, value in sorted((field_digests or {}).items()):
+        identifiers.append({"@type": "PropertyValue", "propertyID": f"sha256:{name}", "value": value})
+    if ref is not None:
+        identifiers.append({"@type": "PropertyValue", "propertyID": "WARC-Payload-Digest",
+                            "value": ref.payload_digest})
+        identifiers.append({"@type": "PropertyValue", "propertyID": "WARC-Filename",
+                            "value": ref.filename})
+        identifiers.append({"@type": "PropertyValue", "propertyID": "WARC-Record-ID",
+                            "value": ref.record_id})
+    if identifiers:
+        doc["identifier"] = identifiers
+    doc["sdPublisher"] = _organization(context.sd_publisher)
+    if context.sd_date:
+        doc["sdDatePublished"] = context.sd_date
+    return doc
+
+
+def collection_jsonld(name: str, members: Iterable[str], *, date: str, sd_publisher: str,
+                      count: int) -> dict[str, Any]:
+    return {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "Collection",
+        "name": name,
+        "dateCreated": date,
+        "numberOfItems": count,
+        "hasPart": [{"@id": member} for member in members],
+        "sdPublisher": _organization(sd_publisher),
+        "sdDatePublished": date[:10],
+        "publisher": SOFTWARE,
+    }
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+
+
+@dataclass
+class JsonLdWriter:
+    """Writes ``jsonld/<n>-<name>.jsonld`` per article, ``articles.ndjson`` and
+    ``collection.jsonld`` under ``out_dir``; files appear under their names only when
+    complete."""
+
+    out_dir: Path
+    collection_name: str = "archivekit collection"
+    sd_publisher: str = "archivekit"
+    date: datetime | None = None
+    publishers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.out_dir = Path(self.out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._stamp = (self.date or datetime.now(UTC)).astimezone(UTC)
+        self.context = ArticleContext(publishers=self.publishers, sd_publisher=self.sd_publisher,
+                                      sd_date=self._stamp.date().isoformat())
+        self._ndjson_final = self.out_dir / "articles.ndjson"
+        self._ndjson_partial = self.out_dir / ("articles.ndjson" + PARTIAL_SUFFIX)
+        self._ndjson = open(self._ndjson_partial, "w", encoding="utf-8", newline="\n")
+        self._members: list[str] = []
+        self._count = 0
+
+    def add(self, result: Result, ref: WarcRef | None,
+            field_digests: dict[str, str] | None = None) -> dict[str, Any]:
+        doc = article_jsonld(result, ref, self.context, field_digests=field_digests)
+        self._count += 1
+        text = dumps(doc)
+        self._ndjson.write(text + "\n")
+        name = Path(result.path.split("#")[0]).stem
+        if "#" in result.path:
+            name += "-" + result.path.rsplit("#", 1)[1]
+        target = self.out_dir / f"{self._count:06d}-{_slug(name)}.jsonld"
+        _write_atomic(target, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        self.files.append(target)
+        if "@id" in doc:
+            self._members.append(doc["@id"])
+        return doc
+
+    def close(self) -> None:
+        self._ndjson.close()
+        os.replace(self._ndjson_partial, self._ndjson_final)
+        self.files.append(self._ndjson_final)
+        collection = collection_jsonld(self.collection_name, dict.fromkeys(self._members),
+                                       date=self._stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                       sd_publisher=self.sd_publisher, count=self._count)
+        target = self.out_dir / "collection.jsonld"
+        _write_atomic(target, json.dumps(collection, ensure_ascii=False, indent=2) + "\n")
+        self.files.append(target)
+
+    def abort(self) -> None:
+        self._ndjson.close()
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
+    partial.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(partial, target)
