@@ -1,1 +1,70 @@
-"""Verb module: registers its command on archivekit.cli.app when filled in."""
+"""``archivekit spark-job``: ``check`` over a list of inputs on Apache Spark."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from archivekit.cli.app import app
+from archivekit.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    MaxPageOpt,
+    ProfileDirOpt,
+    ProfileOpt,
+    QuietOpt,
+    SchemaOpt,
+    fail,
+)
+from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+
+
+@app.command("spark-job", epilog=(
+    "Examples:\n\n  archivekit spark-job inputs.txt -o out/ --master 'local[2]'\n\n"
+    "  spark-submit --master yarn \"$(python -c 'import archivekit.spark_job as m; print(m.__file__)')\" "
+    "inputs.txt -o /shared/out\n\n"
+    "inputs.txt lists one WARC file, page file or directory per line."))
+def spark_job(
+    input_list: Annotated[str, typer.Argument(help="A text file listing the inputs, one per line.",
+                                              show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output directory: results/part-* "
+                                        "(NDJSON, one file per partition) and counters.json.",
+                                        show_default=False)],
+    master: Annotated[str | None, typer.Option(
+        "--master", help="Spark master URL, e.g. local[2]; default: spark-submit's, else local[*].",
+        show_default=False)] = None,
+    partitions: Annotated[int | None, typer.Option(
+        "--partitions", min=1, help="Number of partitions (default: 4 per core, at least one "
+        "per WARC file).", show_default=False)] = None,
+    schema: SchemaOpt = None,
+    profile: ProfileOpt = None,
+    profile_dir: ProfileDirOpt = None,
+    max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check every article listed in INPUT_LIST on Apache Spark (extra: archivekit[spark])."""
+    from archivekit.checker import Checker
+    from archivekit.profiles import ProfileError
+    from archivekit.spark_job import SparkJobError, run_spark_job
+    from archivekit.validate import SchemaLoadError
+
+    try:
+        checker = Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
+                                       max_page_bytes=max_page_size)
+    except (SchemaLoadError, ProfileError) as exc:
+        raise fail(str(exc)) from None
+    try:
+        counts = run_spark_job(input_list, output, master=master, partitions=partitions,
+                               checker=checker, log_level="ERROR" if quiet else "WARN",
+                               console_progress=not quiet)
+    except SparkJobError as exc:
+        raise fail(str(exc), EXIT_INPUT) from None
+    typer.echo(f"{counts.articles:,} articles in {counts.partitions} partitions: "
+               f"{counts.articles - counts.failures:,} valid, {counts.failures:,} with errors, "
+               f"{counts.findings:,} findings, {counts.input_errors:,} unreadable inputs; "
+               f"results in {output}/results")
+    if counts.input_errors:
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_FINDINGS if counts.failures else EXIT_OK)

@@ -1,0 +1,180 @@
+"""``check`` on Apache Spark, for collections beyond one machine (extra ``archivekit[spark]``).
+
+The shape of Common Crawl's cc-pyspark: a text file lists the inputs (one per line:
+a WARC file, a page file or a directory), the list is cut into partitions, each
+partition is mapped with the same per-article code as the local pool
+(:func:`archivekit.runner.check_one`), and each partition writes one NDJSON file of
+results (``DIR/results/part-NNNNN``, the objects of ``check --format json``).
+Accumulators count articles, findings, failing articles and unreadable inputs; the
+counts are written to ``DIR/counters.json`` when the job ends.
+
+Runs in ``local[*]`` with no cluster, or under ``spark-submit`` (see docs/scale.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from archivekit.checker import Checker
+from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.runner import CheckerRecipe, check_one
+from archivekit.sources import SourceError, collect_paths, is_warc_name, read_documents
+
+
+class SparkJobError(RuntimeError):
+    """The job cannot start: pyspark or Java missing, output already there, bad input list."""
+
+
+@dataclass
+class SparkCounts:
+    articles: int = 0
+    findings: int = 0
+    failures: int = 0  # articles with findings of severity error
+    input_errors: int = 0  # list entries or records that could not be read at all
+    partitions: int = 0
+
+
+def read_input_list(input_list: str, *, expand_dirs: bool = True) -> list[str]:
+    """The entries of a local input list; local directories become their files.
+
+    Blank lines and lines starting with ``#`` are skipped. Expanding directories in
+    the driver spreads a directory of pages over every partition; WARC files stay
+    one entry each (one partition reads one WARC, as in cc-pyspark).
+    """
+    try:
+        lines = Path(input_list).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SparkJobError(f"{input_list}: cannot read input list: {exc.strerror or exc}") from None
+    entries = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not expand_dirs:
+        return entries
+    out: list[str] = []
+    for entry in entries:
+        if os.path.isdir(entry):
+            out.extend(p for p in collect_paths([entry], on_error=lambda _e: None)
+                       if not p.startswith("\0"))
+        else:
+            out.append(entry)
+    return out
+
+
+def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counters=None) -> Iterator[str]:
+    """Check every article of a partition's entries; yields NDJSON lines.
+
+    Plain Python (no Spark), so the tests and the local pool can call it too.
+    """
+    checker = recipe.build()
+    for entry in entries:
+        errors: list[str] = []
+        paths = collect_paths([entry], on_error=lambda exc, note=errors.append: note(str(exc)))
+        for document in read_documents(paths, max_page_bytes=checker.max_page_bytes):
+            result = check_one(document, checker)
+            if counters is not None:
+                counters.articles.add(1)
+                counters.findings.add(len(result.findings))
+                counters.failures.add(0 if result.valid else 1)
+                counters.input_errors.add(1 if result.io_error else 0)
+            yield json.dumps(result.to_dict(), ensure_ascii=False)
+        for message in errors:
+            if counters is not None:
+                counters.input_errors.add(1)
+            yield json.dumps({"path": entry, "input_error": message}, ensure_ascii=False)
+
+
+@dataclass
+class _Accumulators:
+    articles: object
+    findings: object
+    failures: object
+    input_errors: object
+
+
+def run_spark_job(input_list: str, output_dir: str, *, master: str | None = None,
+                  partitions: int | None = None, checker: Checker | None = None,
+                  app_name: str = "archivekit-check", log_level: str = "WARN",
+                  console_progress: bool = True) -> SparkCounts:
+    """Run ``check`` over the inputs listed in ``input_list``; results under ``output_dir``."""
+    checker = checker or Checker(max_page_bytes=DEFAULT_MAX_PAGE_BYTES)
+    out = Path(output_dir)
+    results_dir = out / "results"
+    if results_dir.exists():
+        raise SparkJobError(f"{results_dir} already exists; choose another -o or remove it")
+    entries = read_input_list(input_list)
+    if not entries:
+        raise SparkJobError(f"{input_list}: lists no inputs")
+    # Executors must run this interpreter to find archivekit and its dependencies.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    try:
+        from pyspark import SparkConf, SparkContext
+    except ImportError:
+        raise SparkJobError("pyspark is not installed: pip install 'archivekit[spark]'") from None
+
+    conf = SparkConf().setAppName(app_name)
+    if master:
+        conf.setMaster(master)
+    elif not conf.contains("spark.master"):
+        conf.setMaster("local[*]")  # not under spark-submit: no cluster
+    conf.set("spark.ui.enabled", "false")
+    conf.set("spark.ui.showConsoleProgress", "true" if console_progress and sys.stderr.isatty() else "false")
+    try:
+        sc = SparkContext.getOrCreate(conf)
+    except Exception as exc:  # Java missing or the JVM failed to start
+        raise SparkJobError(f"cannot start Spark: {str(exc).strip().splitlines()[0][:300]}") from None
+    try:
+        sc.setLogLevel(log_level)
+        acc = _Accumulators(sc.accumulator(0), sc.accumulator(0), sc.accumulator(0),
+                            sc.accumulator(0))
+        slices = partitions or max(1, min(len(entries), sc.defaultParallelism * 4))
+        # A WARC is worth many pages: give each WARC file a partition of its own first.
+        warcs = sum(is_warc_name(e) for e in entries)
+        slices = max(slices, min(warcs, len(entries))) if partitions is None else slices
+        recipe = CheckerRecipe.of(checker)
+        rdd = sc.parallelize(entries, slices).mapPartitions(
+            lambda part: check_partition(part, recipe, acc))
+        out.mkdir(parents=True, exist_ok=True)
+        rdd.saveAsTextFile(str(results_dir))
+        counts = SparkCounts(acc.articles.value, acc.findings.value, acc.failures.value,
+                             acc.input_errors.value, rdd.getNumPartitions())
+    finally:
+        sc.stop()
+    _write_json(out / "counters.json", asdict(counts))
+    return counts
+
+
+def read_results(output_dir: str) -> Iterator[dict]:
+    """Every result object a job wrote under ``output_dir/results``."""
+    for part in sorted((Path(output_dir) / "results").glob("part-*")):
+        with open(part, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point for ``spark-submit .../archivekit/spark_job.py INPUT_LIST -o DIR``."""
+    from archivekit.cli import app
+
+    app(args=["spark-job", *(sys.argv[1:] if argv is None else argv)], prog_name="archivekit")
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["SourceError", "SparkCounts", "SparkJobError", "check_partition", "read_input_list",
+           "read_results", "run_spark_job"]
