@@ -2,17 +2,25 @@
 
 ``content_sha256`` is computed over the canonical record (NFC, collapsed white space,
 fields in a fixed order), so markup churn does not change it and a changed credit does.
+:func:`fingerprint_document` computes all of them from one read of the bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-from typing import Any
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from archivekit.checker import Checker
+    from archivekit.record import Document, Result
 
 DEFAULT_ALGORITHMS = ("sha256",)
 SUPPORTED_ALGORITHMS = ("sha256", "sha512", "sha1", "md5", "blake2b")
+_CONSTRUCTORS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512, "sha1": hashlib.sha1,
+                 "md5": hashlib.md5, "blake2b": hashlib.blake2b}
 
 # Fields of the record that make up the article's content, in canonical order.
 CONTENT_FIELDS = ("banner", "headline", "dek", "authors", "date_published", "body",
@@ -20,24 +28,40 @@ CONTENT_FIELDS = ("banner", "headline", "dek", "authors", "date_published", "bod
 
 
 def raw_digests(content: bytes, algorithms=DEFAULT_ALGORITHMS) -> dict[str, str]:
-    return {name: hashlib.new(name, content).hexdigest() for name in algorithms}
+    """Hex digests of the same bytes for each algorithm (one pass over memory each)."""
+    try:
+        return {name: _CONSTRUCTORS[name](content).hexdigest() for name in algorithms}
+    except KeyError as exc:
+        raise ValueError(f"unsupported digest algorithm {exc.args[0]!r} "
+                         f"(choose from {', '.join(SUPPORTED_ALGORITHMS)})") from None
+
+
+def _norm(value: Any) -> Any:
+    """NFC and collapsed white space, applied through lists and dicts."""
+    if isinstance(value, str):
+        return " ".join(unicodedata.normalize("NFC", value).split())
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _norm(v) for k, v in value.items()}
+    return value
 
 
 def canonical_fields(record: dict[str, Any]) -> dict[str, Any]:
     """The record's content, reduced to what a reader sees (the text, not the markup)."""
     banner = record.get("banner") or {}
     footer = record.get("footer") or {}
-    return {
+    return _norm({
         "banner": banner.get("text"),
         "headline": record.get("headline"),
         "dek": record.get("dek"),
-        "authors": record.get("attribution", {}).get("bylines") or record.get("authors") or [],
+        "authors": (record.get("attribution") or {}).get("bylines") or record.get("authors") or [],
         "date_published": record.get("date_published"),
         "body": record.get("body") or [],
         "images": [{"caption": i.get("caption"), "credit": i.get("credit")}
                    for i in record.get("images") or []],
         "footer": footer.get("text"),
-    }
+    })
 
 
 def _canonical_json(value: Any) -> bytes:
@@ -45,42 +69,132 @@ def _canonical_json(value: Any) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
+def _sha256_json(value: Any) -> str:
+    return hashlib.sha256(_canonical_json(value)).hexdigest()
+
+
 def content_digest(record: dict[str, Any]) -> str:
     fields = canonical_fields(record)
-    return hashlib.sha256(_canonical_json([fields[k] for k in CONTENT_FIELDS])).hexdigest()
+    return _sha256_json([fields[k] for k in CONTENT_FIELDS])
 
 
 def field_digests(record: dict[str, Any]) -> dict[str, str]:
-    """One digest per field; each image's caption and credit separately."""
-    fields = canonical_fields(record)
-    out = {}
-    for name in CONTENT_FIELDS:
-        if name == "images":
-            continue
-        out[name] = hashlib.sha256(_canonical_json(fields[name])).hexdigest()
+    """One digest per field, keyed by JSON pointer into the record without the leading
+    slash (``headline``, ``images/1/credit``); each image's caption and credit apart."""
+    return _field_digests(canonical_fields(record))
+
+
+def _field_digests(fields: dict[str, Any]) -> dict[str, str]:
+    out = {name: _sha256_json(fields[name]) for name in CONTENT_FIELDS if name != "images"}
     for index, image in enumerate(fields["images"]):
-        for part in ("caption", "credit"):
-            out[f"images/{index}/{part}"] = hashlib.sha256(
-                _canonical_json(image[part])).hexdigest()
+        out[f"images/{index}/caption"] = _sha256_json(image["caption"])
+        out[f"images/{index}/credit"] = _sha256_json(image["credit"])
     return out
 
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+# --- simhash ---------------------------------------------------------------------------
+# Charikar simhash over word 3-shingles. Each distinct word gets three independent 64-bit
+# hashes (cached across articles: the vocabulary of a collection repeats), a shingle's
+# hash is h1(w[i]) ^ h2(w[i+1]) ^ h3(w[i+2]), computed for all shingles at once with
+# big-integer XOR; the per-bit majority vote counts bits column by column with
+# int.bit_count. No Python-level loop runs per shingle or per bit of a shingle.
+_WORD_HASHES: dict[str, bytes] = {}
+_WORD_CACHE_LIMIT = 500_000
+
+
+def _learn(words: list[str]) -> None:
+    new = set(words).difference(_WORD_HASHES)
+    if not new:
+        return
+    if len(_WORD_HASHES) + len(new) > _WORD_CACHE_LIMIT:
+        _WORD_HASHES.clear()
+        new = set(words)
+    for word in new:
+        _WORD_HASHES[word] = hashlib.blake2b(word.encode("utf-8", "surrogatepass"),
+                                             digest_size=24).digest()
 
 
 def simhash(paragraphs: list[str], bits: int = 64) -> int:
-    """Charikar simhash over word 3-shingles of the body (64-bit)."""
-    words = _TOKEN.findall(" ".join(paragraphs).casefold())
-    shingles = [" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))] if words else []
-    if not shingles:
+    """64-bit simhash of the text (word 3-shingles, case-folded); 0 for no text."""
+    if bits != 64:
+        raise ValueError("only 64-bit simhashes are supported")
+    words = unicodedata.normalize("NFC", " ".join(paragraphs)).casefold().split()
+    if not words:
         return 0
-    weights = [0] * bits
-    for shingle in shingles:
-        h = int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(bits):
-            weights[bit] += 1 if (h >> bit) & 1 else -1
-    return sum(1 << bit for bit in range(bits) if weights[bit] > 0)
+    if len(words) < 3:
+        words += [""] * (3 - len(words))
+    _learn(words)
+    n = len(words) - 2
+    lanes = memoryview(b"".join(map(_WORD_HASHES.__getitem__, words))).cast("Q")
+    shingles = (int.from_bytes(lanes[0:3 * n:3].tobytes(), "little")
+                ^ int.from_bytes(lanes[4:3 * n + 3:3].tobytes(), "little")
+                ^ int.from_bytes(lanes[8::3].tobytes(), "little"))
+    data = shingles.to_bytes(8 * n, "little")
+    ones = int.from_bytes(b"\x01" * n, "little")  # bit 0 of every byte of a column
+    half = n / 2
+    out = 0
+    for byte in range(8):
+        column = int.from_bytes(data[byte::8], "little")  # that byte of every shingle hash
+        for bit in range(8):
+            if (column & (ones << bit)).bit_count() > half:
+                out |= 1 << (8 * byte + bit)
+    return out
 
 
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
+
+
+# --- one article -----------------------------------------------------------------------
+@dataclass(slots=True)
+class Fingerprint:
+    """Everything the ledger keeps about one article's content."""
+
+    size: int
+    digests: dict[str, str]
+    content_sha256: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    simhash: int | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return self.digests.get("sha256")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.digests)
+        out["size"] = self.size
+        if self.content_sha256:
+            out["content_sha256"] = self.content_sha256
+        if self.simhash is not None:
+            out["simhash"] = f"{self.simhash:016x}"
+        return out
+
+
+def fingerprint_record(content: bytes, record: dict[str, Any] | None,
+                       algorithms=DEFAULT_ALGORITHMS,
+                       digests: dict[str, str] | None = None) -> Fingerprint:
+    digests = digests or raw_digests(content, algorithms)
+    if record is None:
+        return Fingerprint(size=len(content), digests=digests)
+    fields = canonical_fields(record)
+    return Fingerprint(size=len(content), digests=digests,
+                       content_sha256=_sha256_json([fields[k] for k in CONTENT_FIELDS]),
+                       fields=_field_digests(fields), simhash=simhash(fields["body"]))
+
+
+def fingerprint_document(document: Document, checker: Checker,
+                         algorithms=DEFAULT_ALGORITHMS) -> tuple[Result, Fingerprint | None]:
+    """Check one document and fingerprint it from the same bytes.
+
+    ``checker`` must keep records (``Checker(keep_record=True)``). Returns the check's
+    result (its ``fingerprint`` filled with every digest) and the fingerprint, or None
+    when the source could not read the document at all.
+    """
+    result = checker.check(document)
+    result.io_error = document.io_error
+    if document.read_error:
+        return result, None
+    digests = raw_digests(document.content, algorithms)
+    fp = fingerprint_record(document.content, result.record, algorithms, digests)
+    result.fingerprint = fp.to_dict()
+    return result, fp

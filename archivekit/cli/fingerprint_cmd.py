@@ -1,1 +1,99 @@
-"""Verb module: registers its command on archivekit.cli.app when filled in."""
+"""``archivekit fingerprint``: digests for every article, recorded in the fixity ledger."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from archivekit.cli.app import app
+from archivekit.cli.common import (
+    EXIT_INPUT,
+    FollowOpt,
+    Format,
+    FormatOpt,
+    MaxPageOpt,
+    PathsArg,
+    ProfileDirOpt,
+    ProfileOpt,
+    SchemaOpt,
+    fail,
+    report_results,
+    warn,
+)
+from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+
+
+class Algorithm(StrEnum):
+    sha256 = "sha256"
+    sha512 = "sha512"
+    sha1 = "sha1"
+    md5 = "md5"
+    blake2b = "blake2b"
+
+
+LedgerOpt = Annotated[str, typer.Option(
+    "--ledger", help="The ledger file (SQLite); created by fingerprint if absent.")]
+RootOpt = Annotated[str | None, typer.Option(
+    "--root", help="Store paths relative to this directory (default: the one directory "
+    "given, else the working directory).", show_default=False)]
+AlgorithmOpt = Annotated[list[Algorithm] | None, typer.Option(
+    "--algorithm", "-a", help="Raw-byte digest algorithm; repeat for several (default sha256).",
+    show_default=False)]
+
+
+@app.command(epilog="Examples:\n\n  archivekit fingerprint collection/\n\n"
+             "  archivekit fingerprint collection/ --ledger fixity.db -a sha256 -a sha512")
+def fingerprint(
+    paths: PathsArg,
+    ledger: LedgerOpt = "archivekit.db",
+    algorithm: AlgorithmOpt = None,
+    root: RootOpt = None,
+    fmt: FormatOpt = Format.text,
+    schema: SchemaOpt = None,
+    profile: ProfileOpt = None,
+    profile_dir: ProfileDirOpt = None,
+    max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
+    follow_symlinks: FollowOpt = False,
+) -> None:
+    """Fingerprint every article (raw digests, content digest, field digests, simhash) and
+    record it, with its check outcome, in the ledger."""
+    from archivekit.checker import Checker
+    from archivekit.ledger import Ledger, LedgerError, fingerprint_paths
+    from archivekit.profiles import ProfileError
+    from archivekit.validate import SchemaLoadError
+
+    algorithms = tuple(dict.fromkeys(a.value for a in algorithm)) if algorithm else ("sha256",)
+    try:
+        checker = Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
+                                       max_page_bytes=max_page_size, keep_record=True)
+    except (SchemaLoadError, ProfileError) as exc:
+        raise fail(str(exc)) from None
+    try:
+        book = Ledger(ledger)
+    except LedgerError as exc:
+        raise fail(str(exc), EXIT_INPUT) from None
+    input_errors: list[str] = []
+
+    def missing(exc: Exception) -> None:
+        input_errors.append(str(exc))
+        warn(f"error: {exc}")
+
+    def readable_only(results):
+        # The check's findings are recorded as validation events; the report lists the
+        # digests, and findings only for what could not be fingerprinted at all.
+        for result in results:
+            if result.fingerprint:
+                result.findings = []
+            yield result
+
+    with book:
+        results = fingerprint_paths(paths, book, checker, algorithms=algorithms, root=root,
+                                    follow_symlinks=follow_symlinks, on_error=missing,
+                                    args=sys.argv[1:])
+        code = report_results(readable_only(results), fmt=fmt, strict=False,
+                              collection=paths[0].rstrip("/") if len(paths) == 1 else "archivekit",
+                              verb="fingerprint", input_errors=input_errors)
+    raise typer.Exit(code if not input_errors else EXIT_INPUT)
