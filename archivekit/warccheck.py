@@ -343,13 +343,19 @@ def _check_record(stream, offset: int, report: WarcReport, seen_ids: dict[str, i
             report.add("warc.truncated", "file ends inside the record header", offset)
             return "stop"
         if not line.endswith(b"\r\n"):
-            report.add("warc.header.newline", "a header line ends with a bare LF "
-                       f"({line[:60]!r}): CR or LF inside a header value", offset)
-            line = line[:-1]
-            if not line.strip():
+            report.add("warc.header.newline", "a bare LF inside a header value "
+                       f"({line[:60]!r})", offset)
+            if not line[:-1].strip():
                 break
-        else:
-            line = line[:-2]
+            # The value goes on after the stray LF: read the rest of the line with it.
+            while not line.endswith(b"\r\n"):
+                more = stream.readline(MAX_HEADER_BYTES)
+                header_bytes += len(more)
+                if not more.endswith(b"\n") or header_bytes > MAX_HEADER_BYTES:
+                    report.add("warc.truncated", "file ends inside the record header", offset)
+                    return "stop"
+                line = line[:-1] + b" " + more
+        line = line[:-2]
         if b"\r" in line:
             report.add("warc.header.newline", f"a bare CR inside a header value ({line[:60]!r})",
                        offset)
