@@ -1,0 +1,108 @@
+"""The local process pool: same report for every --jobs, input order, per-worker setup/teardown."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from archivekit.record import Document
+from archivekit.runner import resolve_jobs, run_documents
+
+
+def _pages(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".html", ".htm", ".txt"))
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory) -> tuple[Path, Path]:
+    """The fixtures three times over (so there are several shards per worker) and a WARC."""
+    from warcio.warcwriter import WARCWriter
+
+    root = tmp_path_factory.mktemp("collection")
+    for copy in range(3):
+        for sub in ("html", "text", "bad"):
+            if (FIXTURES / sub).is_dir():
+                shutil.copytree(FIXTURES / sub, root / f"c{copy}" / sub)
+    pages = _pages(FIXTURES)
+    assert len(pages) >= 10, "the fixtures are needed for this test"
+    warc = root.parent / f"{root.name}.warc.gz"
+    with open(warc, "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for i, page in enumerate(pages * 2):
+            ctype = "text/plain" if page.suffix == ".txt" else "text/html"
+            record = writer.create_warc_record(
+                f"https://www.huffingtonpost.com.au/entry/page-{i}", "resource",
+                payload=io.BytesIO(page.read_bytes()), warc_content_type=ctype)
+            writer.write_record(record)
+    return root, warc
+
+
+def test_jobs_1_and_2_give_identical_json_reports(run_cli, collection):
+    root, warc = collection
+    inputs = [root, warc, *(p for p in [FIXTURES / "warc" / "sample.warc.gz"] if p.exists())]
+    one = run_cli("check", *inputs, "-f", "json", "--jobs", "1", "--progress", "never")
+    two = run_cli("check", *inputs, "-f", "json", "--jobs", "2", "--progress", "never")
+    assert one.returncode in (0, 1, 3), one.stderr
+    assert "Traceback" not in two.stderr
+    assert (two.returncode, two.stdout) == (one.returncode, one.stdout)
+    lines = one.stdout.splitlines()
+    assert len(lines) > 3 * len(_pages(FIXTURES))  # pages and WARC records all there
+    assert any(json.loads(line)["path"].startswith(str(warc)) for line in lines)
+
+
+def test_text_report_identical_too(run_cli, collection):
+    root, _ = collection
+    one = run_cli("check", root / "c0", "-j", "1", "--progress", "never")
+    two = run_cli("check", root / "c0", "-j", "2", "--progress", "never")
+    assert two.stdout == one.stdout
+
+
+def test_missing_input_with_a_pool_still_checks_the_rest(run_cli, collection):
+    root, _ = collection
+    proc = run_cli("check", root / "c0" / "html", root / "no-such-dir", "-f", "json", "-j", "2",
+                   "--progress", "never")
+    assert proc.returncode == 3
+    assert "no-such-dir" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stdout.splitlines()) == len(_pages(root / "c0" / "html"))
+
+
+def where(document: Document, state) -> tuple[str, int, str]:
+    return document.path, os.getpid(), state
+
+
+def tag(label: str) -> str:
+    return label
+
+
+def mark_done(state) -> None:
+    Path(state).joinpath(f"worker-{os.getpid()}").write_text("closed")
+
+
+def test_run_documents_keeps_order_and_uses_several_processes(collection):
+    root, warc = collection
+    inputs = [str(root), str(warc)]
+    serial = list(run_documents(inputs, where, setup=tag, setup_args=("s",), jobs=1))
+    pooled = list(run_documents(inputs, where, setup=tag, setup_args=("s",), jobs=2, chunk=8))
+    assert [p for p, _, _ in pooled] == [p for p, _, _ in serial]
+    assert {s for _, _, s in pooled} == {"s"}
+    assert len({pid for _, pid, _ in pooled}) == 2
+    assert {pid for _, pid, _ in serial} == {os.getpid()}
+
+
+def test_teardown_runs_once_in_each_worker(collection, tmp_path):
+    root, _ = collection
+    values = list(run_documents([str(root)], where, setup=tag, setup_args=(str(tmp_path),),
+                                teardown=mark_done, jobs=2, chunk=4))
+    pids = {pid for _, pid, _ in values}
+    assert {p.name for p in tmp_path.iterdir()} == {f"worker-{pid}" for pid in pids}
+
+
+def test_resolve_jobs():
+    assert resolve_jobs(3) == 3
+    assert resolve_jobs(0) >= 1
