@@ -1,0 +1,61 @@
+"""The Spark job in local[2] gives the same set of results as the local pool."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+
+import pytest
+from conftest import FIXTURES
+
+JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and
+                                 os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
+                       reason="pyspark is not installed (pip install 'archivekit[spark]')"),
+    pytest.mark.skipif(not JAVA, reason="Java is not installed (Spark needs a JVM)"),
+]
+
+
+def _canonical(objects) -> set[str]:
+    return {json.dumps(o, sort_keys=True) for o in objects}
+
+
+def test_spark_local2_matches_the_local_pool(run_cli, tmp_path):
+    from archivekit.spark_job import read_results
+
+    inputs = [FIXTURES / "html", FIXTURES / "text"]
+    inputs += sorted((FIXTURES / "warc").glob("sample*.warc.gz"))
+    listing = tmp_path / "inputs.txt"
+    listing.write_text("# the fixtures\n" + "".join(f"{p}\n" for p in inputs) + "\n")
+    out = tmp_path / "out"
+
+    spark = run_cli("spark-job", listing, "-o", out, "--master", "local[2]", timeout=180)
+    local = run_cli("check", *inputs, "-f", "json", "--jobs", "2", "--progress", "never")
+
+    assert "Traceback" not in spark.stderr, spark.stderr[-2000:]
+    assert spark.returncode == local.returncode, (spark.stdout, spark.stderr[-2000:])
+    expected = [json.loads(line) for line in local.stdout.splitlines()]
+    got = list(read_results(str(out)))
+    assert len(got) == len(expected)
+    assert _canonical(got) == _canonical(expected)
+
+    parts = sorted((out / "results").glob("part-*"))
+    assert len(parts) >= 2  # one NDJSON file per partition
+    counters = json.loads((out / "counters.json").read_text())
+    assert counters["articles"] == len(expected)
+    assert counters["findings"] == sum(len(r["findings"]) for r in expected)
+    assert counters["failures"] == sum(not r["valid"] for r in expected)
+    assert f"{len(expected)} articles" in spark.stdout
+
+    again = run_cli("spark-job", listing, "-o", out, "--master", "local[2]")
+    assert again.returncode == 3 and "already exists" in again.stderr
+
+
+def test_missing_input_list_is_a_one_line_error(run_cli, tmp_path):
+    proc = run_cli("spark-job", tmp_path / "nope.txt", "-o", tmp_path / "out")
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("archivekit: error:") and "cannot read input list" in proc.stderr
