@@ -275,7 +275,7 @@ class BatchWriter:
                    valid: bool | None) -> None:
         self._objects.append((
             path, fp.size, json.dumps(fp.digests, sort_keys=True), fp.sha256, fp.content_sha256,
-            json.dumps(fp.fields, sort_keys=True) if fp.content_sha256 else None,
+            json.dumps(fp.fields) if fp.content_sha256 else None,  # record order
             f"{fp.simhash:016x}" if fp.simhash is not None else None, uri, profile,
             None if valid is None else int(valid), self.run_id, utc_now()))
 

@@ -36,7 +36,7 @@ from archivekit.ledger import (
 from archivekit.record import ERROR, WARNING, Finding, Result
 from archivekit.sources import SourceError, collect_paths, read_documents
 
-DEFAULT_NEAR_DISTANCE = 5  # bits of 64; see docs/fixity.md
+DEFAULT_NEAR_DISTANCE = 6  # bits of 64; see docs/fixity.md
 CATEGORIES = ("unchanged", "changed", "missing", "new", "moved", "duplicate", "near_duplicate",
               "unreadable")
 

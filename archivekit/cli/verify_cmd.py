@@ -43,7 +43,7 @@ def verify(
     root: RootOpt = None,
     near_distance: Annotated[int, typer.Option(
         "--near-distance", min=0, max=32, help="Near-duplicate: bodies whose simhashes differ "
-        "in at most this many of 64 bits (0 turns it off).")] = 5,
+        "in at most this many of 64 bits (0 turns it off).")] = 6,
     fmt: FormatOpt = Format.text,
     strict: StrictOpt = False,
     profile: ProfileOpt = None,
