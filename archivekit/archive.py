@@ -111,7 +111,7 @@ class Archiver:
         problems = self._input_warc_problems(document)
         if problems:
             result.findings.extend(problems)
-            self.skipped += 1
+            self.skipped += bool(document.content)
         elif document.content and not document.read_error:
             self._export(document, result, digests)
         self._bag_source(document)
@@ -138,7 +138,7 @@ class Archiver:
 
     def _input_warc_problems(self, document: Document) -> list[Finding]:
         """Errors warc-check finds in the input WARC record this document came from."""
-        if "#" not in document.path or document.read_error:
+        if "#" not in document.path:
             return []
         path, _, offset_text = document.path.rpartition("#")
         if not is_warc_name(path) or not offset_text.isdigit():

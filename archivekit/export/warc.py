@@ -341,7 +341,7 @@ class WarcExporter:
         content_key = hashlib.sha256(document.content).hexdigest()
         earlier = self._payloads.get(content_key)
 
-        if earlier is not None and (verbatim is None or earlier.payload_digest):
+        if earlier is not None and verbatim is None and earlier.payload_digest:
             record_type = "revisit"
             record_id = self._unique(record_uuid("revisit", uri, date, earlier.record_id))
             headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", record_id),
