@@ -31,9 +31,16 @@ class BagError(Exception):
     """A bag that cannot be written (bad payload name, existing output...)."""
 
 
+_ESCAPES = ("%25", "%0a", "%0d")
+
+
 def _encode(name: str) -> str:
-    # RFC 8493 2.1.3: percent-encode CR, LF and % in manifest file names.
-    return name.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D")
+    # RFC 8493 2.1.3 percent-encodes CR, LF and %. bagit-python (what Archivematica and
+    # many repositories run) decodes only %0A and %0D, so a lone % is left as is where it
+    # cannot be read as an escape; a name holding a literal escape sequence gets %25.
+    if any(e in name.lower() for e in _ESCAPES):
+        name = name.replace("%", "%25")
+    return name.replace("\n", "%0A").replace("\r", "%0D")
 
 
 def _decode(name: str) -> str:
