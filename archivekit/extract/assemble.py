@@ -67,20 +67,32 @@ class Parts:
 
 @cache
 def _agency_matchers(agencies: tuple[tuple[str, tuple[str, ...]], ...]):
-    """(alias, its whole-word regex, agency name), in catalogue order."""
-    return tuple((alias, re.compile(rf"(?<!\w){re.escape(alias)}(?!\w)"), name)
-                 for name, aliases in agencies for alias in aliases)
+    """(alias, its whole-word regex, catalogue rank, agency name), longest alias first,
+    so that "Australian Associated Press" is seen before the "Associated Press" inside it."""
+    matchers = [(alias, re.compile(rf"(?<!\w){re.escape(alias)}(?!\w)"), rank, name)
+                for rank, (name, aliases) in enumerate(agencies) for alias in aliases]
+    return tuple(sorted(matchers, key=lambda m: -len(m[0])))
 
 
 def find_agencies(texts, profiles: ProfileSet) -> list[str]:
-    """Agencies named in ``texts``, in catalogue order, each once."""
+    """Agencies named in ``texts``, in catalogue order, each once.
+
+    An alias counts only where it is not part of a longer alias' match.
+    """
     text = "\n".join(t for t in texts if t)
-    found: dict[str, None] = {}
-    for alias, regex, name in _agency_matchers(profiles.agencies):
+    found: dict[str, int] = {}
+    taken: list[tuple[int, int]] = []
+    for alias, regex, rank, name in _agency_matchers(profiles.agencies):
         # A substring test first: it is far cheaper than a regex scan of the whole text.
-        if name not in found and alias in text and regex.search(text):
-            found[name] = None
-    return list(found)
+        if alias not in text:
+            continue
+        for match in regex.finditer(text):
+            start, end = match.span()
+            if any(s <= start and end <= e for s, e in taken):
+                continue
+            taken.append((start, end))
+            found.setdefault(name, rank)
+    return sorted(found, key=found.__getitem__)
 
 
 def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:

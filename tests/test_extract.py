@@ -1,0 +1,232 @@
+"""The extractors through the library API: the record fields they fill, line numbers,
+encodings, and a parser that never resolves an external entity or touches the network."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from conftest import FIXTURES
+
+from archivekit.checker import Checker
+from archivekit.extract import Unreadable, extract
+from archivekit.profiles import load_profiles
+from archivekit.record import Document
+from archivekit.sources import read_warc
+
+PROFILES = load_profiles()
+
+
+def record(rel: str, **doc) -> dict:
+    path = FIXTURES / rel
+    return extract(Document(path=str(path), content=path.read_bytes(), **doc), PROFILES).data
+
+
+def page(html: str, name: str = "page.html", **doc) -> dict:
+    return extract(Document(path=name, content=html.encode("utf-8"), **doc), PROFILES).data
+
+
+def line_of(rel: str, needle: str) -> int:
+    lines = (FIXTURES / rel).read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if needle in line)
+
+
+def findings(rel: str) -> list:
+    path = FIXTURES / rel
+    return Checker().check(Document(path=str(path), content=path.read_bytes())).findings
+
+
+def test_html_2018_record():
+    data = record("html/au-2018-valid.html")
+    assert data["url"] == ("https://www.huffpost.com/archive/au/entry/"
+                           "brisbane-ferry-solar-trial_au_5c8a1e2fe4b0d7f6b0f3a912")
+    assert (data["profile"], data["edition"], data["language"]) == \
+        ("huffpost-au", "HuffPost Australia", "en")
+    assert data["headline"] == ("Brisbane Ferry Service Trials Solar-Powered Vessels On Its "
+                                "Busiest River Route")
+    assert data["dek"].startswith("Two quiet catamarans")
+    assert data["authors"] == ["Harriet Quill"]
+    assert data["attribution"] == {"bylines": ["Harriet Quill"],
+                                   "agencies": ["Australian Associated Press"]}
+    assert data["date_published"] == "2019-03-14T09:30:00+10:00"
+    assert data["published_before_closure"] is True
+    assert len(data["body"]) == 4 and data["body"][0].startswith("Commuters crossing")
+    assert data["word_count"] == sum(len(p.split()) for p in data["body"])
+    # The edition in this banner is a link: the whole sentence is still the banner.
+    assert data["banner"] == {
+        "text": "This article exists as part of the online archive for HuffPost Australia, "
+                "which closed in 2021.",
+        "edition": "HuffPost Australia", "closed_year": 2021, "matches_profile": True,
+        "before_headline": True}
+    assert data["footer"]["edition"] == "HuffPost Australia"
+    assert data["images"] == [{
+        "src": "https://img.huffingtonpost.com/asset/5c8a1f0a2400003b0a6c11d2.jpeg",
+        "caption": "One of the two trial catamarans moored at the floating charging pontoon.",
+        "credit": "Dara Whitcombe / Reuters", "credit_agency": "Reuters"}]
+    assert data["parse"] == {"readable": True, "encoding": "utf-8", "encoding_clean": True}
+
+
+def test_html_2018_wire_byline_and_agencies_from_prose():
+    data = record("html/in-2018-valid.html")
+    assert data["authors"] == ["Kavya Iyengar"]
+    assert data["attribution"]["bylines"] == ["Kavya Iyengar", "With inputs from PTI"]
+    assert data["attribution"]["agencies"] == ["Press Trust of India"]
+    assert data["images"][0]["credit_agency"] == "Agence France-Presse"
+
+
+def test_html_2016_record():
+    data = record("html/qc-2016-valid.html")
+    assert (data["profile"], data["language"]) == ("huffpost-qc", "fr")
+    assert data["headline"] == "Des élèves de Sherbrooke construisent un satellite miniature"
+    assert data["dek"].startswith("Le cube de dix centimètres")
+    assert data["authors"] == ["Mathis Desrochers"]  # "Par " is a byline prefix
+    assert data["banner"]["edition"] == "HuffPost Québec" and data["banner"]["closed_year"] == 2021
+    assert data["footer"]["edition"] == "HuffPost Québec"
+    [image] = data["images"]
+    assert image["caption"] == "Deux élèves assemblent la structure du satellite."
+    assert image["credit"] == "Mireille Gagnon / La Presse canadienne"
+    assert image["credit_agency"] == "The Canadian Press"
+    assert len(data["body"]) == 3  # the figure between paragraphs is not body text
+
+
+def test_text_record():
+    data = record("text/au-valid.txt")
+    assert data["headline"] == "Perth Commuters Asked To Name The City\u2019s New Tunnel Boring Machine"
+    assert data["authors"] == ["Imogen Fairweather"]
+    assert data["date_published"] == "2018-06-11T00:00:00+00:00"
+    assert data["attribution"]["agencies"] == ["Australian Associated Press"]
+    assert len(data["body"]) == 3 and data["headline"] not in data["body"]
+    assert data["images"] == [{
+        "src": None,
+        "caption": "The cutting head of the boring machine before it was lowered into the shaft.",
+        "credit": "Tess Marlowe via Reuters", "credit_agency": "Reuters"}]
+    assert data["banner"]["edition"] == "HuffPost Australia"
+    assert data["banner"]["before_headline"] is True
+    assert data["footer"]["edition"] == "HuffPost Australia"
+
+
+def test_text_record_in_french():
+    data = record("text/qc-valid.txt")
+    assert data["profile"] == "huffpost-qc"
+    assert data["authors"] == ["Noémie Labrecque"]
+    assert data["date_published"] == "2018-02-19T00:00:00+00:00"
+    assert [i["credit"] for i in data["images"]] == ["Hugo Lacasse via Getty Images"]
+    assert "Fermer" not in data["body"]
+
+
+def test_text_without_banner_takes_its_profile_from_the_closing_notice():
+    data = record("text/au-banner-missing.txt")
+    assert data["banner"] is None and data["profile"] == "huffpost-au"
+
+
+def test_text_image_blocks_without_caption_or_credit():
+    assert record("text/ca-caption-missing.txt")["images"] == [{
+        "src": None, "caption": None, "credit": "Aoife Brennan / The Canadian Press",
+        "credit_agency": "The Canadian Press"}]
+    [image] = record("text/Québec édition – sans crédit (copie).txt")["images"]
+    assert image["caption"] == "Des lanternes le long du sentier enneigé." and image["credit"] is None
+
+
+@pytest.mark.parametrize(("rel", "rule", "needle"), [
+    ("html/in-2018-caption-missing.html", "image.caption.missing", '<div class="image">'),
+    ("html/qc-2016-credit-missing.html", "image.credit.missing", '<figure class="image">'),
+    ("html/ca-2016-credit-malformed.html", "image.credit.malformed", '<figure class="image">'),
+    ("html/in-2018-banner-after-headline.html", "banner.position", 'class="archive-banner"'),
+    ("html/au-2016-banner-2019.html", "banner.mismatch", 'id="archive-notice"'),
+    ("html/qc-2018-date-malformed.html", "date.malformed", "<time "),
+    ("html/in-2018-after-closure.html", "date.after_closure", "<time "),
+    ("html/au-2018-url-malformed.html", "url.malformed", 'rel="canonical"'),
+    ("html/au-2018-attribution-missing.html", "attribution.missing", '<h1 class="headline">'),
+])
+def test_html_findings_carry_the_source_line(rel, rule, needle):
+    [finding] = findings(rel)
+    assert finding.rule == rule
+    assert finding.line == line_of(rel, needle)
+
+
+def test_latin1_declared_is_clean():
+    data = record("html/qc-2016-latin1-declared.html")
+    assert data["parse"]["encoding_clean"] is True
+    assert data["headline"] == "Une cabane à sucre de Trois-Rivières ouvre ses portes aux écoles"
+    assert data["authors"] == ["Gaëlle Thibodeau"]
+
+
+def test_charset_from_the_http_header_wins_over_a_missing_meta():
+    raw = (FIXTURES / "html/qc-2016-latin1-declared.html").read_bytes()
+    raw = b"\n".join(line for line in raw.split(b"\n") if b"charset=" not in line)
+    path = "capture.warc.gz#0"
+    guessed = extract(Document(path=path, content=raw, content_type="text/html"), PROFILES).data
+    assert guessed["parse"]["encoding_clean"] is False  # not UTF-8, nothing declared
+    told = extract(Document(path=path, content=raw,
+                            content_type="text/html; charset=ISO-8859-1"), PROFILES).data
+    assert told["parse"]["encoding_clean"] is True
+    assert told["headline"] == "Une cabane à sucre de Trois-Rivières ouvre ses portes aux écoles"
+
+
+def test_windows_1252_without_declaration():
+    data = record("bad/au-cp1252-undeclared.html")
+    assert data["parse"]["encoding"] == "cp1252" and data["parse"]["encoding_clean"] is False
+    # Read as Windows-1252, the curly quotes come out right.
+    assert data["headline"] == "Wollongong\u2019s Oldest Sea Pool Reopens After Storm Repairs"
+    [finding] = findings("bad/au-cp1252-undeclared.html")
+    assert finding.rule == "parse.encoding" and "UTF-8" in finding.message
+
+
+def test_mojibake():
+    data = record("bad/ca-mojibake.txt")
+    assert data["parse"]["encoding"] == "utf-8" and data["parse"]["encoding_clean"] is False
+    [finding] = findings("bad/ca-mojibake.txt")
+    assert finding.rule == "parse.encoding" and "mojibake" in finding.message
+
+
+@pytest.mark.parametrize("rel", ["bad/binary.html", "bad/empty.html", "bad/truncated-in-head.html"])
+def test_unreadable(rel):
+    with pytest.raises(Unreadable):
+        record(rel)
+
+
+def test_xhtml_with_an_xml_declaration():
+    data = record("html/in-2016-xhtml-declaration.html")
+    assert data["headline"] == "Mysuru Prepares Its Dasara Elephants With Weeks Of Rehearsal"
+    assert data["banner"]["edition"] == "HuffPost India"
+
+
+def test_the_timestamp_wins_over_the_head_meta_date():
+    html = (FIXTURES / "html/ca-2018-valid.html").read_text(encoding="utf-8").replace(
+        '<meta property="article:published_time" content="2020-01-22T14:05:00-06:00">',
+        '<meta property="article:published_time" content="2020-01-23T08:00:00-06:00">')
+    assert page(html)["date_published"] == "2020-01-22T14:05:00-06:00"
+
+
+def test_no_external_entity_and_no_network(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT", encoding="utf-8")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    html = (FIXTURES / "html/au-2016-valid.html").read_text(encoding="utf-8")
+    html = html.replace("<!DOCTYPE html>", (
+        f'<!DOCTYPE html SYSTEM "http://127.0.0.1:{port}/page.dtd" [\n'
+        f'<!ENTITY secret SYSTEM "{secret.as_uri()}">\n'
+        f'<!ENTITY remote SYSTEM "http://127.0.0.1:{port}/remote.txt">\n'
+        f'<!ENTITY % dtd SYSTEM "http://127.0.0.1:{port}/evil.dtd"> %dtd;\n]>'))
+    html = html.replace("<p>Volunteers with torches", "<p>&secret; &remote; Volunteers with torches")
+    try:
+        data = page(html)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody connected
+    finally:
+        listener.close()
+    assert "TOP-SECRET-CONTENT" not in json.dumps(data)
+    assert data["headline"] == "Hobart Volunteers Count Record Number Of Little Penguins"
+
+
+def test_truncated_warc_yields_the_records_before_the_cut():
+    docs = list(read_warc(str(FIXTURES / "warc/truncated.warc.gz")))
+    assert [d.read_error is None for d in docs] == [True, True, False]
+    assert "truncated" in docs[2].read_error
+    assert docs[0].uri.startswith("https://www.huffpost.com/archive/au/")
+    assert docs[0].date == "2023-04-01T10:00:00Z"
