@@ -79,7 +79,10 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[str]:
                 continue
             lowered = name.lower()
             if lowered.endswith(ARTICLE_SUFFIXES) or is_warc_name(lowered):
-                yield os.path.join(dirpath, name)
+                path = os.path.join(dirpath, name)
+                # os.walk lists symlinked files too: they may point out of the collection.
+                if follow_symlinks or not os.path.islink(path):
+                    yield path
     for exc in errors:
         # A sub-directory we could not list: report it as an unreadable input.
         yield f"\0unreadable-dir\0{exc.filename}\0{exc.strerror}"
