@@ -86,6 +86,11 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
     ``progress`` (from :func:`make_progress`) sees every result and draws on stderr.
     """
     stream = sys.stdout
+    if hasattr(stream, "reconfigure"):
+        # A file name that is not UTF-8 arrives as lone surrogates (surrogateescape): write
+        # them as \udcXX escapes (also valid JSON escapes) instead of failing or emitting
+        # invalid UTF-8, whatever the locale.
+        stream.reconfigure(errors="backslashreplace")
     reporter = make_reporter(fmt.value, stream, color=use_color(stream), collection=collection,
                              rules=rules, verb=verb)
     summary = Summary()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from archivekit.record import ERROR, Result
@@ -15,17 +17,17 @@ class JunitReporter(Reporter):
         self._failures = 0
 
     def result(self, result: Result) -> None:
-        case = etree.Element("testcase", classname=self.collection, name=result.path)
+        case = etree.Element("testcase", classname=_xml(self.collection), name=_xml(result.path))
         errors = [f for f in result.findings if f.severity == ERROR]
         warnings = [f for f in result.findings if f.severity != ERROR]
         if errors:
             self._failures += 1
             failure = etree.SubElement(case, "failure", type=errors[0].rule,
                                        message=f"{len(errors)} error findings")
-            failure.text = "\n".join(_describe(f) for f in errors)
+            failure.text = _xml("\n".join(_describe(f) for f in errors))
         if warnings:
             out = etree.SubElement(case, "system-out")
-            out.text = "\n".join(_describe(f) for f in warnings)
+            out.text = _xml("\n".join(_describe(f) for f in warnings))
         self._cases.append(case)
 
     def finish(self, summary: Summary) -> None:
@@ -36,6 +38,15 @@ class JunitReporter(Reporter):
         suite.extend(self._cases)
         self.stream.write(etree.tostring(suites, pretty_print=True, xml_declaration=True,
                                          encoding="UTF-8").decode("utf-8"))
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml(text: str) -> str:
+    """Text XML can hold: a non-UTF-8 file name's bytes (lone surrogates) and control
+    characters become visible escapes instead of making lxml raise."""
+    return _NOT_XML.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def _describe(f) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from archivekit import __version__
 from archivekit.record import ERROR, Result
@@ -60,4 +61,5 @@ class SarifReporter(Reporter):
 def _uri(path: str) -> str:
     from urllib.parse import quote
 
-    return quote(path.replace("\\", "/"), safe="/#:@")
+    # fsencode: a file name that is not UTF-8 keeps its real bytes, percent-encoded.
+    return quote(os.fsencode(path.replace("\\", "/")), safe="/#:@")
