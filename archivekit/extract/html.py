@@ -50,7 +50,13 @@ X_BODY_2018 = _xp(f"//section[{_cls('entry__content-list')}]//div[{_cls('cli-tex
 X_BODY_2016 = _xp(f"//div[{_cls('entry__body')}]//p")
 X_BODY_ARTICLE = _xp("//article//p")
 X_BODY_ANY = _xp("//body//p")
-X_IMAGES = _xp(f"//figure | //div[{_cls('image')}][not(ancestor::figure)]")
+# Images of the article: inside the 2018 template's article when there is one, and never
+# in page furniture (related stories, sidebars, navigation), whose thumbnails carry no credit.
+X_ARTICLE = _xp(f"//article[{_cls('entry__content')}]")
+_FURNITURE = ("ancestor::aside or ancestor::nav or ancestor::*[contains(@class, 'related')"
+              " or contains(@class, 'recirc') or contains(@class, 'sidebar')]")
+X_IMAGES = _xp(f".//figure[not({_FURNITURE})]"
+               f" | .//div[{_cls('image')}][not(ancestor::figure)][not({_FURNITURE})]")
 X_IMG = _xp(".//img")
 X_CREDIT = _xp(".//*[contains(@class, 'credit')]")
 X_CAPTION = _xp(".//*[contains(@class, 'caption')] | .//figcaption[not(contains(@class, 'credit'))]")
@@ -97,7 +103,9 @@ def _publisher_text_xpath(profiles: ProfileSet) -> etree.XPath:
     """
     names = sorted({p.publisher for p in profiles.profiles})
     test = " or ".join(f"contains(., {_literal(n)})" for n in names) or "false()"
-    return _xp(f"//text()[{test}]/ancestor::*[not({_INLINE})][1]")
+    # Text in scripts, styles and the title is not shown as a banner (JSON-LD may quote it).
+    hidden = "parent::script or parent::style or parent::noscript or parent::template or parent::title"
+    return _xp(f"//text()[{test}][not({hidden})]/ancestor::*[not({_INLINE})][1]")
 
 
 def _literal(value: str) -> str:
@@ -208,7 +216,8 @@ def _find_body(root, parts: Parts) -> None:
 
 def _find_images(root, parts: Parts) -> None:
     # One past the limit is enough for extract() to report it; the rest is not walked.
-    for container in X_IMAGES(root)[:DEFAULT_MAX_IMAGES + 1]:
+    scope = next(iter(X_ARTICLE(root)), root)
+    for container in X_IMAGES(scope)[:DEFAULT_MAX_IMAGES + 1]:
         imgs = X_IMG(container)
         credit_els = X_CREDIT(container)
         caption_els = [el for el in X_CAPTION(container) if el not in credit_els]
