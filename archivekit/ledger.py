@@ -331,6 +331,23 @@ def ledger_key(path: str, root: str) -> str:
     return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
 
 
+def key_maker(inputs: list[str], root: str):
+    """:func:`ledger_key` with a fast path for files found under an input directory that
+    is the root (a prefix cut instead of two path normalisations per file)."""
+    prefixes = [raw.rstrip(os.sep) + os.sep for raw in inputs
+                if raw != "-" and raw.rstrip(os.sep) and os.path.isdir(raw)
+                and os.path.abspath(raw) == root]
+
+    def key(path: str) -> str:
+        for prefix in prefixes:
+            if path.startswith(prefix):
+                tail = path[len(prefix):]
+                return tail if os.sep == "/" else tail.replace(os.sep, "/")
+        return ledger_key(path, root)
+
+    return key
+
+
 # --- recording a collection ------------------------------------------------------------
 def fingerprint_paths(inputs: list[str], ledger: Ledger, checker, *,
                       algorithms=("sha256",), root: str | None = None,
@@ -346,9 +363,10 @@ def fingerprint_paths(inputs: list[str], ledger: Ledger, checker, *,
     run_id = ledger.begin_run("fingerprint", root, args)
     writer = BatchWriter(ledger, run_id, size=batch_size)
     paths = collect_paths(inputs, follow_symlinks=follow_symlinks, on_error=on_error)
+    key_of = key_maker(inputs, root)
     for document in read_documents(paths, max_page_bytes=checker.max_page_bytes):
         result, fp = fingerprint_document(document, checker, algorithms)
-        key = ledger_key(document.path, root)
+        key = key_of(document.path)
         when = utc_now()
         if fp is None:
             writer.event(key, EVENT_DIGEST, "failure", {"error": document.read_error}, when)

@@ -25,13 +25,13 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from archivekit.fingerprint import fingerprint_record, hamming, raw_digests
+from archivekit.fingerprint import fingerprint_record, raw_digests
 from archivekit.ledger import (
     EVENT_FIXITY,
     BatchWriter,
     Ledger,
     collection_root,
-    ledger_key,
+    key_maker,
 )
 from archivekit.record import ERROR, WARNING, Finding, Result
 from archivekit.sources import SourceError, collect_paths, read_documents
@@ -115,8 +115,9 @@ def _scan(inputs, ledger: Ledger, checker, root: str, options: VerifyOptions, on
         rows.clear()
 
     paths = collect_paths(inputs, follow_symlinks=options.follow_symlinks, on_error=on_error)
+    key_of = key_maker(inputs, root)
     for document in read_documents(paths, max_page_bytes=checker.max_page_bytes):
-        key = ledger_key(document.path, root)
+        key = key_of(document.path)
         stored = ledger.get(key)
         is_new = int(stored is None)
         if document.read_error:
@@ -210,14 +211,47 @@ def _band_pairs(distance: int) -> list[tuple[int, int, int, int]]:
 
 
 def _find_near_duplicates(db, distance: int) -> None:
+    """Near-duplicates of the articles whose content the ledger does not know yet (new or
+    changed), among every article present. Few such articles: compare each with all;
+    many (a first verify): join on band pairs."""
     if distance <= 0:
         return
+    query = db.execute(
+        "SELECT ord, simhash, content, is_new FROM temp.seen WHERE category IN ('new', 'changed') "
+        "AND simhash IS NOT NULL AND simhash != '0000000000000000' AND relation IS NULL "
+        "AND (content IS NULL OR content NOT IN (SELECT content_sha256 FROM objects "
+        "WHERE content_sha256 IS NOT NULL))").fetchall()
+    if not query:
+        return
+    everyone = db.execute(
+        "SELECT ord, simhash, content, is_new, display FROM temp.seen WHERE simhash IS NOT NULL "
+        "AND simhash != '0000000000000000' AND relation IS NULL").fetchall()
+    info = {o: (int(h, 16), c, n, d) for o, h, c, n, d in everyone}
+    if len(query) * len(everyone) <= 5_000_000:
+        pairs = ((q, o) for q, *_ in query for o in info if o != q)
+    else:
+        pairs = _band_candidates(db, distance, info, {q for q, *_ in query})
+    best: dict[int, tuple[int, str]] = {}
+    for a, b in pairs:
+        ha, ca, na, _ = info[a]
+        hb, cb, nb, _ = info[b]
+        if ca is not None and ca == cb:
+            continue
+        d = (ha ^ hb).bit_count()
+        if d > distance:
+            continue
+        later, other = (b, a) if (nb, b) > (na, a) else (a, b)
+        if later not in best or d < best[later][0]:
+            best[later] = (d, info[other][3])
+    db.executemany("UPDATE temp.seen SET relation = 'near_duplicate', relation_other = ?, "
+                   "distance = ? WHERE ord = ? AND relation IS NULL",
+                   [(other, d, o) for o, (d, other) in best.items()])
+
+
+def _band_candidates(db, distance: int, info: dict, queries: set[int]):
     combos = _band_pairs(distance)
     rows = []
-    for ord_, value in db.execute(
-            "SELECT ord, simhash FROM temp.seen WHERE simhash IS NOT NULL "
-            "AND simhash != '0000000000000000' AND relation IS NULL"):
-        h = int(value, 16)
+    for ord_, (h, *_) in info.items():
         rows.extend((c, (((h >> s1) & ((1 << w1) - 1)) << w2) | ((h >> s2) & ((1 << w2) - 1)),
                      ord_) for c, (s1, w1, s2, w2) in enumerate(combos))
         if len(rows) >= 5000:
@@ -225,29 +259,11 @@ def _find_near_duplicates(db, distance: int) -> None:
             rows.clear()
     db.executemany("INSERT INTO temp.bands VALUES (?, ?, ?)", rows)
     db.execute("CREATE INDEX temp.bands_value ON bands(band, value)")
-    best: dict[int, tuple[int, str]] = {}
-    pairs = db.execute(
-        "SELECT DISTINCT a.ord, b.ord FROM temp.bands a JOIN temp.bands b "
-        "ON a.band = b.band AND a.value = b.value AND a.ord < b.ord")
-    info = {}
-    for a, b in pairs:
-        for o in (a, b):
-            if o not in info:
-                info[o] = db.execute("SELECT simhash, content, is_new, display FROM temp.seen "
-                                     "WHERE ord = ?", (o,)).fetchone()
-        ha, ca, na, da = info[a]
-        hb, cb, nb, db_ = info[b]
-        if ca is not None and ca == cb:
-            continue
-        d = hamming(int(ha, 16), int(hb, 16))
-        if d > distance:
-            continue
-        later, other = (b, da) if (nb, b) > (na, a) else (a, db_)
-        if later not in best or d < best[later][0]:
-            best[later] = (d, other)
-    db.executemany("UPDATE temp.seen SET relation = 'near_duplicate', relation_other = ?, "
-                   "distance = ? WHERE ord = ? AND relation IS NULL",
-                   [(other, d, o) for o, (d, other) in best.items()])
+    for a, b in db.execute(
+            "SELECT DISTINCT a.ord, b.ord FROM temp.bands a JOIN temp.bands b "
+            "ON a.band = b.band AND a.value = b.value AND a.ord < b.ord"):
+        if a in queries or b in queries:
+            yield a, b
 
 
 def _results(ledger: Ledger, root: str, display_root: str,

@@ -186,13 +186,19 @@ def test_near_distance_option_and_duplicates_within_the_ledger(tmp_path):
     (coll / "c-near.txt").write_text(text.replace("Reuters.", "Reuters today."))
     ledger = tmp_path / "l.db"
     fingerprint_in_process(coll, ledger)
+    (coll / "d-near-new.txt").write_text(text.replace("Reuters.", "Reuters today."))
     results = verify_in_process(coll, ledger)
     # Both in the ledger: the later path carries the relation, the earlier stays clean.
     assert results["a00.txt"]["fingerprint"]["categories"] == ["unchanged"]
     assert results["b-copy.txt"]["fingerprint"]["categories"] == ["unchanged", "duplicate"]
-    assert results["c-near.txt"]["fingerprint"]["categories"] == ["unchanged", "near_duplicate"]
+    # Near-duplicates are looked for around content the ledger does not know yet.
+    assert results["c-near.txt"]["fingerprint"]["categories"] == ["unchanged"]
+    assert results["d-near-new.txt"]["fingerprint"]["categories"] == ["duplicate"]
+    (coll / "d-near-new.txt").write_text(text.replace("Reuters.", "Reuters yesterday."))
+    results = verify_in_process(coll, ledger)
+    assert results["d-near-new.txt"]["fingerprint"]["categories"] == ["near_duplicate"]
     off = verify_in_process(coll, ledger, near_distance=0)
-    assert off["c-near.txt"]["fingerprint"]["categories"] == ["unchanged"]
+    assert off["d-near-new.txt"]["fingerprint"]["categories"] == ["new"]
 
 
 def test_verify_records_fixity_events_and_history_shows_them(tmp_path, run_cli):
