@@ -175,13 +175,22 @@ def read_warc(path: str, *, stream: BinaryIO | None = None,
         # Gzip members are decompressed under archivekit.limits (gzip bombs end in a finding).
         iterator = archive_iterator(handle, no_record_parse=False, arc2warc=False)
         offset = 0
+        records = 0
         try:
             for record in iterator:
                 # The start of this record; get_record_offset() would read past its payload.
                 offset = iterator.offset
+                records += 1
+                if record.format != "warc":
+                    # warcio's ARC fallback parses almost any line; a .warc must hold WARC.
+                    yield Document(path=f"{path}#{offset}", content=b"",
+                                   read_error="not a WARC record: the file is not a WARC")
+                    return
                 doc = _document_from_record(record, f"{path}#{offset}", max_page_bytes)
                 if doc is not None:
                     yield doc
+            if not records:
+                yield Document(path=path, content=b"", read_error="no WARC record in the file (empty)")
         except Exception as exc:  # warcio raises many kinds on corrupt input
             yield Document(path=f"{path}#{offset}", content=b"",
                            read_error=f"corrupt or truncated WARC: {_describe(exc)}")
