@@ -1,0 +1,187 @@
+"""Collection scale: check pages/s with --jobs 1 and 2, peak memory for N vs 5N pages,
+and the Spark local[2] job beside the local pool, in one run.
+
+    python benchmarks/bench_scale.py                      # 20,000 and 100,000 pages (~5 GB)
+    python benchmarks/bench_scale.py --pages 2000 --big-pages 10000 --no-spark
+
+Builds its synthetic collection (~50 KB valid article pages, benchmarks/synthetic.py)
+once under --workdir (default: a temp dir), 1,000 pages a sub-directory, so the
+N-page run reads the first N/1000 sub-directories of the 5N-page collection.
+
+Every figure is the end-to-end CLI (``python -m archivekit check DIR -f json``, report
+to /dev/null), start-up included. Peak memory: the largest single process (wait4's
+ru_maxrss) and the whole process tree (parent + workers: the sum of their PSS,
+sampled from /proc every 0.1 s). Targets (issue 5): --jobs 2 >= 1.8x --jobs 1; peak RSS for 5N within 10 % of
+N and under 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.synthetic import build_collection  # noqa: E402
+
+PER_DIR = 1000
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                out.extend(int(c) for c in handle.read().split())
+    except OSError:
+        pass
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared (copy-on-write) pages split between the processes
+    that share them, so the tree's sum does not count the forked workers' shared pages
+    several times. Falls back to VmRSS where smaps_rollup is missing."""
+    for name, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(name) as handle:
+                for line in handle:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except OSError:
+            continue
+    return 0
+
+
+def _tree_rss_kb(pid: int) -> int:
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += _pss_kb(current)
+        stack.extend(_children(current))
+    return total
+
+
+def run(args: list[str], label: str) -> dict:
+    """Run ``python -m archivekit ARGS``; wall time, peak RSS of one process and of the tree."""
+    peak_tree = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "archivekit", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree
+        while not done.is_set():
+            peak_tree = max(peak_tree, _tree_rss_kb(proc.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{label} failed ({proc.returncode}): {stderr.decode()[-800:]}")
+    # ru_maxrss (KB on Linux) of wait4 covers the process and its waited-for children.
+    return {"seconds": elapsed, "max_rss_mb": usage.ru_maxrss / 1024,
+            "tree_rss_mb": peak_tree / 1024}
+
+
+def check(inputs: list[Path], jobs: int) -> dict:
+    return run(["check", *map(str, inputs), "-f", "json", "--jobs", str(jobs), "--progress", "never"],
+                f"check --jobs {jobs}")
+
+
+def spark(inputs: list[Path], workdir: Path, master: str) -> dict | None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        print("spark: pyspark not installed (pip install '.[spark]'): peer skipped")
+        return None
+    if not shutil.which("java"):
+        print("spark: no java on PATH: peer skipped")
+        return None
+    listing = workdir / "inputs.txt"
+    listing.write_text("".join(f"{p}\n" for p in inputs))
+    tiny = workdir / "tiny.txt"
+    tiny.write_text(f"{next(iter(sorted(inputs[0].iterdir())))}\n")
+    figures = {}
+    for name, lst in (("startup", tiny), ("job", listing)):
+        out = workdir / f"spark-{name}"
+        shutil.rmtree(out, ignore_errors=True)
+        figures[name] = run(["spark-job", str(lst), "-o", str(out), "--master", master, "-q"],
+                            f"spark-job {name}")
+        shutil.rmtree(out, ignore_errors=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=20_000, help="collection for the speed runs")
+    parser.add_argument("--big-pages", type=int, default=100_000,
+                        help="larger collection for the memory comparison (0: skip)")
+    parser.add_argument("--size", type=int, default=50_000, help="bytes per page")
+    parser.add_argument("--jobs", type=int, default=2, help="pool size compared with --jobs 1")
+    parser.add_argument("--no-spark", action="store_true", help="skip the Spark local[N] peer")
+    parser.add_argument("--workdir", default=None, help="reuse a collection directory")
+    parser.add_argument("--keep", action="store_true", help="keep the generated collection")
+    args = parser.parse_args()
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="archivekit-scale-"))
+    pages_root = workdir / "pages"
+    biggest = max(args.pages, args.big_pages)
+    started = time.perf_counter()
+    build_collection(pages_root, biggest, args.size)
+    print(f"collection: {biggest:,} pages of ~{args.size // 1000} KB in {pages_root} "
+          f"(built/reused in {time.perf_counter() - started:.0f} s)")
+    print(f"cpu: {os.cpu_count()} cores; load average now {os.getloadavg()[0]:.1f}")
+    small = sorted(pages_root.iterdir())[: -(-args.pages // PER_DIR)]
+    count = min(args.pages, len(small) * PER_DIR)
+
+    try:
+        one = check(small, 1)
+        many = check(small, args.jobs)
+        r1, rn = count / one["seconds"], count / many["seconds"]
+        print(f"check --jobs 1          {r1:8.0f} pages/s  ({count:,} pages in {one['seconds']:.1f} s)")
+        print(f"check --jobs {args.jobs:<10} {rn:8.0f} pages/s  = {rn / r1:.2f}x --jobs 1 "
+              f"(target >= 1.8x)")
+
+        if args.big_pages and args.big_pages > args.pages:
+            big = check([pages_root], 1)
+            big_pool = check([pages_root], args.jobs)
+            print(f"peak RSS, --jobs 1: {count:,} pages {one['max_rss_mb']:.0f} MB, "
+                  f"{biggest:,} pages {big['max_rss_mb']:.0f} MB "
+                  f"({big['max_rss_mb'] / one['max_rss_mb'] - 1:+.1%}; target within 10%, < 200 MB)")
+            print(f"peak PSS of the process tree, --jobs {args.jobs}: {count:,} pages "
+                  f"{many['tree_rss_mb']:.0f} MB, {biggest:,} pages {big_pool['tree_rss_mb']:.0f} MB "
+                  f"({big_pool['tree_rss_mb'] / many['tree_rss_mb'] - 1:+.1%}); largest process "
+                  f"{many['max_rss_mb']:.0f} / {big_pool['max_rss_mb']:.0f} MB")
+            print(f"  (--jobs 1 over {biggest:,} pages: {biggest / big['seconds']:.0f} pages/s)")
+
+        if not args.no_spark:
+            figures = spark(small, workdir, f"local[{args.jobs}]")
+            if figures:
+                wall = figures["job"]["seconds"]
+                net = wall - figures["startup"]["seconds"]
+                print(f"spark-job local[{args.jobs}]  {count / wall:8.0f} pages/s wall "
+                      f"({wall:.1f} s incl. JVM start-up), {count / max(net, 1e-9):.0f} pages/s "
+                      f"without the {figures['startup']['seconds']:.1f} s of a one-page job; "
+                      f"= {count / wall / rn:.2f}x the local pool")
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
