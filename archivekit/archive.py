@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -185,8 +186,11 @@ class Archiver:
         if settings.bag:
             from archivekit.export.bagit import write_bag
 
-            outcome.bag_dir = Path(write_bag(sorted(self.bag_files.items(), key=lambda p: p[1]),
-                                             settings.out_dir / "bag"))
+            # Built beside the old bag and swapped in, so a rerun replaces a finished bag.
+            fresh = settings.out_dir / ".bag.new"
+            shutil.rmtree(fresh, ignore_errors=True)
+            write_bag(sorted(self.bag_files.items(), key=lambda p: p[1]), fresh)
+            outcome.bag_dir = _swap_dir(fresh, settings.out_dir / "bag")
         if self._report is not None:
             self._report.close()
             os.replace(self._report.name, self._report_path)
@@ -254,6 +258,16 @@ def _bag_name(path: str, inputs: Iterable[str]) -> str:
             base = os.path.basename(root.rstrip(os.sep)) or "collection"
             return f"{base}/{os.path.relpath(absolute, root)}".replace(os.sep, "/")
     return os.path.basename(path)
+
+
+def _swap_dir(fresh: Path, target: Path) -> Path:
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
 def _write_json(target: Path, value: dict) -> None:
