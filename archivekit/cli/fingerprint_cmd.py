@@ -14,12 +14,17 @@ from archivekit.cli.common import (
     FollowOpt,
     Format,
     FormatOpt,
+    JobsOpt,
     MaxPageOpt,
     PathsArg,
     ProfileDirOpt,
     ProfileOpt,
+    Progress,
+    ProgressOpt,
+    QuietOpt,
     SchemaOpt,
     fail,
+    make_progress,
     report_results,
     warn,
 )
@@ -57,6 +62,9 @@ def fingerprint(
     profile_dir: ProfileDirOpt = None,
     max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
     follow_symlinks: FollowOpt = False,
+    jobs: JobsOpt = 0,
+    progress: ProgressOpt = Progress.auto,
+    quiet: QuietOpt = False,
 ) -> None:
     """Fingerprint every article (raw digests, content digest, field digests, simhash) and
     record it, with its check outcome, in the ledger."""
@@ -92,8 +100,10 @@ def fingerprint(
     with book:
         results = fingerprint_paths(paths, book, checker, algorithms=algorithms, root=root,
                                     follow_symlinks=follow_symlinks, on_error=missing,
-                                    args=sys.argv[1:])
+                                    args=sys.argv[1:], jobs=jobs)
+        shown = make_progress(progress.value, quiet=quiet, inputs=paths,
+                              follow_symlinks=follow_symlinks, label="fingerprinting")
         code = report_results(readable_only(results), fmt=fmt, strict=False,
                               collection=paths[0].rstrip("/") if len(paths) == 1 else "archivekit",
-                              verb="fingerprint", input_errors=input_errors)
+                              verb="fingerprint", input_errors=input_errors, progress=shown)
     raise typer.Exit(code if not input_errors else EXIT_INPUT)
