@@ -76,3 +76,11 @@ def test_rules_listed_from_the_schema() -> None:
     rules = load_schema().rules()
     assert rules["image.credit.missing"]["severity"] == "error"
     assert rules["banner.position"]["severity"] == "warning"
+
+
+def test_formats_are_really_checked() -> None:
+    checker = load_schema().validator.FORMAT_CHECKER
+    assert checker.conforms("2017-11-22T10:15:00+11:00", "date-time")
+    assert not checker.conforms("2017-13-22T10:15:00+11:00", "date-time")
+    assert checker.conforms("https://www.huffpost.com/archive/au/entry/x", "uri")
+    assert not checker.conforms("www.huffpost.com/entry", "uri")
