@@ -90,6 +90,10 @@ class Archiver:
             self._report_path = out / "report.jsonl"
             self._report = open(out / ("report.jsonl" + PARTIAL_SUFFIX), "w", encoding="utf-8",
                                 newline="\n")
+            from archivekit.report.html import HtmlReport
+
+            self._html = HtmlReport(title=f"archivekit report: {settings.collection_name}",
+                                    rules=checker.schema.rules())
         self.exported = 0
         self.skipped = 0
 
@@ -119,6 +123,7 @@ class Archiver:
         self.summary.add(result, self.settings.strict)
         if self._report is not None:
             self._report.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            self._html.add(result)
         return result
 
     def _export(self, document: Document, result: Result, digests: dict | None) -> None:
@@ -195,6 +200,8 @@ class Archiver:
             self._report.close()
             os.replace(self._report.name, self._report_path)
             outcome.report_file = self._report_path
+            self._html.input_errors = list(self.summary.input_errors)
+            self._html.write(settings.out_dir / "report.html", generated=settings.warc_options.date)
             _write_json(settings.out_dir / "summary.json", self._summary_dict(outcome))
         return outcome
 
@@ -221,6 +228,7 @@ class Archiver:
                 "wacz": outcome.wacz_file.name if outcome.wacz_file else None,
                 "bag": "bag" if outcome.bag_dir else None,
                 "report": "report.jsonl",
+                "report_html": "report.html",
             },
         }
 
