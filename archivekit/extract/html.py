@@ -29,39 +29,18 @@ def _xp(expr: str) -> etree.XPath:
     return etree.XPath(expr, smart_strings=False)
 
 
-X_HEADLINE = _xp(f"//header//h1[{_cls('headline')}] | //h1[{_cls('headline__title')}]")
-X_H1 = _xp("//h1")
-X_OG_TITLE = _xp("//meta[@property='og:title']/@content")
-X_DEK = _xp(f"//div[{_cls('dek')}] | //h2[{_cls('headline__subtitle')}]")
-X_AUTHORS = _xp(f"//*[{_cls('entry__byline__author')}]//a"
-                f" | //span[{_cls('author-card__details__name')}]"
-                " | //*[@rel='author']")
-X_AUTHOR_META = _xp("//meta[@name='author']/@content")
-X_BYLINE = _xp(f"//*[{_cls('byline')}]")
-X_WIRE = _xp(f"//*[{_cls('entry-wirepartner__byline')}] | //*[{_cls('wire-partner-component')}]")
-# Smart strings here: the attribute's element gives the source line. Tried in this
-# order (an XPath union would return document order, putting <head> metas first).
-X_DATES = (
-    etree.XPath(f"//*[{_cls('timestamp')}]//time/@datetime"),
-    etree.XPath("//meta[@property='article:published_time']/@content"),
-    etree.XPath("//time/@datetime"),
-)
-X_BODY_2018 = _xp(f"//section[{_cls('entry__content-list')}]//div[{_cls('cli-text')}]//p")
-X_BODY_2016 = _xp(f"//div[{_cls('entry__body')}]//p")
-X_BODY_ARTICLE = _xp("//article//p")
-X_BODY_ANY = _xp("//body//p")
-# Images of the article: inside the 2018 template's article when there is one, and never
-# in page furniture (related stories, sidebars, navigation), whose thumbnails carry no credit.
-X_ARTICLE = _xp(f"//article[{_cls('entry__content')}]")
-_FURNITURE = ("ancestor::aside or ancestor::nav or ancestor::*[contains(@class, 'related')"
-              " or contains(@class, 'recirc') or contains(@class, 'sidebar')]")
-X_IMAGES = _xp(f".//figure[not({_FURNITURE})]"
-               f" | .//div[{_cls('image')}][not(ancestor::figure)][not({_FURNITURE})]")
-X_IMG = _xp(".//img")
-X_CREDIT = _xp(".//*[contains(@class, 'credit')]")
-X_CAPTION = _xp(".//*[contains(@class, 'caption')] | .//figcaption[not(contains(@class, 'credit'))]")
-# Smart strings: the attribute's element gives the source line.
-X_CANONICAL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+# The template's landmarks, gathered in one pass over the tree (see _Index): an XPath
+# per landmark would test every element's class once per query.
+_CLASSES = frozenset({
+    "headline", "headline__title", "dek", "headline__subtitle", "entry__byline__author",
+    "author-card__details__name", "byline", "entry-wirepartner__byline",
+    "wire-partner-component", "timestamp", "entry__content-list", "cli-text", "entry__body",
+    "image", "entry__content"})
+_TAGS = frozenset({"h1", "meta", "link", "time", "p", "figure", "article"})
+# Page furniture (related stories, sidebars, navigation): its thumbnails are not article
+# images and carry no credit.
+_FURNITURE_TAGS = frozenset({"aside", "nav"})
+_FURNITURE_CLASSES = ("related", "recirc", "sidebar")
 X_LANG = _xp("/html/@lang")
 X_INSIDE_FIGURE = _xp("ancestor::figure | ancestor::*[contains(@class, 'image')]")
 X_ORDER = _xp("count(preceding::*) + count(ancestor::*)")
@@ -87,7 +66,9 @@ def parse_html(text: str) -> etree._Element | None:
 
 
 def _text(el) -> str | None:
-    return clean("".join(el.itertext()) if hasattr(el, "itertext") else str(el))
+    if len(el) == 0:  # a leaf (most paragraphs): its text is all there is
+        return clean(el.text)
+    return clean("".join(el.itertext()))
 
 
 def _order(el) -> int:
@@ -115,58 +96,151 @@ def _literal(value: str) -> str:
 _PUBLISHER_XPATHS: dict[int, etree.XPath] = {}
 
 
+class _Index:
+    """Elements of interest by class token and by tag, each list in document order."""
+
+    __slots__ = ("classes", "tags", "rel_author")
+
+    def __init__(self, root) -> None:
+        classes: dict[str, list] = {}
+        tags: dict[str, list] = {}
+        rel_author = []
+        for el in root.iter(etree.Element):
+            tag = el.tag
+            if tag in _TAGS:
+                tags.setdefault(tag, []).append(el)
+            elif tag == "a" and el.get("rel") == "author":
+                rel_author.append(el)
+            cls = el.get("class")
+            if cls:
+                for token in cls.split():
+                    if token in _CLASSES:
+                        classes.setdefault(token, []).append(el)
+        self.classes, self.tags, self.rel_author = classes, tags, rel_author
+
+    def cls(self, token: str, tag: str | None = None) -> list:
+        found = self.classes.get(token, ())
+        return [el for el in found if el.tag == tag] if tag else list(found)
+
+    def tag(self, tag: str) -> list:
+        return self.tags.get(tag, [])
+
+    def meta(self, attr: str, value: str) -> list:
+        return [el for el in self.tag("meta") if el.get(attr) == value and el.get("content")]
+
+
+def _has_class(el, token: str) -> bool:
+    return token in (el.get("class") or "").split()
+
+
+def _in(el, tag: str, token: str | None = None) -> bool:
+    """Whether ``el`` has an ancestor ``tag`` (with class ``token``)."""
+    return any(token is None or _has_class(a, token) for a in el.iterancestors(tag))
+
+
+def _doc_order(elements) -> list:
+    """Elements sorted in document order, each once (the lists are short).
+
+    Distinct source lines settle the order; elements sharing a line (minified pages)
+    take one walk of the tree.
+    """
+    unique = list({id(el): el for el in elements}.values())
+    if len(unique) < 2:
+        return unique
+    lines = [el.sourceline for el in unique]
+    if None not in lines and len(set(lines)) == len(lines):
+        return [el for _, el in sorted(zip(lines, unique, strict=True), key=lambda pair: pair[0])]
+    wanted = {id(el) for el in unique}
+    ordered = []
+    for el in unique[0].getroottree().getroot().iter(etree.Element):
+        if id(el) in wanted:
+            ordered.append(el)
+            if len(ordered) == len(unique):
+                break
+    return ordered
+
+
+def _descendants(containers, tag: str) -> list:
+    """``tag`` elements inside ``containers`` in document order, each once."""
+    seen: set[int] = set()
+    out = []
+    for container in containers:
+        for el in container.iter(tag):
+            if id(el) not in seen:
+                seen.add(id(el))
+                out.append(el)
+    return out
+
+
 def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Parts | None:
     root = parse_html(decoded.text)
     if root is None:
         return None
     parts = Parts(encoding=decoded.encoding, encoding_clean=decoded.clean,
                   encoding_problem=decoded.problem)
+    index = _Index(root)
 
-    canonical = X_CANONICAL(root)
+    canonical = _doc_order([el for el in index.tag("link")
+                            if el.get("rel") == "canonical" and el.get("href")]
+                           + index.meta("property", "og:url"))
     if canonical:
-        parts.url = clean(str(canonical[0]))
-        parts.url_line = canonical[0].getparent().sourceline
+        parts.url = clean(canonical[0].get("href") or canonical[0].get("content"))
+        parts.url_line = canonical[0].sourceline
     lang = X_LANG(root)
     parts.language = clean(lang[0].split("-")[0].lower()) if lang and lang[0].strip() else None
 
     banner_el = _find_banner_and_footer(root, parts, profiles)
 
-    headline_el = next(iter(X_HEADLINE(root) or X_H1(root)), None)
-    if headline_el is not None and _text(headline_el):
-        parts.headline = _text(headline_el)
+    h1s = index.tag("h1")
+    headline_el = next((h for h in h1s if (_has_class(h, "headline") and _in(h, "header"))
+                        or _has_class(h, "headline__title")), None)
+    if headline_el is None and h1s:
+        headline_el = h1s[0]
+    headline = _text(headline_el) if headline_el is not None else None
+    if headline:
+        parts.headline = headline
         parts.headline_line = headline_el.sourceline
         # Source lines order the banner and headline; same line: count nodes.
         parts.headline_order = headline_el.sourceline
         if banner_el is not None and banner_el.sourceline == headline_el.sourceline:
             parts.banner_order, parts.headline_order = _order(banner_el), _order(headline_el)
     else:
-        og = X_OG_TITLE(root)
-        parts.headline = clean(og[0]) if og else None
+        og = index.meta("property", "og:title")
+        parts.headline = clean(og[0].get("content")) if og else None
 
-    dek = X_DEK(root)
+    dek = _doc_order(index.cls("dek", "div") + index.cls("headline__subtitle", "h2"))
     parts.dek = _text(dek[0]) if dek else None
 
-    author_els = X_AUTHORS(root) or X_BYLINE(root)
+    author_els = _doc_order(_descendants(index.cls("entry__byline__author"), "a")
+                            + index.cls("author-card__details__name", "span")
+                            + index.rel_author) or index.cls("byline")
     prefixes = tuple(prefix for p in profiles.profiles for prefix in p.byline_prefixes)
     parts.authors = _dedupe(_strip_prefix(_text(el), prefixes) for el in author_els)
     if author_els:
         parts.authors_line = author_els[0].sourceline
-    elif (meta := X_AUTHOR_META(root)):
-        parts.authors = _dedupe(clean(m) for m in meta)
-    wire_els = X_WIRE(root)
+    elif (meta := index.meta("name", "author")):
+        parts.authors = _dedupe(clean(m.get("content")) for m in meta)
+    wire_els = _doc_order(index.cls("entry-wirepartner__byline")
+                          + index.cls("wire-partner-component"))
     parts.wire_bylines = _dedupe(_strip_prefix(_text(el), prefixes) for el in wire_els)
     if wire_els and parts.authors_line is None:
         parts.authors_line = wire_els[0].sourceline
 
-    for x_date in X_DATES:
-        dates = x_date(root)
-        if dates:
-            parts.date_published = clean(str(dates[0]))
-            parts.date_line = dates[0].getparent().sourceline
-            break
+    # Tried in this order: the template's timestamp, the published_time meta, any <time>.
+    date_el = next((t for t in _descendants(index.cls("timestamp"), "time") if t.get("datetime")),
+                   None)
+    date_value = date_el.get("datetime") if date_el is not None else None
+    if date_el is None and (metas := index.meta("property", "article:published_time")):
+        date_el, date_value = metas[0], metas[0].get("content")
+    if date_el is None:
+        date_el = next((t for t in index.tag("time") if t.get("datetime") is not None), None)
+        date_value = date_el.get("datetime") if date_el is not None else None
+    if date_el is not None:
+        parts.date_published = clean(date_value)
+        parts.date_line = date_el.sourceline
 
-    _find_body(root, parts)
-    _find_images(root, parts)
+    _find_body(index, parts)
+    _find_images(root, index, parts)
     return parts
 
 
@@ -193,12 +267,15 @@ def _find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):
     return banner_el
 
 
-def _find_body(root, parts: Parts) -> None:
-    paragraphs = X_BODY_2018(root) or X_BODY_2016(root)
+def _find_body(index: _Index, parts: Parts) -> None:
+    cli_text = {id(d) for d in index.cls("cli-text", "div")}
+    paragraphs = _descendants([d for section in index.cls("entry__content-list", "section")
+                               for d in section.iter("div") if id(d) in cli_text], "p") \
+        or _descendants(index.cls("entry__body", "div"), "p")
     # Template paragraphs are never inside a figure; generic ones may be.
     generic = not paragraphs
     if generic:
-        paragraphs = X_BODY_ARTICLE(root) or X_BODY_ANY(root)
+        paragraphs = _descendants(index.tag("article"), "p") or index.tag("p")
     body = []
     for p in paragraphs:
         text = _text(p)
@@ -214,21 +291,62 @@ def _find_body(root, parts: Parts) -> None:
     parts.body = body
 
 
-def _find_images(root, parts: Parts) -> None:
-    # One past the limit is enough for extract() to report it; the rest is not walked.
-    scope = next(iter(X_ARTICLE(root)), root)
-    for container in X_IMAGES(scope)[:DEFAULT_MAX_IMAGES + 1]:
-        imgs = X_IMG(container)
-        credit_els = X_CREDIT(container)
-        caption_els = [el for el in X_CAPTION(container) if el not in credit_els]
-        credit = _text(credit_els[0]) if credit_els else None
-        caption = _text(caption_els[0]) if caption_els else None
-        if caption is None and imgs:
-            caption = clean(imgs[0].get("alt"))
-        if not imgs and credit is None and caption is None:
+def _find_images(root, index: _Index, parts: Parts) -> None:
+    # Inside the 2018 template's article when there is one.
+    scope = next((a for a in index.tag("article") if _has_class(a, "entry__content")), None)
+    candidates = _doc_order(index.tag("figure")
+                            + [d for d in index.cls("image", "div") if not _in(d, "figure")])
+    count = 0
+    for container in candidates:
+        if scope is not None and not any(a is scope for a in container.iterancestors("article")):
             continue
-        parts.images.append(Image(src=clean(imgs[0].get("src")) if imgs else None,
-                                  caption=caption, credit=credit, line=container.sourceline))
+        if _is_furniture(container):
+            continue
+        count += 1
+        if count > DEFAULT_MAX_IMAGES + 1:
+            break  # one past the limit is enough for extract() to report it
+        image = _image(container)
+        if image is not None:
+            parts.images.append(image)
+
+
+def _is_furniture(el) -> bool:
+    for ancestor in el.iterancestors():
+        if ancestor.tag in _FURNITURE_TAGS:
+            return True
+        cls = ancestor.get("class")
+        if cls and any(word in cls for word in _FURNITURE_CLASSES):
+            return True
+    return False
+
+
+def _image(container) -> Image | None:
+    """The image, credit and caption inside a figure or image block (one small walk).
+
+    A descendant whose class mentions "credit" is the credit; else one whose class
+    mentions "caption", or a figcaption, is the caption; the img's alt stands in for
+    a missing caption.
+    """
+    img = credit_el = caption_el = None
+    walk = container.iter(etree.Element)
+    next(walk)  # the container itself
+    for el in walk:
+        tag = el.tag
+        if tag == "img" and img is None:
+            img = el
+        cls = el.get("class") or ""
+        if "credit" in cls:
+            credit_el = credit_el if credit_el is not None else el
+        elif caption_el is None and ("caption" in cls or tag == "figcaption"):
+            caption_el = el
+    credit = _text(credit_el) if credit_el is not None else None
+    caption = _text(caption_el) if caption_el is not None else None
+    if caption is None and img is not None:
+        caption = clean(img.get("alt"))
+    if img is None and credit is None and caption is None:
+        return None
+    return Image(src=clean(img.get("src")) if img is not None else None,
+                 caption=caption, credit=credit, line=container.sourceline)
 
 
 def _strip_prefix(text: str | None, prefixes: tuple[str, ...]) -> str | None:
