@@ -67,32 +67,35 @@ class Parts:
 
 @cache
 def _agency_matchers(agencies: tuple[tuple[str, tuple[str, ...]], ...]):
-    """(alias, its whole-word regex, catalogue rank, agency name), longest alias first,
-    so that "Australian Associated Press" is seen before the "Associated Press" inside it."""
-    matchers = [(alias, re.compile(rf"(?<!\w){re.escape(alias)}(?!\w)"), rank, name)
-                for rank, (name, aliases) in enumerate(agencies) for alias in aliases]
-    return tuple(sorted(matchers, key=lambda m: -len(m[0])))
+    """Per alias: (alias, its whole-word regex, the regex of the longer aliases that contain
+    it or None, agency name), in catalogue order. "Associated Press" inside "Australian
+    Associated Press" must not count."""
+    aliases = [alias for _, names in agencies for alias in names]
+    out = []
+    for name, names in agencies:
+        for alias in names:
+            longer = [a for a in aliases if alias in a and a != alias]
+            out.append((alias, _word_regex([alias]), _word_regex(longer) if longer else None, name))
+    return tuple(out)
+
+
+def _word_regex(aliases: list[str]) -> re.Pattern[str]:
+    alternation = "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
 
 
 def find_agencies(texts, profiles: ProfileSet) -> list[str]:
-    """Agencies named in ``texts``, in catalogue order, each once.
-
-    An alias counts only where it is not part of a longer alias' match.
-    """
+    """Agencies named in ``texts``, in catalogue order, each once."""
     text = "\n".join(t for t in texts if t)
-    found: dict[str, int] = {}
-    taken: list[tuple[int, int]] = []
-    for alias, regex, rank, name in _agency_matchers(profiles.agencies):
+    found: dict[str, None] = {}
+    for alias, regex, longer, name in _agency_matchers(profiles.agencies):
         # A substring test first: it is far cheaper than a regex scan of the whole text.
-        if alias not in text:
+        if name in found or alias not in text:
             continue
-        for match in regex.finditer(text):
-            start, end = match.span()
-            if any(s <= start and end <= e for s, e in taken):
-                continue
-            taken.append((start, end))
-            found.setdefault(name, rank)
-    return sorted(found, key=found.__getitem__)
+        haystack = longer.sub(" ", text) if longer is not None and longer.search(text) else text
+        if regex.search(haystack):
+            found[name] = None
+    return list(found)
 
 
 def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:
