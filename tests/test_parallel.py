@@ -106,3 +106,21 @@ def test_teardown_runs_once_in_each_worker(collection, tmp_path):
 def test_resolve_jobs():
     assert resolve_jobs(3) == 3
     assert resolve_jobs(0) >= 1
+
+
+def test_fingerprint_jobs_1_and_2_same_report_and_ledger(run_cli, tmp_path):
+    import sqlite3
+
+    inputs = [FIXTURES / "html", FIXTURES / "text"]
+    runs = {}
+    for jobs in (1, 2):
+        ledger = tmp_path / f"ledger-{jobs}.db"
+        proc = run_cli("fingerprint", *inputs, "--ledger", ledger, "-f", "json", "-j", jobs,
+                       "--progress", "never")
+        assert proc.returncode in (0, 1), proc.stderr
+        with sqlite3.connect(ledger) as db:
+            objects = sorted(db.execute("SELECT path, size, digests, content_sha256, fields, simhash,"
+                                        " uri, profile, valid FROM objects"))
+        runs[jobs] = (proc.stdout, objects)
+    assert runs[1] == runs[2]
+    assert len(runs[1][1]) == len(_pages(FIXTURES / "html")) + len(_pages(FIXTURES / "text"))

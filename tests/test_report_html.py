@@ -84,3 +84,14 @@ def test_render_small_report_is_stable():
     assert page == report.render(when)
     assert 'id="total-articles"><b>2</b>' in page and 'id="total-failing"><b>1</b>' in page
     assert '<a href="#article-1">b.html</a>' in page
+
+
+def test_archive_writes_report_html(run_cli, tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("archive", FIXTURES / "html", "-o", out, "--date", "2024-06-01", "-q",
+                   "-f", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    articles = len(proc.stdout.splitlines())
+    assert f'id="total-articles"><b>{articles}</b>' in page
+    assert "2024-06-01T00:00:00+00:00" in page  # --date makes the page reproducible
