@@ -230,3 +230,17 @@ def test_truncated_warc_yields_the_records_before_the_cut():
     assert "truncated" in docs[2].read_error
     assert docs[0].uri.startswith("https://www.huffpost.com/archive/au/")
     assert docs[0].date == "2023-04-01T10:00:00Z"
+
+
+@pytest.mark.parametrize(("text", "agencies"), [
+    ("reported by Australian Associated Press", ["Australian Associated Press"]),
+    ("The Associated Press and Reuters said", ["Reuters", "Associated Press"]),
+    ("AAPL shares, EPAs and ANIMAL fell", []),
+    ("(AP Photo/Ines Varga)", ["Associated Press"]),
+    ("selon La Presse canadienne", ["The Canadian Press"]),
+    ("Sourav Mitra/AFP via Getty Images", ["Agence France-Presse", "Getty Images"]),
+])
+def test_agencies_are_whole_words_and_the_longest_alias_wins(text, agencies):
+    from archivekit.extract.assemble import find_agencies
+
+    assert find_agencies([text], PROFILES) == agencies

@@ -66,36 +66,37 @@ class Parts:
 
 
 @cache
-def _agency_matchers(agencies: tuple[tuple[str, tuple[str, ...]], ...]):
-    """Per alias: (alias, its whole-word regex, the regex of the longer aliases that contain
-    it or None, agency name), in catalogue order. "Associated Press" inside "Australian
-    Associated Press" must not count."""
-    aliases = [alias for _, names in agencies for alias in names]
-    out = []
-    for name, names in agencies:
-        for alias in names:
-            longer = [a for a in aliases if alias in a and a != alias]
-            out.append((alias, _word_regex([alias]), _word_regex(longer) if longer else None, name))
-    return tuple(out)
+def _agency_matcher(agencies: tuple[tuple[str, tuple[str, ...]], ...]):
+    """One alternation of every alias, longest first (so "Australian Associated Press"
+    wins over the "Associated Press" inside it), with alias -> (rank, agency name).
+
+    No look-behind in the pattern: it would be tried at every position of the text,
+    while a bare alternation of literals skips ahead on its first characters. Word
+    boundaries are checked on the few matches instead.
+    """
+    names = {alias: (rank, name) for rank, (name, aliases) in enumerate(agencies)
+             for alias in aliases}
+    alternation = "|".join(re.escape(a) for a in sorted(names, key=len, reverse=True))
+    return re.compile(alternation), names
 
 
-def _word_regex(aliases: list[str]) -> re.Pattern[str]:
-    alternation = "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def find_agencies(texts, profiles: ProfileSet) -> list[str]:
-    """Agencies named in ``texts``, in catalogue order, each once."""
+    """Agencies named (as whole words) in ``texts``, in catalogue order, each once."""
     text = "\n".join(t for t in texts if t)
-    found: dict[str, None] = {}
-    for alias, regex, longer, name in _agency_matchers(profiles.agencies):
-        # A substring test first: it is far cheaper than a regex scan of the whole text.
-        if name in found or alias not in text:
+    regex, names = _agency_matcher(profiles.agencies)
+    found: dict[str, int] = {}
+    end_of_text = len(text)
+    for match in regex.finditer(text):
+        start, end = match.span()
+        if (start and _word_char(text[start - 1])) or (end < end_of_text and _word_char(text[end])):
             continue
-        haystack = longer.sub(" ", text) if longer is not None and longer.search(text) else text
-        if regex.search(haystack):
-            found[name] = None
-    return list(found)
+        rank, name = names[match.group(0)]
+        found.setdefault(name, rank)
+    return sorted(found, key=found.__getitem__)
 
 
 def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:
