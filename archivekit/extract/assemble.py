@@ -238,7 +238,8 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
         "date_published": published,
         "published_before_closure": _before_closure(published_dt, profile),
         "body": parts.body,
-        "word_count": sum(len(p.split()) for p in parts.body),
+        # Body paragraphs are clean() (single spaces, stripped): words are spaces + 1.
+        "word_count": sum(p.count(" ") + 1 for p in parts.body if p),
         "images": images,
         "footer": footer,
     }
