@@ -193,7 +193,9 @@ class Archiver:
 
             # Built beside the old bag and swapped in, so a rerun replaces a finished bag.
             fresh = settings.out_dir / ".bag.new"
-            shutil.rmtree(fresh, ignore_errors=True)
+            # Leftovers of a killed run: write_bag's ".<name>.tmp-<pid>" and our own.
+            for stale in (fresh, *settings.out_dir.glob("..bag.new.tmp-*")):
+                shutil.rmtree(stale, ignore_errors=True)
             write_bag(sorted(self.bag_files.items(), key=lambda p: p[1]), fresh)
             outcome.bag_dir = _swap_dir(fresh, settings.out_dir / "bag")
         if self._report is not None:
