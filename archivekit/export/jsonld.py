@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -160,26 +161,29 @@ def dumps(doc: dict[str, Any]) -> str:
 
 @dataclass
 class JsonLdWriter:
-    """Writes ``jsonld/<n>-<name>.jsonld`` per article, ``articles.ndjson`` and
-    ``collection.jsonld`` under ``out_dir``; files appear under their names only when
-    complete."""
+    """Writes ``<n>-<name>.jsonld`` per article, ``articles.ndjson`` and
+    ``collection.jsonld`` into ``out_dir``.
+
+    Everything is written into ``<out_dir>.open/`` and that directory is renamed to
+    ``out_dir`` when complete (one rename instead of one per article file)."""
 
     out_dir: Path
     collection_name: str = "archivekit collection"
     sd_publisher: str = "archivekit"
     date: datetime | None = None
     publishers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._work = self.out_dir.with_name(self.out_dir.name + PARTIAL_SUFFIX)
+        if self._work.exists():
+            shutil.rmtree(self._work)  # left by an interrupted run
+        self._work.mkdir(parents=True)
         self._stamp = (self.date or datetime.now(UTC)).astimezone(UTC)
         self.context = ArticleContext(publishers=self.publishers, sd_publisher=self.sd_publisher,
                                       sd_date=self._stamp.date().isoformat())
-        self._ndjson_final = self.out_dir / "articles.ndjson"
-        self._ndjson_partial = self.out_dir / ("articles.ndjson" + PARTIAL_SUFFIX)
-        self._ndjson = open(self._ndjson_partial, "w", encoding="utf-8", newline="\n")
+        self._ndjson = open(self._work / "articles.ndjson", "w", encoding="utf-8", newline="\n")
         self._members: list[str] = []
         self._count = 0
 
@@ -187,34 +191,32 @@ class JsonLdWriter:
             field_digests: dict[str, str] | None = None) -> dict[str, Any]:
         doc = article_jsonld(result, ref, self.context, field_digests=field_digests)
         self._count += 1
-        text = dumps(doc)
-        self._ndjson.write(text + "\n")
+        text = dumps(doc) + "\n"
+        self._ndjson.write(text)
         name = Path(result.path.split("#")[0]).stem
         if "#" in result.path:
             name += "-" + result.path.rsplit("#", 1)[1]
-        target = self.out_dir / f"{self._count:06d}-{_slug(name)}.jsonld"
-        _write_atomic(target, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-        self.files.append(target)
+        file_name = f"{self._count:06d}-{_slug(name)}.jsonld"
+        # Compact like the NDJSON line: json.dumps with indent falls back to the slow
+        # pure-Python encoder, which cost more than the WARC write.
+        with open(self._work / file_name, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        self.files.append(file_name)
         if "@id" in doc:
             self._members.append(doc["@id"])
         return doc
 
     def close(self) -> None:
         self._ndjson.close()
-        os.replace(self._ndjson_partial, self._ndjson_final)
-        self.files.append(self._ndjson_final)
         collection = collection_jsonld(self.collection_name, dict.fromkeys(self._members),
                                        date=self._stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                        sd_publisher=self.sd_publisher, count=self._count)
-        target = self.out_dir / "collection.jsonld"
-        _write_atomic(target, json.dumps(collection, ensure_ascii=False, indent=2) + "\n")
-        self.files.append(target)
+        (self._work / "collection.jsonld").write_text(
+            json.dumps(collection, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        self.files += ["articles.ndjson", "collection.jsonld"]
+        if self.out_dir.exists():
+            shutil.rmtree(self.out_dir)
+        os.replace(self._work, self.out_dir)
 
     def abort(self) -> None:
         self._ndjson.close()
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    partial = target.with_name(target.name + PARTIAL_SUFFIX)
-    partial.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(partial, target)

@@ -338,7 +338,7 @@ class WarcExporter:
         verbatim = None
         if document.warc_record_type == "response" and "#" in document.path:
             verbatim = read_input_record(document.path)
-        content_key = hashlib.sha256(document.content).hexdigest()
+        content_key = result.fingerprint.get("sha256") or hashlib.sha256(document.content).hexdigest()
         earlier = self._payloads.get(content_key)
 
         if earlier is not None and verbatim is None and earlier.payload_digest:
