@@ -115,9 +115,14 @@ def test_text_record_in_french():
     assert "Fermer" not in data["body"]
 
 
-def test_text_without_banner_takes_its_profile_from_the_closing_notice():
-    data = record("text/au-banner-missing.txt")
-    assert data["banner"] is None and data["profile"] == "huffpost-au"
+def test_text_without_banner_has_no_profile_unless_forced():
+    path = FIXTURES / "text/au-banner-missing.txt"
+    document = Document(path=str(path), content=path.read_bytes())
+    data = extract(document, PROFILES).data
+    assert data["banner"] is None and data["profile"] is None
+    assert data["footer"]["edition"] == "HuffPost Australia"
+    forced = extract(document, PROFILES, forced_profile="huffpost-au").data
+    assert forced["profile"] == "huffpost-au" and forced["published_before_closure"] is True
 
 
 def test_text_image_blocks_without_caption_or_credit():

@@ -157,20 +157,12 @@ def _before_closure(published: datetime | None, profile: Profile | None) -> bool
 
 def choose_profile(parts: Parts, uri: str | None, profiles: ProfileSet,
                    forced: str | None, banner_edition: str | None) -> Profile | None:
-    """Forced, else from the URL, else from the banner, else from the closing notice.
-
-    The closing notice names the edition too: a page that lost its banner (and has no
-    URL, as a text dump) is still known, so only ``banner.missing`` is reported.
-    """
+    """Forced, else from the URL, else from the banner (DESIGN.md). The closing notice is
+    not used: a page without banner or URL is ``profile.unknown``."""
     if forced:
         return profiles.get(forced)
-    profile = (profiles.by_url(parts.url) or profiles.by_url(uri)
-               or profiles.by_edition(banner_edition))
-    if profile is None and banner_edition is None and parts.footer:
-        footer_match = match_footer(parts.footer, profiles)
-        if footer_match:
-            profile = profiles.by_edition(footer_match.group("edition"))
-    return profile
+    return (profiles.by_url(parts.url) or profiles.by_url(uri)
+            or profiles.by_edition(banner_edition))
 
 
 def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
