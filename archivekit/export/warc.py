@@ -336,8 +336,12 @@ class WarcExporter:
         date = capture_date_for(document, self.options)
         uri = target_uri_for(document, result)
         verbatim = None
-        if document.warc_record_type == "response" and "#" in document.path:
-            verbatim = read_input_record(document.path)
+        source = document.path.rpartition("#")[0]
+        if document.warc_record_type == "response" and source and os.path.isfile(source):
+            try:
+                verbatim = read_input_record(document.path)
+            except (OSError, ValueError, zlib.error, ExportError):
+                verbatim = None  # not readable again: the payload goes in a resource record
         content_key = result.fingerprint.get("sha256") or hashlib.sha256(document.content).hexdigest()
         earlier = self._payloads.get(content_key)
 
