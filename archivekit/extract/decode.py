@@ -49,20 +49,19 @@ def content_type_charset(content_type: str | None) -> str | None:
 
 def _codec(name: str) -> str | None:
     try:
-        return codecs.lookup(name.strip().lower()).name
+        info = codecs.lookup(name.strip().lower())
     except LookupError:
         return None
+    # "uu", "rot13", "base64", "zip" ... are codecs but not text encodings: bytes.decode()
+    # refuses them with LookupError, so a page declaring one is read as undeclared.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def declared_charset(content: bytes) -> str | None:
     match = _CHARSET.search(content[:4096])
     if not match:
         return None
-    name = match.group(1).decode("ascii", "replace").lower()
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    return _codec(match.group(1).decode("ascii", "replace"))
 
 
 def decode(content: bytes, declared: str | None = None) -> Decoded:
