@@ -100,7 +100,8 @@ def article_jsonld(result: Result, ref: WarcRef | None, context: ArticleContext,
     body = record.get("body") or []
     if body:
         doc["articleBody"] = "\n\n".join(body)
-    doc["wordCount"] = record.get("word_count", sum(len(p.split()) for p in body))
+    words = record.get("word_count")
+    doc["wordCount"] = words if words is not None else sum(len(p.split()) for p in body)
     images = []
     for image in record.get("images") or []:
         node: dict[str, Any] = {"@type": "ImageObject"}
