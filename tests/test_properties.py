@@ -165,10 +165,22 @@ def test_unbalanced_tags_yield_a_result(data):
 
 
 ENCODINGS = ["utf-8", "utf-16", "utf-16-le", "cp1252", "latin-1", "utf-32", "koi8-r", "shift_jis"]
+# Codecs that are not text encodings: bytes.decode() raises LookupError on them.
+NOT_TEXT_CODECS = ["uu", "rot13", "base64", "hex", "zip", "bz2", "quopri"]
+
+
+@pytest.mark.parametrize("codec", NOT_TEXT_CODECS)
+def test_a_charset_naming_a_non_text_codec_is_ignored(codec):
+    # Found by the html fuzz target: <meta charset="uu"> raised LookupError.
+    page = VALID_HTML.replace(b'charset="utf-8"', f'charset="{codec}"'.encode())
+    assert check(page, "a.html").valid
+    document = Document(path="a.warc.gz#0", content=VALID_HTML,
+                        content_type=f"text/html; charset={codec}")
+    assert check_document(document, CHECKER).valid
 
 
 @FAST
-@given(st.sampled_from(ENCODINGS), st.sampled_from(ENCODINGS + ["x-unknown", "utf-7", ""]),
+@given(st.sampled_from(ENCODINGS), st.sampled_from(ENCODINGS + NOT_TEXT_CODECS + ["x-unknown", "utf-7", ""]),
        st.text(max_size=40), st.sampled_from(["a.html", "a.txt"]))
 def test_swapped_encodings_yield_a_result(actual, declared, extra, path):
     page = (VALID_HTML.decode() if path == "a.html" else VALID_TEXT.decode()).replace(
