@@ -45,7 +45,7 @@ def seeds_for(target: str) -> list[bytes]:
 
 # --- worker: one target in this process -------------------------------------------
 
-def run_atheris(target: str, seconds: int, out: Path) -> int:
+def run_atheris(target: str, seconds: int, out: Path, run_seed: int = 0) -> int:
     import atheris
 
     with atheris.instrument_imports(include=["archivekit", "warcio"]):
@@ -62,6 +62,7 @@ def run_atheris(target: str, seconds: int, out: Path) -> int:
         (corpus / f"seed-{index}").write_bytes(seed)
     argv = [sys.argv[0], f"-max_total_time={seconds}", f"-max_len={MAX_LEN[target]}",
             "-timeout=20", "-rss_limit_mb=2048", f"-artifact_prefix={out}/", "-print_final_stats=1",
+            f"-seed={run_seed + 1}",
             str(corpus)]
     atheris.Setup(argv, one_input)
     atheris.Fuzz()
@@ -130,19 +131,36 @@ def engine() -> str:
     return "atheris"
 
 
-def run_target(target: str, seconds: int, out: Path, use: str) -> dict:
+def run_target(target: str, seconds: int, out: Path, use: str, max_restarts: int = 25) -> dict:
+    """Fuzz one target for ``seconds``; after a failure (libFuzzer stops at the first) the
+    worker restarts on the grown corpus until the time is up, so one bug does not end the run."""
     out.mkdir(parents=True, exist_ok=True)
-    log = out / "fuzz.log"
     started = time.monotonic()
-    with open(log, "wb") as handle:
-        code = subprocess.call([sys.executable, __file__, "--worker", "--target", target,
-                                "--seconds", str(seconds), "--out", str(out), "--engine", use],
-                               stdout=handle, stderr=subprocess.STDOUT)
-    text = log.read_text(errors="replace")
-    runs = re.findall(r"Done (\d+) runs", text) or re.findall(r"stat::number_of_executed_units: (\d+)", text)
+    deadline = started + seconds
+    inputs, code, restarts = 0, 0, 0
+    log = out / "fuzz.log"
+    log.write_bytes(b"")
+    while restarts <= max_restarts:
+        remaining = int(deadline - time.monotonic())
+        if remaining < 2:
+            break
+        with open(log, "ab") as handle:
+            code = subprocess.call([sys.executable, __file__, "--worker", "--target", target,
+                                    "--seconds", str(remaining), "--out", str(out), "--engine", use,
+                                    "--seed", str(restarts)],
+                                   stdout=handle, stderr=subprocess.STDOUT)
+        text = log.read_text(errors="replace")
+        runs = re.findall(r"Done (\d+) runs", text) or re.findall(
+            r"stat::number_of_executed_units: (\d+)", text)
+        inputs += int(runs[-1]) if runs else 0
+        log.write_text(text.replace("Done ", "done ").replace("stat::number_of_executed_units",
+                                                               "stat::counted_units"))
+        if code == 0:
+            break
+        restarts += 1
     crashes = sorted(p.name for p in out.iterdir() if p.name.startswith(("crash-", "timeout-", "oom-")))
     return {"target": target, "engine": use, "seconds": round(time.monotonic() - started),
-            "inputs": int(runs[-1]) if runs else None, "exit": code, "failures": crashes, "log": str(log)}
+            "inputs": inputs, "exit": code, "failures": crashes, "log": str(log)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", action="store_true", help="run the targets at the same time")
     parser.add_argument("--replay", type=Path, help="run one saved input through --target")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     names = args.target or list(TARGET_NAMES)
     use = engine() if args.engine == "auto" else args.engine
@@ -167,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.replay}: no failure")
         return 0
     if args.worker:
-        runner = run_atheris if use == "atheris" else run_random
-        return runner(names[0], args.seconds, args.out)
+        if use == "atheris":
+            return run_atheris(names[0], args.seconds, args.out, args.seed)
+        return run_random(names[0], args.seconds, args.out, args.seed)
 
     print(f"fuzzing {', '.join(names)} for {args.seconds}s each with {use}", flush=True)
     if args.parallel:
@@ -181,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for report in reports:
         failed |= bool(report["failures"]) or report["exit"] != 0
+        report["failures"] = report["failures"] or ([f"exit {report['exit']}"] if report["exit"] else [])
         print(f"{report['target']:5} {report['engine']:8} {report['seconds']:5}s "
               f"inputs tried {report['inputs'] if report['inputs'] is not None else '?':>9}  "
               f"failures {len(report['failures'])} {' '.join(report['failures'])}  log {report['log']}",
