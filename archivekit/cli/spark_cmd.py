@@ -44,7 +44,7 @@ def spark_job(
     max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
     quiet: QuietOpt = False,
 ) -> None:
-    """Check every article listed in INPUT_LIST on Apache Spark (extra: archivekit[spark])."""
+    """Check every article listed in INPUT_LIST on Apache Spark (needs the spark extra: pyspark and Java)."""
     from archivekit.checker import Checker
     from archivekit.profiles import ProfileError
     from archivekit.spark_job import SparkJobError, run_spark_job
