@@ -88,7 +88,9 @@ class Archiver:
         self._report = None
         if settings.report:
             self._report_path = out / "report.jsonl"
+            # backslashreplace: a non-UTF-8 file name becomes \udcXX JSON escapes, not a crash.
             self._report = open(out / ("report.jsonl" + PARTIAL_SUFFIX), "w", encoding="utf-8",
+                                errors="backslashreplace",
                                 newline="\n")
             from archivekit.report.html import HtmlReport
 
@@ -282,7 +284,8 @@ def _swap_dir(fresh: Path, target: Path) -> Path:
 
 def _write_json(target: Path, value: dict) -> None:
     partial = target.with_name(target.name + PARTIAL_SUFFIX)
-    partial.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8",
+                       errors="backslashreplace")
     os.replace(partial, target)
 
 

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from archivekit import __version__
+from archivekit.safepath import portable_name
 
 DEFAULT_ALGORITHMS = ("sha256", "sha512")
 BAG_ALGORITHMS = ("sha256", "sha512", "sha384", "sha224", "sha1", "md5")
@@ -109,7 +110,8 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
         names: set[str] = set()
         octets = count = 0
         for source, name in files:
-            name = payload_name(name)
+            # A file name that is not UTF-8 is stored (and listed) with its stray bytes as %XX.
+            name = payload_name(portable_name(name))
             if name.casefold() in names:
                 raise BagError(f"payload name {name!r} given twice")
             names.add(name.casefold())

@@ -184,7 +184,9 @@ class JsonLdWriter:
         self._stamp = (self.date or datetime.now(UTC)).astimezone(UTC)
         self.context = ArticleContext(publishers=self.publishers, sd_publisher=self.sd_publisher,
                                       sd_date=self._stamp.date().isoformat())
-        self._ndjson = open(self._work / "articles.ndjson", "w", encoding="utf-8", newline="\n")
+        # backslashreplace: a non-UTF-8 file name becomes \udcXX JSON escapes, not a crash.
+        self._ndjson = open(self._work / "articles.ndjson", "w", encoding="utf-8", newline="\n",
+                            errors="backslashreplace")
         self._members: list[str] = []
         self._count = 0
 
@@ -200,7 +202,8 @@ class JsonLdWriter:
         file_name = f"{self._count:06d}-{_slug(name)}.jsonld"
         # Compact like the NDJSON line: json.dumps with indent falls back to the slow
         # pure-Python encoder, which cost more than the WARC write.
-        with open(self._work / file_name, "w", encoding="utf-8", newline="\n") as handle:
+        with open(self._work / file_name, "w", encoding="utf-8", newline="\n",
+                  errors="backslashreplace") as handle:
             handle.write(text)
         self.files.append(file_name)
         if "@id" in doc:
@@ -213,7 +216,8 @@ class JsonLdWriter:
                                        date=self._stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                        sd_publisher=self.sd_publisher, count=self._count)
         (self._work / "collection.jsonld").write_text(
-            json.dumps(collection, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            json.dumps(collection, ensure_ascii=False, indent=2) + "\n", encoding="utf-8",
+            errors="backslashreplace")
         self.files += ["articles.ndjson", "collection.jsonld"]
         if self.out_dir.exists():
             shutil.rmtree(self.out_dir)

@@ -146,7 +146,8 @@ def target_uri_for(document: Document, result: Result) -> str:
     record_url = (result.record or {}).get("url")
     if record_url:
         return record_url
-    return "urn:archivekit:file:" + quote(Path(document.path).as_posix(), safe="/._-~")
+    # fsencode: a file name that is not UTF-8 keeps its real bytes, percent-encoded.
+    return "urn:archivekit:file:" + quote(os.fsencode(Path(document.path).as_posix()), safe="/._-~")
 
 
 def capture_date_for(document: Document, options: WarcOptions) -> str:
@@ -318,7 +319,8 @@ class WarcExporter:
             fields.append(("operator", self.options.operator))
         if self.options.description:
             fields.append(("description", self.options.description))
-        block = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+        # backslashreplace: an argument that is not UTF-8 (lone surrogates) stays visible.
+        block = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8", "backslashreplace")
         date = warc_date(self._stamp)
         self._warcinfo_id = record_uuid("warcinfo", filename, date,
                                         digest_label("sha256", block))
@@ -378,8 +380,9 @@ class WarcExporter:
                                     content_type_for(document, result)))
             self._payloads[content_key] = _Written(uri, date, record_id, payload_digest)
 
+        # backslashreplace turns a non-UTF-8 file name's lone surrogates into \udcXX JSON escapes.
         block = json.dumps(metadata, ensure_ascii=False, separators=(",", ":"),
-                           sort_keys=True).encode("utf-8")
+                           sort_keys=True).encode("utf-8", "backslashreplace")
         metadata_id = self._unique(record_uuid("metadata", record_id,
                                                hashlib.sha256(block).hexdigest()))
         headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", metadata_id),

@@ -200,7 +200,7 @@ class HtmlReport:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
                                    dir=str(target.parent) if str(target.parent) else ".")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(text)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
