@@ -280,3 +280,38 @@ def test_portable_name_and_slug():
         "https-www.huffpost.com-archive-au-entry-..-..-etc-passwd"
     assert "/" not in slug("../../x") and slug("../../x") not in ("..", ".")
     assert slug("\0\n") == "article" and len(slug("x" * 1000)) <= 80
+
+
+# --- writers: hostile names reach no file outside the output directory ---------------------
+
+HOSTILE_URIS = ["https://www.huffpost.com/archive/au/entry/../../../../escape_au_1",
+                "file:///etc/passwd", "https://x.example/%2e%2e/%2e%2e/escape", "../../escape-relative",
+                "https://x.example/" + "long" * 200, "https://x.example/a%00b\\..\\..\\escape"]
+
+
+def test_archive_writes_only_inside_its_output_for_hostile_names(tmp_path):
+    collection = tmp_path / "in"
+    collection.mkdir()
+    records = b"".join(gzip.compress(warc_record(uri, VALID_HTML)) for uri in HOSTILE_URIS)
+    (collection / "hostile.warc.gz").write_bytes(records)
+    odd = [b"caf\xe9.html", b"..html", b"-rf.html", b"new\nline.html"]
+    for name in odd:
+        Path(os.fsdecode(os.path.join(os.fsencode(collection), name))).write_bytes(VALID_HTML)
+    before = {p for p in tmp_path.rglob("*")}
+    out = tmp_path / "out"
+    code, stdout, _ = cli("archive", str(collection), "-o", str(out), "--bag", "--wacz", "-q", "-f", "json",
+                          "--date", "2021-01-01T00:00:00Z")
+    assert code == 0, stdout[-2000:]
+    created = {p for p in tmp_path.rglob("*")} - before
+    assert created and all(p == out or out in p.parents for p in created), sorted(created - {out})
+    for line in (out / "report.jsonl").read_bytes().splitlines():
+        json.loads(line.decode("utf-8"))
+    # "..html" is a hidden file: collections skip those.
+    assert len((out / "report.jsonl").read_bytes().splitlines()) == len(HOSTILE_URIS) + len(odd) - 1
+    bagit = pytest.importorskip("bagit")
+    bagit.Bag(str(out / "bag")).validate()
+    code, _, err = cli("verify", "--bag", str(out / "bag"))
+    assert code == 0, err
+    warcs = sorted(str(p) for p in (out / "warc").glob("*.warc.gz"))
+    code, report, err = cli("warc-check", *warcs)
+    assert code == 0, report.decode(errors="replace")[-2000:]
