@@ -70,6 +70,10 @@ class WarcOptions:
             raise ExportError(f"unknown digest {self.digest!r} (choose sha1 or sha256)")
         if not 0 <= self.gzip_level <= 9:
             raise ExportError("gzip level must be 0 to 9")
+        # The prefix names files in the output directory (WARCs, the WACZ): one plain name.
+        if not self.prefix or self.prefix.startswith(".") or any(c in self.prefix for c in "/\\\0"):
+            raise ExportError(f"prefix {self.prefix!r} must be a plain file name "
+                              "(no directory, no leading dot)")
 
 
 @dataclass(slots=True)
