@@ -315,3 +315,14 @@ def test_archive_writes_only_inside_its_output_for_hostile_names(tmp_path):
     warcs = sorted(str(p) for p in (out / "warc").glob("*.warc.gz"))
     code, report, err = cli("warc-check", *warcs)
     assert code == 0, report.decode(errors="replace")[-2000:]
+
+
+@pytest.mark.parametrize("prefix", ["../../escape", "sub/dir", "a\\b", ".hidden"])
+def test_warc_prefix_must_be_a_plain_name(tmp_path, prefix):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.html").write_bytes(VALID_HTML)
+    code, _, err = cli("export", str(tmp_path / "in"), "-o", str(tmp_path / "out" / "x"), "--warc", "--wacz",
+                       "--prefix", prefix, "-q")
+    assert code == 2 and "archivekit: error: prefix" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"] or not any(
+        p.is_file() for p in (tmp_path / "out").rglob("*"))
