@@ -22,7 +22,7 @@ from pathlib import Path
 from archivekit import __version__
 from archivekit.checker import Checker
 from archivekit.export.warc import PARTIAL_SUFFIX, WarcExporter, WarcOptions, WarcRef
-from archivekit.fingerprint import field_digests, simhash
+from archivekit.fingerprint import fingerprint_record
 from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report import Summary
 from archivekit.sources import SourceError, collect_paths, is_warc_name, read_documents
@@ -113,8 +113,13 @@ class Archiver:
         result.io_error = document.io_error
         digests = None
         if result.record is not None:
-            digests = field_digests(result.record)
-            result.fingerprint["simhash"] = f"{simhash(result.record.get('body') or []):016x}"
+            # The same fingerprint as `archivekit fingerprint` (size, simhash, per field),
+            # reusing the sha256 the check already took of the bytes.
+            raw = {"sha256": result.fingerprint["sha256"]} if "sha256" in result.fingerprint \
+                else None
+            fp = fingerprint_record(document.content, result.record, digests=raw)
+            result.fingerprint = fp.to_dict()
+            digests = fp.fields
         problems = self._input_warc_problems(document)
         if problems:
             result.findings.extend(problems)

@@ -84,7 +84,7 @@ def stages(root: Path, out: Path, level: int) -> dict[str, float]:
     from archivekit.checker import Checker
     from archivekit.export.jsonld import JsonLdWriter
     from archivekit.export.warc import WarcExporter, WarcOptions, parse_date_option
-    from archivekit.fingerprint import field_digests, simhash
+    from archivekit.fingerprint import fingerprint_record
     from archivekit.sources import collect_paths, read_documents
 
     timings: dict[str, float] = {}
@@ -99,8 +99,9 @@ def stages(root: Path, out: Path, level: int) -> dict[str, float]:
     checker = Checker(keep_record=True)
     results = timed("check (extract + validate)", lambda: [checker.check(d) for d in documents])
     digests = timed("fingerprints (fields + simhash)",
-                    lambda: [(field_digests(r.record), simhash(r.record.get("body") or []))
-                             for r in results])
+                    lambda: [(fingerprint_record(d.content, r.record,
+                                                 digests={"sha256": r.fingerprint["sha256"]}).fields,
+                              None) for d, r in zip(documents, results, strict=True)])
     options = WarcOptions(gzip_level=level, date=parse_date_option("2024-05-01"))
 
     def warc():
