@@ -88,6 +88,12 @@ def test_gzip_bomb_in_a_warc_is_a_finding_with_bounded_memory(tmp_path):
     unreadable = [r for path, r in results.items() if path.startswith(str(bomb)) and not r["valid"]]
     assert unreadable and "gzip" in messages(unreadable[-1]) and "max_gzip_ratio" in messages(unreadable[-1])
     assert results[str(tmp_path / "b-ok.html")]["valid"] is True
+    # Peak memory of the check process, measured by a parent that runs only it.
+    probe = ("import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'archivekit', "
+             f"'check', {str(bomb)!r}, '-j', '1', '-q'], capture_output=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    peak_kib = int(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout)
+    assert peak_kib < 200 * 1024, f"{peak_kib // 1024} MiB for a 300 MB gzip bomb"
 
 
 def test_gzip_member_size_limit_in_the_library():
