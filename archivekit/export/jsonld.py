@@ -165,7 +165,7 @@ class JsonLdWriter:
     """Writes ``<n>-<name>.jsonld`` per article, ``articles.ndjson`` and
     ``collection.jsonld`` into ``out_dir``.
 
-    Everything is written into ``<out_dir>.open/`` and that directory is renamed to
+    Everything is written into ``.<name>.open/`` beside it and that directory is renamed to
     ``out_dir`` when complete (one rename instead of one per article file)."""
 
     out_dir: Path
@@ -177,7 +177,8 @@ class JsonLdWriter:
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
-        self._work = self.out_dir.with_name(self.out_dir.name + PARTIAL_SUFFIX)
+        # Hidden, so nothing in it passes for a finished output.
+        self._work = self.out_dir.with_name("." + self.out_dir.name + PARTIAL_SUFFIX)
         if self._work.exists():
             shutil.rmtree(self._work)  # left by an interrupted run
         self._work.mkdir(parents=True)
