@@ -115,10 +115,17 @@ class Ledger:
     """An open ledger. Use as a context manager; :meth:`close` when done."""
 
     def __init__(self, path: str | os.PathLike = DEFAULT_LEDGER, *, timeout: float = 60.0,
-                 create: bool = True):
+                 create: bool = True, readonly: bool = False):
         self.path = os.fspath(path)
-        _check_file(self.path, create)
+        _check_file(self.path, create and not readonly)
         try:
+            if readonly:
+                # A reader beside the run that writes (e.g. a pool worker of verify): no
+                # migration, no pragma that writes; WAL lets it read while the writer writes.
+                self.db = sqlite3.connect(_readonly_uri(self.path), uri=True, timeout=timeout,
+                                          isolation_level=None, check_same_thread=False)
+                self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                return
             self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                       check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -223,6 +230,11 @@ class _Transaction:
             self.db.execute("ROLLBACK")
 
 
+def _readonly_uri(path: str) -> str:
+    quoted = os.path.abspath(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{quoted}?mode=ro"
+
+
 def _check_file(path: str, create: bool) -> None:
     """Refuse, without writing a byte, a file that is not an SQLite database."""
     try:
@@ -241,8 +253,7 @@ def _check_file(path: str, create: bool) -> None:
     if head:
         # Read the version without opening for writing, so a newer ledger stays untouched.
         try:
-            uri = "file:" + os.path.abspath(path).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
-            probe = sqlite3.connect(uri, uri=True)
+            probe = sqlite3.connect(_readonly_uri(path), uri=True)
             try:
                 version = probe.execute("PRAGMA user_version").fetchone()[0]
             finally:
