@@ -13,7 +13,10 @@ so the original stays ``unchanged``.
 
 The work is two passes. Pass 1 streams the documents: an article whose raw digests match
 the ledger is unchanged without being parsed; any other is checked and fingerprinted and
-its field digests compared. Facts go to a temporary SQLite table, not to memory. Pass 2
+its field digests compared. That per-article work runs on the
+:func:`~archivekit.runner.run_documents` pool (``jobs``), each worker reading the ledger
+through its own read-only connection; the parent puts the rows in a temporary SQLite
+table (not in memory) in input order. Pass 2
 finds missing, moved, duplicates and near-duplicates with SQL over that table and the
 ledger, then yields one :class:`~archivekit.record.Result` per article.
 """
@@ -33,8 +36,9 @@ from archivekit.ledger import (
     collection_root,
     key_maker,
 )
-from archivekit.record import ERROR, WARNING, Finding, Result
-from archivekit.sources import SourceError, collect_paths, read_documents
+from archivekit.record import ERROR, WARNING, Document, Finding, Result
+from archivekit.runner import checker_state, resolve_jobs, run_documents
+from archivekit.sources import SourceError
 
 DEFAULT_NEAR_DISTANCE = 6  # bits of 64; see docs/fixity.md
 CATEGORIES = ("unchanged", "changed", "missing", "new", "moved", "duplicate", "near_duplicate",
@@ -68,6 +72,7 @@ class VerifyOptions:
     follow_symlinks: bool = False
     record_events: bool = True
     args: list[str] | None = None
+    jobs: int = 1  # worker processes for pass 1; 0 = one per core
 
 
 _SEEN = """
@@ -80,9 +85,15 @@ CREATE TEMP TABLE seen (
 
 
 def verify_paths(inputs: list[str], ledger: Ledger, checker, options: VerifyOptions | None = None,
-                 on_error: Callable[[SourceError], None] | None = None) -> Iterator[Result]:
+                 on_error: Callable[[SourceError], None] | None = None,
+                 progress=None) -> Iterator[Result]:
     """Compare the collection under ``inputs`` with the ledger; yield a result per article
-    (and per missing ledger entry). ``checker`` must keep records."""
+    (and per missing ledger entry). ``checker`` must keep records.
+
+    ``progress`` (e.g. from :func:`archivekit.progress.make_progress`) follows pass 1, the
+    slow part: ``advance(result)`` for each article read, with its findings as far as they
+    are known before moves and duplicates are sought, and ``close()`` when the pass ends.
+    """
     options = options or VerifyOptions()
     root = collection_root(inputs, options.root)
     display_root = inputs[0] if options.root is None and len(inputs) == 1 and root != os.getcwd() \
@@ -93,7 +104,7 @@ def verify_paths(inputs: list[str], ledger: Ledger, checker, options: VerifyOpti
     db.execute(_SEEN)
     db.execute("CREATE TEMP TABLE bands (band INTEGER, value INTEGER, ord INTEGER)")
     try:
-        _scan(inputs, ledger, checker, root, options, on_error)
+        _scan(inputs, ledger, checker, root, options, on_error, progress)
         _find_moves(db)
         _find_duplicates(db)
         _find_near_duplicates(db, options.near_distance)
@@ -104,47 +115,85 @@ def verify_paths(inputs: list[str], ledger: Ledger, checker, options: VerifyOpti
 
 
 # --- pass 1 ----------------------------------------------------------------------------
-def _scan(inputs, ledger: Ledger, checker, root: str, options: VerifyOptions, on_error) -> None:
+_INSERT_SEEN = ("INSERT OR IGNORE INTO seen (key, display, category, is_new, sha256, content, "
+                "simhash, fields, markup_only, error, io, uri, profile) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
+
+def _scan(inputs, ledger: Ledger, checker, root: str, options: VerifyOptions, on_error,
+          progress) -> None:
     db = ledger.db
     rows: list[tuple] = []
+    jobs = options.jobs
+    # With one process the worker reads through the caller's connection; pool workers
+    # open the ledger read-only (an SQLite connection does not cross a process boundary).
+    book = ledger if resolve_jobs(jobs) == 1 else None
+    setup, setup_args = checker_state(checker, jobs)
+    try:
+        for row in run_documents(
+                inputs, _verify_one, setup=_verify_setup,
+                setup_args=(setup, setup_args, book, ledger.path, list(inputs), root),
+                teardown=_verify_teardown, jobs=jobs, follow_symlinks=options.follow_symlinks,
+                on_error=on_error, max_page_bytes=checker.max_page_bytes):
+            rows.append(row)
+            if progress is not None:
+                progress.advance(_seen_result(*row[:3], *row[4:], None, None, None, None))
+            if len(rows) >= 500:
+                db.executemany(_INSERT_SEEN, rows)
+                rows.clear()
+        db.executemany(_INSERT_SEEN, rows)
+    finally:
+        if progress is not None:
+            progress.close()
 
-    def flush() -> None:
-        db.executemany("INSERT OR IGNORE INTO seen (key, display, category, is_new, sha256, "
-                       "content, simhash, fields, markup_only, error, io, uri, profile) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        rows.clear()
 
-    paths = collect_paths(inputs, follow_symlinks=options.follow_symlinks, on_error=on_error)
-    key_of = key_maker(inputs, root)
-    for document in read_documents(paths, max_page_bytes=checker.max_page_bytes):
-        key = key_of(document.path)
-        stored = ledger.get(key)
-        is_new = int(stored is None)
-        if document.read_error:
-            rows.append((key, document.path, "unreadable", is_new, None, None, None, None, None,
-                         document.read_error, int(document.io_error), None, None))
-        else:
-            algorithms = set(stored.digests) if stored else set()
-            algorithms.add("sha256")
-            digests = raw_digests(document.content, sorted(algorithms))
-            if stored and all(digests[a] == d for a, d in stored.digests.items()):
-                rows.append((key, document.path, "unchanged", 0, digests["sha256"],
-                             stored.content_sha256, _hex(stored.simhash), None, None, None, 0,
-                             stored.uri, stored.profile))
-            else:
-                result = checker.check(document)
-                fp = fingerprint_record(document.content, result.record, digests=digests)
-                fields = markup_only = None
-                if stored:
-                    markup_only = int(fp.content_sha256 is not None
-                                      and fp.content_sha256 == stored.content_sha256)
-                    fields = json.dumps(_changed_fields(stored.fields, fp.fields))
-                rows.append((key, document.path, "new" if is_new else "changed", is_new,
-                             digests["sha256"], fp.content_sha256, _hex(fp.simhash), fields,
-                             markup_only, None, 0, result.uri, result.profile))
-        if len(rows) >= 500:
-            flush()
-    flush()
+@dataclass
+class _ScanState:
+    checker: object
+    ledger: Ledger
+    key_of: Callable[[str], str]
+    own_ledger: bool
+
+
+def _verify_setup(checker_setup, checker_args, ledger: Ledger | None, ledger_path: str,
+                  inputs: list[str], root: str) -> _ScanState:
+    own = ledger is None
+    if own:
+        ledger = Ledger(ledger_path, readonly=True)
+    return _ScanState(checker_setup(*checker_args), ledger, key_maker(inputs, root), own)
+
+
+def _verify_teardown(state: _ScanState) -> None:
+    if state.own_ledger:
+        state.ledger.close()
+
+
+def _verify_one(document: Document, state: _ScanState) -> tuple:
+    """Pass 1 for one article (in a pool worker with ``jobs``): its row for ``temp.seen``.
+    Digests first; the article is checked and fingerprinted only when they differ from
+    the ledger's (or it is new)."""
+    key = state.key_of(document.path)
+    stored = state.ledger.get(key)
+    is_new = int(stored is None)
+    if document.read_error:
+        return (key, document.path, "unreadable", is_new, None, None, None, None, None,
+                document.read_error, int(document.io_error), None, None)
+    algorithms = set(stored.digests) if stored else set()
+    algorithms.add("sha256")
+    digests = raw_digests(document.content, sorted(algorithms))
+    if stored and all(digests[a] == d for a, d in stored.digests.items()):
+        return (key, document.path, "unchanged", 0, digests["sha256"], stored.content_sha256,
+                _hex(stored.simhash), None, None, None, 0, stored.uri, stored.profile)
+    result = state.checker.check(document)
+    fp = fingerprint_record(document.content, result.record, digests=digests)
+    fields = markup_only = None
+    if stored:
+        markup_only = int(fp.content_sha256 is not None
+                          and fp.content_sha256 == stored.content_sha256)
+        fields = json.dumps(_changed_fields(stored.fields, fp.fields))
+    return (key, document.path, "new" if is_new else "changed", is_new, digests["sha256"],
+            fp.content_sha256, _hex(fp.simhash), fields, markup_only, None, 0, result.uri,
+            result.profile)
 
 
 def _hex(value: int | None) -> str | None:
