@@ -14,11 +14,16 @@ from archivekit.cli.common import (
     FollowOpt,
     Format,
     FormatOpt,
+    JobsOpt,
     MaxPageOpt,
     ProfileDirOpt,
     ProfileOpt,
+    Progress,
+    ProgressOpt,
+    QuietOpt,
     StrictOpt,
     fail,
+    make_progress,
     report_results,
     warn,
 )
@@ -32,7 +37,7 @@ OptionalPaths = Annotated[list[str] | None, typer.Argument(
 
 
 @app.command(epilog="Examples:\n\n  archivekit verify collection/\n\n"
-             "  archivekit verify collection/ --ledger fixity.db --format json\n\n"
+             "  archivekit verify collection/ --ledger fixity.db --format json --jobs 4\n\n"
              "  archivekit verify --bag exports/collection-bag")
 def verify(
     paths: OptionalPaths = None,
@@ -50,6 +55,9 @@ def verify(
     profile_dir: ProfileDirOpt = None,
     max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
     follow_symlinks: FollowOpt = False,
+    jobs: JobsOpt = 0,
+    progress: ProgressOpt = Progress.auto,
+    quiet: QuietOpt = False,
 ) -> None:
     """Compare the collection with the ledger: unchanged, changed (which fields), missing,
     new, moved, duplicate, near-duplicate, unreadable, all in one run."""
@@ -63,6 +71,7 @@ def verify(
     from archivekit.checker import Checker
     from archivekit.ledger import Ledger, LedgerError
     from archivekit.profiles import ProfileError
+    from archivekit.runner import RunnerError
     from archivekit.verify import VerifyOptions, rule_catalogue, verify_paths
 
     try:
@@ -81,12 +90,18 @@ def verify(
         warn(f"error: {exc}")
 
     options = VerifyOptions(root=root, near_distance=near_distance,
-                            follow_symlinks=follow_symlinks, args=sys.argv[1:])
+                            follow_symlinks=follow_symlinks, args=sys.argv[1:], jobs=jobs)
+    # Progress follows the reading pass (where the time goes); the report comes after it.
+    shown = make_progress(progress.value, quiet=quiet, inputs=paths,
+                          follow_symlinks=follow_symlinks, label="verifying")
     with book:
-        results = verify_paths(paths, book, checker, options, on_error=missing)
-        code = report_results(results, fmt=fmt, strict=strict, rules=rule_catalogue(),
-                              collection=paths[0].rstrip("/") if len(paths) == 1 else "archivekit",
-                              verb="verify", input_errors=input_errors)
+        results = verify_paths(paths, book, checker, options, on_error=missing, progress=shown)
+        try:
+            code = report_results(results, fmt=fmt, strict=strict, rules=rule_catalogue(),
+                                  collection=paths[0].rstrip("/") if len(paths) == 1
+                                  else "archivekit", verb="verify", input_errors=input_errors)
+        except RunnerError as exc:
+            raise fail(str(exc), EXIT_INPUT) from None
     raise typer.Exit(code if not input_errors else EXIT_INPUT)
 
 
