@@ -77,12 +77,10 @@ def _reformat(text: str) -> str:
     return text.replace("\n\n", "\n\n\n").replace(". ", ".  ")
 
 
-def test_every_category_in_one_run(tmp_path, run_cli):
-    coll = build_collection(tmp_path / "coll")
-    ledger = tmp_path / "fixity.db"
-    done = run_cli("fingerprint", coll, "--ledger", ledger)
-    assert done.returncode == 0, done.stderr
-
+def change_in_every_way(coll: Path, tmp_path: Path) -> bool:
+    """Change a fingerprinted ``build_collection(coll)`` on disk in every way verify tells
+    apart (verify it with --follow-symlinks). Returns whether chmod 000 made a08
+    unreadable (not when running as root)."""
     a = lambda n: coll / f"a{n:02}.txt"  # noqa: E731
     a(0).write_text(a(0).read_text().replace("Mara Quill via Reuters", "Mara Quill via AAP"))
     a(1).write_text(_reformat(a(1).read_text()))
@@ -106,6 +104,15 @@ def test_every_category_in_one_run(tmp_path, run_cli):
     if os.geteuid() != 0:
         a(8).chmod(0)
         chmod_done = True
+    return chmod_done
+
+
+def test_every_category_in_one_run(tmp_path, run_cli):
+    coll = build_collection(tmp_path / "coll")
+    ledger = tmp_path / "fixity.db"
+    done = run_cli("fingerprint", coll, "--ledger", ledger)
+    assert done.returncode == 0, done.stderr
+    chmod_done = change_in_every_way(coll, tmp_path)
 
     proc = run_cli("verify", coll, "--ledger", ledger, "--format", "json", "--follow-symlinks")
     got = {Path(p).name: (r["fingerprint"]["categories"], r["fingerprint"].get("fields", []))
