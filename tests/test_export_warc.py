@@ -111,6 +111,7 @@ def test_articles_and_their_metadata_records(exported):
             # local files carry the --date; the sample WARC's resource keeps its capture date
             assert rec["headers"]["WARC-Date"] == DATE or "/qc/" in rec["headers"]["WARC-Target-URI"]
             assert re.match(r"text/(html|plain); charset=[\w-]+$", rec["headers"]["Content-Type"])
+            assert "charset=cp" not in rec["headers"]["Content-Type"]  # IANA names only
             assert rec["headers"]["WARC-Target-URI"]
 
 

@@ -14,6 +14,7 @@ under ``<name>.open`` and renamed when complete.
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import io
 import json
@@ -130,11 +131,26 @@ def record_uuid(*parts: str) -> str:
     return f"<urn:uuid:{uuid.uuid5(RECORD_NAMESPACE, chr(10).join(parts))}>"
 
 
+def iana_charset(name: str) -> str:
+    """The IANA name of a Python codec (cp1252 -> windows-1252), for Content-Type."""
+    try:
+        canonical = codecs.lookup(name).name
+    except LookupError:
+        return name.lower()
+    if canonical.startswith("cp125"):
+        return "windows-" + canonical[2:]
+    if canonical.startswith("iso8859-"):
+        return "iso-8859-" + canonical[len("iso8859-"):]
+    if canonical in ("mac-roman", "koi8-r", "koi8-u", "shift_jis", "euc-jp", "gb18030", "big5"):
+        return canonical.replace("mac-roman", "macintosh")
+    return canonical.replace("_", "-")
+
+
 def content_type_for(document: Document, result: Result) -> str:
     record = result.record
     if record is None:  # not readable as a page: keep what the source said, if anything
         return document.content_type or "application/octet-stream"
-    encoding = ((record.get("parse") or {}).get("encoding") or "utf-8").lower()
+    encoding = iana_charset((record.get("parse") or {}).get("encoding") or "utf-8")
     if document.content_type and "charset" in document.content_type.lower():
         return document.content_type
     base = (document.content_type or "").split(";")[0].strip().lower()
