@@ -32,7 +32,7 @@ class Progress(StrEnum):
 
 PathsArg = Annotated[list[str], typer.Argument(
     help="Files, directories (recursive), .warc/.warc.gz files, or - for standard input.",
-    show_default=False)]
+    show_default=False, metavar="PATH")]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Report format on stdout: text, json (one object per line), "
     "junit, sarif or github (workflow annotations).")]
