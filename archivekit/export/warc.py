@@ -226,14 +226,187 @@ def _header_value(record_bytes: bytes, name: str) -> str | None:
     return None
 
 
+def file_name(options: WarcOptions, stamp: datetime, serial: int) -> str:
+    """``PREFIX-YYYYMMDDhhmmss-NNNNN.warc.gz``."""
+    return f"{options.prefix}-{stamp.strftime('%Y%m%d%H%M%S')}-{serial:05d}.warc.gz"
+
+
+def export_stamp(options: WarcOptions) -> datetime:
+    """The run's time stamp (file names, warcinfo dates): ``--date``, else now."""
+    return (options.date or datetime.now(UTC)).astimezone(UTC)
+
+
+@dataclass(slots=True)
+class PreparedRecord:
+    """An article's capture record made ready to write (by :meth:`RecordMaker.prepare`,
+    in a pool worker with ``--jobs``): digests taken, record serialised and gzipped.
+
+    The writer decides what goes in the file: ``member`` as it is, or a revisit record
+    when the same payload was already written; or, when the record id had to be made
+    unique or the file rolled since (``warcinfo_id`` is then not the current file's),
+    ``member`` with its ids replaced."""
+
+    kind: str              # "resource", or "response": an input HTTP response copied verbatim
+    uri: str
+    date: str
+    content_key: str       # sha256 of the page bytes: finds an identical payload written before
+    record_id: str         # resource: before de-duplication; response: the input record's own
+    payload_digest: str
+    warcinfo_id: str       # the warcinfo id ``member`` refers to
+    member: bytes          # the record as one gzip member
+    metadata_block: bytes  # the block of the article's metadata record
+
+
+class RecordMaker:
+    """Builds WARC records as bytes, one gzip member each (warcio serialises them).
+
+    Used by :class:`WarcExporter` and, for the expensive per-article part, by pool
+    workers: record ids are UUIDv5 of what the records hold, so they are the same
+    wherever they are computed."""
+
+    def __init__(self, options: WarcOptions, stamp: datetime):
+        self.options = options
+        self.stamp = stamp
+        self._builder = _Writer(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
+        self._warcinfo_ids: dict[int, str] = {}
+
+    def compress(self, data: bytes) -> bytes:
+        compressor = zlib.compressobj(self.options.gzip_level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        return compressor.compress(data) + compressor.flush()
+
+    def member(self, record) -> bytes:
+        buffer = io.BytesIO()
+        self._builder.out = buffer
+        self._builder.write_record(record)
+        return self.compress(buffer.getvalue())
+
+    def record(self, record_type: str, uri: str | None, headers: list[tuple[str, str]],
+               block: bytes, content_type: str | None):
+        warc_headers = StatusAndHeaders("", headers, protocol=WARC_VERSION)
+        if uri:
+            warc_headers.headers.insert(3, ("WARC-Target-URI", uri))
+        record = self._builder.create_warc_record(
+            uri or "", record_type, payload=io.BytesIO(block), length=len(block),
+            warc_content_type=content_type or "", warc_headers=warc_headers)
+        if content_type is None:
+            record.content_type = None
+            record.rec_headers.remove_header("Content-Type")
+        return record
+
+    # --- warcinfo -------------------------------------------------------------------------
+
+    def warcinfo_block(self) -> bytes:
+        options = self.options
+        fields = [("software", SOFTWARE), ("format", WARC_FORMAT), ("conformsTo", WARC_CONFORMS_TO)]
+        if options.command_line:
+            fields.append(("command-line", options.command_line))
+        if options.operator:
+            fields.append(("operator", options.operator))
+        if options.description:
+            fields.append(("description", options.description))
+        # backslashreplace: an argument that is not UTF-8 (lone surrogates) stays visible.
+        return "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8", "backslashreplace")
+
+    def warcinfo_id(self, serial: int) -> str:
+        """The id of the warcinfo record that starts file number ``serial``."""
+        known = self._warcinfo_ids.get(serial)
+        if known is None:
+            known = self._warcinfo_ids[serial] = record_uuid(
+                "warcinfo", file_name(self.options, self.stamp, serial), warc_date(self.stamp),
+                digest_label("sha256", self.warcinfo_block()))
+        return known
+
+    def warcinfo(self, serial: int) -> bytes:
+        block = self.warcinfo_block()
+        headers = [("WARC-Type", "warcinfo"), ("WARC-Record-ID", self.warcinfo_id(serial)),
+                   ("WARC-Date", warc_date(self.stamp)),
+                   ("WARC-Filename", file_name(self.options, self.stamp, serial)),
+                   ("WARC-Block-Digest", digest_label(self.options.digest, block))]
+        return self.member(self.record("warcinfo", None, headers, block, "application/warc-fields"))
+
+    # --- per article ----------------------------------------------------------------------
+
+    def prepare(self, document: Document, result: Result, metadata: dict,
+                warcinfo_id: str) -> PreparedRecord:
+        """The expensive part of writing an article: digests, serialisation, gzip."""
+        date = capture_date_for(document, self.options)
+        uri = target_uri_for(document, result)
+        verbatim = None
+        source = document.path.rpartition("#")[0]
+        if document.warc_record_type == "response" and source and os.path.isfile(source):
+            try:
+                verbatim = read_input_record(document.path)
+            except (OSError, ValueError, zlib.error, ExportError):
+                verbatim = None  # not readable again: the payload goes in a resource record
+        content_key = result.fingerprint.get("sha256") or hashlib.sha256(document.content).hexdigest()
+        # backslashreplace turns a non-UTF-8 file name's lone surrogates into \udcXX JSON escapes.
+        metadata_block = json.dumps(metadata, ensure_ascii=False, separators=(",", ":"),
+                                    sort_keys=True).encode("utf-8", "backslashreplace")
+        if verbatim is not None:
+            return PreparedRecord(
+                kind="response",
+                uri=_header_value(verbatim, "WARC-Target-URI") or uri,
+                date=_header_value(verbatim, "WARC-Date") or date, content_key=content_key,
+                record_id=_header_value(verbatim, "WARC-Record-ID") or record_uuid("response", uri),
+                payload_digest=_header_value(verbatim, "WARC-Payload-Digest") or "",
+                warcinfo_id=warcinfo_id, member=self.compress(verbatim),
+                metadata_block=metadata_block)
+        payload_digest = digest_label(self.options.digest, document.content)
+        record_id = record_uuid("resource", uri, date, payload_digest)
+        headers = [("WARC-Type", "resource"), ("WARC-Record-ID", record_id),
+                   ("WARC-Date", date), ("WARC-Warcinfo-ID", warcinfo_id),
+                   ("WARC-Block-Digest", payload_digest),
+                   ("WARC-Payload-Digest", payload_digest)]
+        member = self.member(self.record("resource", uri, headers, document.content,
+                                         content_type_for(document, result)))
+        return PreparedRecord(kind="resource", uri=uri, date=date, content_key=content_key,
+                              record_id=record_id, payload_digest=payload_digest,
+                              warcinfo_id=warcinfo_id, member=member,
+                              metadata_block=metadata_block)
+
+    def with_ids(self, member: bytes, replacements: dict[str, str]) -> bytes:
+        """``member`` with record ids in its WARC header replaced (ids all have one length)."""
+        data = zlib.decompress(member, 16 + zlib.MAX_WBITS)
+        end = data.index(b"\r\n\r\n")
+        header = data[:end]
+        for old, new in replacements.items():
+            header = header.replace(old.encode("ascii"), new.encode("ascii"))
+        return self.compress(header + data[end:])
+
+    def revisit(self, uri: str, date: str, record_id: str, warcinfo_id: str,
+                earlier: _Written) -> bytes:
+        headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", record_id),
+                   ("WARC-Date", date), ("WARC-Warcinfo-ID", warcinfo_id),
+                   ("WARC-Profile", REVISIT_PROFILE),
+                   ("WARC-Refers-To", earlier.record_id),
+                   ("WARC-Refers-To-Target-URI", earlier.uri),
+                   ("WARC-Refers-To-Date", earlier.date),
+                   ("WARC-Payload-Digest", earlier.payload_digest),
+                   ("WARC-Block-Digest", digest_label(self.options.digest, b""))]
+        return self.member(self.record("revisit", uri, headers, b"", None))
+
+    def metadata(self, uri: str, date: str, record_id: str, refers_to: str, warcinfo_id: str,
+                 block: bytes) -> bytes:
+        headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", record_id),
+                   ("WARC-Date", date), ("WARC-Warcinfo-ID", warcinfo_id),
+                   ("WARC-Refers-To", refers_to), ("WARC-Concurrent-To", refers_to),
+                   ("WARC-Block-Digest", digest_label(self.options.digest, block))]
+        return self.member(self.record("metadata", uri, headers, block, "application/json"))
+
+
 @dataclass
 class WarcExporter:
-    """Writes articles into rolled WARC files in ``out_dir``; use as a context manager."""
+    """Writes articles into rolled WARC files in ``out_dir``; use as a context manager.
+
+    :meth:`add` does everything in this process; with a pool, workers call
+    ``RecordMaker.prepare`` and the parent passes each :class:`PreparedRecord` to
+    :meth:`write`, in input order (revisits and rolling depend on what came before)."""
 
     out_dir: Path
     options: WarcOptions = field(default_factory=WarcOptions)
     on_file_done: Callable[[Path], None] | None = None
     files: list[Path] = field(default_factory=list)
+    stamp: datetime | None = None  # default: --date, else now
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
@@ -244,9 +417,8 @@ class WarcExporter:
         self._warcinfo_id = ""
         self._payloads: dict[str, _Written] = {}
         self._ids_seen: dict[str, int] = {}
-        self._stamp = (self.options.date or datetime.now(UTC)).astimezone(UTC)
-        self._builder = _Writer(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
-        self._compress_level = self.options.gzip_level
+        self.stamp = self.stamp.astimezone(UTC) if self.stamp else export_stamp(self.options)
+        self.maker = RecordMaker(self.options, self.stamp)
 
     # --- files ----------------------------------------------------------------------------
 
@@ -259,19 +431,22 @@ class WarcExporter:
         else:
             self.abort()
 
-    def _file_name(self) -> str:
-        return f"{self.options.prefix}-{self._stamp.strftime('%Y%m%d%H%M%S')}-{self._serial:05d}.warc.gz"
+    @property
+    def serial(self) -> int:
+        """The number of the file the next article goes into."""
+        return self._serial
 
     def _open(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        name = self._file_name()
+        name = file_name(self.options, self.stamp, self._serial)
         self._final = self.out_dir / name
         self._partial = self.out_dir / (name + PARTIAL_SUFFIX)
         try:
             self._handle = open(self._partial, "wb")
         except OSError as exc:
             raise ExportError(f"cannot write {self._partial}: {exc.strerror or exc}") from None
-        self._write_warcinfo(name)
+        self._warcinfo_id = self.maker.warcinfo_id(self._serial)
+        self._handle.write(self.maker.warcinfo(self._serial))
 
     def _finish_file(self) -> None:
         if self._handle is None:
@@ -297,7 +472,7 @@ class WarcExporter:
 
     @property
     def current_name(self) -> str:
-        return self._final.name if self._final else self._file_name()
+        return self._final.name if self._final else file_name(self.options, self.stamp, self._serial)
 
     # --- records --------------------------------------------------------------------------
 
@@ -308,108 +483,43 @@ class WarcExporter:
             return record_uuid(record_id, str(count))
         return record_id
 
-    def _emit(self, record) -> None:
-        buffer = io.BytesIO()
-        self._builder.out = buffer
-        self._builder.write_record(record)
-        self._emit_bytes(buffer.getvalue())
-
-    def _emit_bytes(self, data: bytes) -> None:
-        compressor = zlib.compressobj(self._compress_level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        self._handle.write(compressor.compress(data) + compressor.flush())
-
-    def _record(self, record_type: str, uri: str | None, headers: list[tuple[str, str]],
-                block: bytes, content_type: str | None):
-        warc_headers = StatusAndHeaders("", headers, protocol=WARC_VERSION)
-        if uri:
-            warc_headers.headers.insert(3, ("WARC-Target-URI", uri))
-        record = self._builder.create_warc_record(
-            uri or "", record_type, payload=io.BytesIO(block), length=len(block),
-            warc_content_type=content_type or "", warc_headers=warc_headers)
-        if content_type is None:
-            record.content_type = None
-            record.rec_headers.remove_header("Content-Type")
-        return record
-
-    def _write_warcinfo(self, filename: str) -> None:
-        fields = [("software", SOFTWARE), ("format", WARC_FORMAT), ("conformsTo", WARC_CONFORMS_TO)]
-        if self.options.command_line:
-            fields.append(("command-line", self.options.command_line))
-        if self.options.operator:
-            fields.append(("operator", self.options.operator))
-        if self.options.description:
-            fields.append(("description", self.options.description))
-        # backslashreplace: an argument that is not UTF-8 (lone surrogates) stays visible.
-        block = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8", "backslashreplace")
-        date = warc_date(self._stamp)
-        self._warcinfo_id = record_uuid("warcinfo", filename, date,
-                                        digest_label("sha256", block))
-        digest = digest_label(self.options.digest, block)
-        headers = [("WARC-Type", "warcinfo"), ("WARC-Record-ID", self._warcinfo_id),
-                   ("WARC-Date", date), ("WARC-Filename", filename),
-                   ("WARC-Block-Digest", digest)]
-        self._emit(self._record("warcinfo", None, headers, block, "application/warc-fields"))
-
     def add(self, document: Document, result: Result, metadata: dict) -> WarcRef:
         """Write one article (and its metadata record); returns where it went."""
+        prepared = self.maker.prepare(document, result, metadata,
+                                      self.maker.warcinfo_id(self._serial))
+        return self.write(prepared)
+
+    def write(self, prepared: PreparedRecord) -> WarcRef:
+        """Write an article made ready by ``RecordMaker.prepare``; returns where it went."""
         if self._handle is None:
             self._open()
-        algo = self.options.digest
-        date = capture_date_for(document, self.options)
-        uri = target_uri_for(document, result)
-        verbatim = None
-        source = document.path.rpartition("#")[0]
-        if document.warc_record_type == "response" and source and os.path.isfile(source):
-            try:
-                verbatim = read_input_record(document.path)
-            except (OSError, ValueError, zlib.error, ExportError):
-                verbatim = None  # not readable again: the payload goes in a resource record
-        content_key = result.fingerprint.get("sha256") or hashlib.sha256(document.content).hexdigest()
-        earlier = self._payloads.get(content_key)
+        maker, p = self.maker, prepared
+        uri, date, warcinfo_id = p.uri, p.date, self._warcinfo_id
+        earlier = self._payloads.get(p.content_key)
 
-        if earlier is not None and verbatim is None and earlier.payload_digest:
+        if p.kind == "resource" and earlier is not None and earlier.payload_digest:
             record_type = "revisit"
             record_id = self._unique(record_uuid("revisit", uri, date, earlier.record_id))
-            headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", record_id),
-                       ("WARC-Date", date), ("WARC-Warcinfo-ID", self._warcinfo_id),
-                       ("WARC-Profile", REVISIT_PROFILE),
-                       ("WARC-Refers-To", earlier.record_id),
-                       ("WARC-Refers-To-Target-URI", earlier.uri),
-                       ("WARC-Refers-To-Date", earlier.date),
-                       ("WARC-Payload-Digest", earlier.payload_digest),
-                       ("WARC-Block-Digest", digest_label(algo, b""))]
-            self._emit(self._record("revisit", uri, headers, b"", None))
+            self._handle.write(maker.revisit(uri, date, record_id, warcinfo_id, earlier))
             payload_digest = earlier.payload_digest
-        elif verbatim is not None:
-            record_type = "response"
-            record_id = _header_value(verbatim, "WARC-Record-ID") or record_uuid("response", uri)
-            uri = _header_value(verbatim, "WARC-Target-URI") or uri
-            date = _header_value(verbatim, "WARC-Date") or date
-            payload_digest = _header_value(verbatim, "WARC-Payload-Digest") or ""
-            self._emit_bytes(verbatim)
-            self._payloads.setdefault(content_key, _Written(uri, date, record_id, payload_digest))
+        elif p.kind == "response":
+            record_type, record_id, payload_digest = "response", p.record_id, p.payload_digest
+            self._handle.write(p.member)
+            self._payloads.setdefault(p.content_key, _Written(uri, date, record_id, payload_digest))
         else:
-            record_type = "resource"
-            payload_digest = digest_label(algo, document.content)
-            record_id = self._unique(record_uuid("resource", uri, date, payload_digest))
-            headers = [("WARC-Type", "resource"), ("WARC-Record-ID", record_id),
-                       ("WARC-Date", date), ("WARC-Warcinfo-ID", self._warcinfo_id),
-                       ("WARC-Block-Digest", payload_digest),
-                       ("WARC-Payload-Digest", payload_digest)]
-            self._emit(self._record("resource", uri, headers, document.content,
-                                    content_type_for(document, result)))
-            self._payloads[content_key] = _Written(uri, date, record_id, payload_digest)
+            record_type, payload_digest = "resource", p.payload_digest
+            record_id = self._unique(p.record_id)
+            member = p.member
+            if record_id != p.record_id or warcinfo_id != p.warcinfo_id:
+                member = maker.with_ids(member, {p.record_id: record_id,
+                                                 p.warcinfo_id: warcinfo_id})
+            self._handle.write(member)
+            self._payloads[p.content_key] = _Written(uri, date, record_id, payload_digest)
 
-        # backslashreplace turns a non-UTF-8 file name's lone surrogates into \udcXX JSON escapes.
-        block = json.dumps(metadata, ensure_ascii=False, separators=(",", ":"),
-                           sort_keys=True).encode("utf-8", "backslashreplace")
         metadata_id = self._unique(record_uuid("metadata", record_id,
-                                               hashlib.sha256(block).hexdigest()))
-        headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", metadata_id),
-                   ("WARC-Date", date), ("WARC-Warcinfo-ID", self._warcinfo_id),
-                   ("WARC-Refers-To", record_id), ("WARC-Concurrent-To", record_id),
-                   ("WARC-Block-Digest", digest_label(algo, block))]
-        self._emit(self._record("metadata", uri, headers, block, "application/json"))
+                                               hashlib.sha256(p.metadata_block).hexdigest()))
+        self._handle.write(maker.metadata(uri, date, metadata_id, record_id, warcinfo_id,
+                                          p.metadata_block))
         ref = WarcRef(filename=self.current_name, record_id=record_id, record_type=record_type,
                       metadata_id=metadata_id, target_uri=uri, date=date,
                       payload_digest=payload_digest)
