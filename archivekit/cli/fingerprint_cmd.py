@@ -71,6 +71,7 @@ def fingerprint(
     from archivekit.checker import Checker
     from archivekit.ledger import Ledger, LedgerError, fingerprint_paths
     from archivekit.profiles import ProfileError
+    from archivekit.runner import RunnerError
     from archivekit.validate import SchemaLoadError
 
     algorithms = tuple(dict.fromkeys(a.value for a in algorithm)) if algorithm else ("sha256",)
@@ -103,7 +104,10 @@ def fingerprint(
                                     args=sys.argv[1:], jobs=jobs)
         shown = make_progress(progress.value, quiet=quiet, inputs=paths,
                               follow_symlinks=follow_symlinks, label="fingerprinting")
-        code = report_results(readable_only(results), fmt=fmt, strict=False,
-                              collection=paths[0].rstrip("/") if len(paths) == 1 else "archivekit",
-                              verb="fingerprint", input_errors=input_errors, progress=shown)
+        try:
+            code = report_results(readable_only(results), fmt=fmt, strict=False,
+                                  collection=paths[0].rstrip("/") if len(paths) == 1 else "archivekit",
+                                  verb="fingerprint", input_errors=input_errors, progress=shown)
+        except RunnerError as exc:  # a worker process died
+            raise fail(str(exc), EXIT_INPUT) from None
     raise typer.Exit(code if not input_errors else EXIT_INPUT)
