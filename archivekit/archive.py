@@ -1,8 +1,14 @@
 """The main job: check, fingerprint and export a collection in one pass.
 
-:class:`Archiver` does the per-article work (check, fingerprints, WARC records, JSON-LD,
-WACZ page, report line) and :meth:`Archiver.finish` completes every output.
-:func:`archive_paths` streams a collection through it and yields each
+The per-article work is split in two. :class:`ArticleWorker` does the expensive part,
+in a pool worker with ``jobs > 1`` (in this process with ``jobs=1``): read, check,
+fingerprint, the JSON-LD document and the WARC record, digested and gzipped.
+:class:`Archiver` then takes each :class:`PreparedArticle` in input order and writes
+it: revisit or not, the metadata record, file rolling, the JSON-LD files, the report
+line, the WACZ page; :meth:`Archiver.finish` completes every output. The bytes written
+are the same for any ``jobs``.
+
+:func:`archive_paths` streams a collection through both and yields each
 :class:`~archivekit.record.Result` as soon as it is known, so a caller can report as it
 goes. Every output is written under a temporary name and renamed when complete: a run
 that stops early (exception, Ctrl-C, a consumer that stops iterating) leaves nothing
@@ -21,11 +27,20 @@ from pathlib import Path
 
 from archivekit import __version__
 from archivekit.checker import Checker
-from archivekit.export.warc import PARTIAL_SUFFIX, WarcExporter, WarcOptions, WarcRef
+from archivekit.export.warc import (
+    PARTIAL_SUFFIX,
+    PreparedRecord,
+    RecordMaker,
+    WarcExporter,
+    WarcOptions,
+    WarcRef,
+    export_stamp,
+    file_name,
+)
 from archivekit.fingerprint import fingerprint_record
 from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report import Summary
-from archivekit.sources import SourceError, collect_paths, is_warc_name, read_documents
+from archivekit.sources import SourceError, is_warc_name
 
 
 @dataclass
@@ -62,10 +77,135 @@ class ArchiveOutcome:
     skipped: int = 0
 
 
-class Archiver:
-    """Per-article work for ``archive`` and ``export``; use as a context manager."""
+@dataclass(frozen=True)
+class WorkerRecipe:
+    """What an :class:`ArticleWorker` needs besides the checker (it pickles)."""
 
-    def __init__(self, settings: ArchiveSettings, checker: Checker):
+    warc_options: WarcOptions | None  # None: no WARC output
+    stamp: datetime
+    jsonld: bool
+    publishers: dict[str, tuple[str, str | None]]
+    sd_publisher: str
+
+
+@dataclass(slots=True)
+class PreparedArticle:
+    """An article after the expensive work, ready for :meth:`Archiver.commit`."""
+
+    result: Result        # without the record (the JSON-LD already holds what it needed)
+    path: str
+    io_error: bool
+    exportable: bool      # has content and was read whole
+    has_content: bool
+    headline: str | None
+    warc: PreparedRecord | None
+    jsonld: str | None    # the NewsArticle, serialised with the WARC place ``jsonld_ref``
+    jsonld_ref: tuple[str, str, str] | None
+    jsonld_id: str | None
+
+
+class SerialHint:
+    """The number of the WARC file being written, for workers to build records against
+    (a shared value across processes; a plain attribute with ``jobs=1``). A wrong guess
+    (the file rolled meanwhile) costs the parent a rebuild, never a different output."""
+
+    def __init__(self, shared: bool):
+        if shared:
+            import multiprocessing
+
+            self._value = multiprocessing.RawValue("q", 0)
+        else:
+            from types import SimpleNamespace
+
+            self._value = SimpleNamespace(value=0)
+
+    @property
+    def value(self) -> int:
+        return self._value.value
+
+    @value.setter
+    def value(self, serial: int) -> None:
+        self._value.value = serial
+
+
+class ArticleWorker:
+    """The expensive per-article work of ``archive`` and ``export`` (a pool worker's state)."""
+
+    def __init__(self, checker: Checker, recipe: WorkerRecipe, serial: SerialHint):
+        if not checker.keep_record:
+            checker.keep_record = True
+        self.checker = checker
+        self.recipe = recipe
+        self.serial = serial
+        self.maker = RecordMaker(recipe.warc_options, recipe.stamp) if recipe.warc_options else None
+        self.context = None
+        if recipe.jsonld:
+            from archivekit.export.jsonld import ArticleContext
+
+            self.context = ArticleContext(publishers=recipe.publishers,
+                                          sd_publisher=recipe.sd_publisher,
+                                          sd_date=recipe.stamp.date().isoformat())
+
+    def prepare(self, document: Document) -> PreparedArticle:
+        result = self.checker.check(document)
+        result.io_error = document.io_error
+        digests = None
+        if result.record is not None:
+            # The same fingerprint as `archivekit fingerprint` (size, simhash, per field),
+            # reusing the sha256 the check already took of the bytes.
+            raw = {"sha256": result.fingerprint["sha256"]} if "sha256" in result.fingerprint \
+                else None
+            fp = fingerprint_record(document.content, result.record, digests=raw)
+            result.fingerprint = fp.to_dict()
+            digests = fp.fields
+        exportable = bool(document.content) and not document.read_error
+        record = result.record
+        prepared = PreparedArticle(result=result, path=document.path, io_error=document.io_error,
+                                   exportable=exportable, has_content=bool(document.content),
+                                   headline=(record or {}).get("headline"), warc=None,
+                                   jsonld=None, jsonld_ref=None, jsonld_id=None)
+        if exportable:
+            ref = None
+            if self.maker is not None:
+                metadata = {"software": f"archivekit/{__version__}", "source": document.path,
+                            "result": result.to_dict(), "field_sha256": digests or {}}
+                serial = self.serial.value
+                warc = prepared.warc = self.maker.prepare(document, result, metadata,
+                                                          self.maker.warcinfo_id(serial))
+                # Where the parent will most likely write it: the current file, no revisit.
+                ref = WarcRef(filename=file_name(self.maker.options, self.maker.stamp, serial),
+                              record_id=warc.record_id, record_type=warc.kind, metadata_id="",
+                              target_uri=warc.uri, date=warc.date,
+                              payload_digest=warc.payload_digest)
+            if self.context is not None and record is not None:
+                from archivekit.export.jsonld import article_jsonld, dumps
+
+                doc = article_jsonld(result, ref, self.context, field_digests=digests)
+                prepared.jsonld, prepared.jsonld_id = dumps(doc), doc.get("@id")
+                prepared.jsonld_ref = _ref_key(ref)
+        result.record = None  # keep memory flat and the pool's traffic small
+        return prepared
+
+
+def _ref_key(ref: WarcRef | None) -> tuple[str, str, str] | None:
+    """What of a WarcRef goes into the JSON-LD."""
+    return (ref.filename, ref.record_id, ref.payload_digest) if ref is not None else None
+
+
+def _setup_worker(checker_setup, checker_args, recipe: WorkerRecipe, serial: SerialHint):
+    return ArticleWorker(checker_setup(*checker_args), recipe, serial)
+
+
+def prepare_article(document: Document, worker: ArticleWorker) -> PreparedArticle:
+    """The pool's per-article function."""
+    return worker.prepare(document)
+
+
+class Archiver:
+    """Writes the outputs of ``archive`` and ``export`` from prepared articles, in input
+    order; use as a context manager."""
+
+    def __init__(self, settings: ArchiveSettings, checker: Checker, *, shared_serial: bool = False):
         if not checker.keep_record:
             checker.keep_record = True
         self.settings = settings
@@ -73,15 +213,22 @@ class Archiver:
         self.summary = Summary()
         out = settings.out_dir
         out.mkdir(parents=True, exist_ok=True)
-        self.warc = WarcExporter(out / "warc", settings.warc_options) if settings.warc else None
+        stamp = export_stamp(settings.warc_options)
+        self.warc = WarcExporter(out / "warc", settings.warc_options, stamp=stamp) \
+            if settings.warc else None
         self.jsonld = None
+        publishers = {p.id: (p.publisher, p.publisher_url) for p in checker.profiles.profiles}
         if settings.jsonld:
             from archivekit.export.jsonld import JsonLdWriter
 
-            publishers = {p.id: (p.publisher, p.publisher_url) for p in checker.profiles.profiles}
             self.jsonld = JsonLdWriter(out / "jsonld", collection_name=settings.collection_name,
                                        sd_publisher=settings.sd_publisher,
-                                       date=settings.warc_options.date, publishers=publishers)
+                                       date=stamp, publishers=publishers)
+        self.recipe = WorkerRecipe(warc_options=settings.warc_options if settings.warc else None,
+                                   stamp=stamp, jsonld=settings.jsonld, publishers=publishers,
+                                   sd_publisher=settings.sd_publisher)
+        self.serial = SerialHint(shared_serial)
+        self._worker: ArticleWorker | None = None
         self.pages = []
         self.bag_files: dict[str, str] = {}
         self._warc_reports: dict[str, object] = {}
@@ -109,51 +256,51 @@ class Archiver:
     # --- one article ----------------------------------------------------------------------
 
     def process(self, document: Document) -> Result:
-        result = self.checker.check(document)
-        result.io_error = document.io_error
-        digests = None
-        if result.record is not None:
-            # The same fingerprint as `archivekit fingerprint` (size, simhash, per field),
-            # reusing the sha256 the check already took of the bytes.
-            raw = {"sha256": result.fingerprint["sha256"]} if "sha256" in result.fingerprint \
-                else None
-            fp = fingerprint_record(document.content, result.record, digests=raw)
-            result.fingerprint = fp.to_dict()
-            digests = fp.fields
-        problems = self._input_warc_problems(document)
+        """All the work for one article, in this process."""
+        if self._worker is None:
+            self._worker = ArticleWorker(self.checker, self.recipe, self.serial)
+        return self.commit(self._worker.prepare(document))
+
+    def commit(self, prepared: PreparedArticle) -> Result:
+        """Write an article prepared by :class:`ArticleWorker` (in input order)."""
+        result = prepared.result
+        problems = self._input_warc_problems(prepared.path)
         if problems:
             result.findings.extend(problems)
-            self.skipped += bool(document.content)
-        elif document.content and not document.read_error:
-            self._export(document, result, digests)
-        self._bag_source(document)
+            self.skipped += prepared.has_content
+        elif prepared.exportable:
+            self._export(prepared)
+        self._bag_source(prepared.path, prepared.io_error)
         self.summary.add(result, self.settings.strict)
         if self._report is not None:
             self._report.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
             self._html.add(result)
         return result
 
-    def _export(self, document: Document, result: Result, digests: dict | None) -> None:
+    def _export(self, prepared: PreparedArticle) -> None:
         ref: WarcRef | None = None
-        if self.warc is not None:
-            metadata = {"software": f"archivekit/{__version__}", "source": document.path,
-                        "result": result.to_dict(), "field_sha256": digests or {}}
-            ref = self.warc.add(document, result, metadata)
+        if self.warc is not None and prepared.warc is not None:
+            ref = self.warc.write(prepared.warc)
+            self.serial.value = self.warc.serial
             if self.settings.wacz:
                 from archivekit.export.wacz import Page
 
                 self.pages.append(Page(id=ref.record_id.strip("<>").rsplit(":", 1)[-1],
-                                       url=ref.target_uri, ts=ref.date,
-                                       title=(result.record or {}).get("headline")))
-        if self.jsonld is not None and result.record is not None:
-            self.jsonld.add(result, ref, digests)
+                                       url=ref.target_uri, ts=ref.date, title=prepared.headline))
+        if self.jsonld is not None and prepared.jsonld is not None:
+            text = prepared.jsonld
+            if _ref_key(ref) != prepared.jsonld_ref:  # a revisit, or the file rolled meanwhile
+                from archivekit.export.jsonld import dumps, with_warc_ref, without_warc_ref
+
+                text = dumps(with_warc_ref(without_warc_ref(json.loads(text)), ref))
+            self.jsonld.add_text(text, prepared.path, prepared.jsonld_id)
         self.exported += 1
 
-    def _input_warc_problems(self, document: Document) -> list[Finding]:
+    def _input_warc_problems(self, source: str) -> list[Finding]:
         """Errors warc-check finds in the input WARC record this document came from."""
-        if "#" not in document.path:
+        if "#" not in source:
             return []
-        path, _, offset_text = document.path.rpartition("#")
+        path, _, offset_text = source.rpartition("#")
         if not is_warc_name(path) or not offset_text.isdigit():
             return []
         report = self._warc_reports.get(path)
@@ -169,11 +316,11 @@ class Archiver:
                                 f"{f.message}; not exported")
                 for f in found]
 
-    def _bag_source(self, document: Document) -> None:
-        if not self.settings.bag or document.path == "-" or document.io_error:
+    def _bag_source(self, source: str, io_error: bool) -> None:
+        if not self.settings.bag or source == "-" or io_error:
             return
-        path = document.path.rpartition("#")[0] if "#" in document.path and is_warc_name(
-            document.path.rpartition("#")[0]) else document.path
+        path = source.rpartition("#")[0] if "#" in source and is_warc_name(
+            source.rpartition("#")[0]) else source
         if path not in self.bag_files and os.path.isfile(path):
             self.bag_files[path] = _bag_name(path, self.settings.inputs)
 
@@ -243,24 +390,34 @@ class Archiver:
 
 
 def archive_paths(inputs: Iterable[str], checker: Checker, settings: ArchiveSettings, *,
-                  follow_symlinks: bool = False,
+                  jobs: int = 1, follow_symlinks: bool = False,
                   on_error: Callable[[SourceError], None] | None = None,
                   on_finish: Callable[[ArchiveOutcome], None] | None = None) -> Iterator[Result]:
-    """Yield each article's result while exporting; outputs complete when exhausted."""
+    """Yield each article's result while exporting; outputs complete when exhausted.
+
+    ``jobs``: worker processes for the per-article work (0: one per core); the outputs
+    are byte-identical for any value. Results come without their record dict.
+    """
+    from archivekit.runner import checker_state, resolve_jobs, run_documents
+
     inputs = list(inputs)
     if not settings.inputs:
         settings.inputs = tuple(inputs)
-    archiver = Archiver(settings, checker)
+    archiver = Archiver(settings, checker, shared_serial=resolve_jobs(jobs) > 1)
 
     def input_error(exc: SourceError) -> None:
         archiver.summary.input_errors.append(str(exc))
         if on_error is not None:
             on_error(exc)
 
+    checker_setup, checker_args = checker_state(checker, jobs)
     with archiver:
-        paths = collect_paths(inputs, follow_symlinks=follow_symlinks, on_error=input_error)
-        for document in read_documents(paths, max_page_bytes=checker.max_page_bytes):
-            yield archiver.process(document)
+        for prepared in run_documents(
+                inputs, prepare_article, setup=_setup_worker,
+                setup_args=(checker_setup, checker_args, archiver.recipe, archiver.serial),
+                jobs=jobs, follow_symlinks=follow_symlinks, on_error=input_error,
+                max_page_bytes=checker.max_page_bytes):
+            yield archiver.commit(prepared)
         outcome = archiver.finish()
     if on_finish is not None:
         on_finish(outcome)

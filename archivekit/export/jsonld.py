@@ -67,6 +67,13 @@ class ArticleContext:
 
 def article_jsonld(result: Result, ref: WarcRef | None, context: ArticleContext,
                    *, field_digests: dict[str, str] | None = None) -> dict[str, Any]:
+    return with_warc_ref(article_base(result, context, field_digests=field_digests), ref)
+
+
+def article_base(result: Result, context: ArticleContext,
+                 *, field_digests: dict[str, str] | None = None) -> dict[str, Any]:
+    """The article's document without what depends on where it lands in the WARC output
+    (built in a pool worker; :func:`with_warc_ref` adds the rest in the parent)."""
     record = result.record or {}
     edition = record.get("edition")
     doc: dict[str, Any] = {"@context": SCHEMA_CONTEXT, "@type": "NewsArticle"}
@@ -119,26 +126,50 @@ def article_jsonld(result: Result, ref: WarcRef | None, context: ArticleContext,
     banner = (record.get("banner") or {}).get("text")
     if banner:
         doc["conditionsOfAccess"] = banner
-    if ref is not None:
-        doc["archivedAt"] = ref.record_id.strip("<>")
     identifiers = [{"@type": "PropertyValue", "propertyID": name, "value": value}
                    for name, value in sorted(result.fingerprint.items())
                    if isinstance(value, str)]
     for name, value in sorted((field_digests or {}).items()):
         identifiers.append({"@type": "PropertyValue", "propertyID": f"sha256:{name}", "value": value})
-    if ref is not None:
-        identifiers.append({"@type": "PropertyValue", "propertyID": "WARC-Payload-Digest",
-                            "value": ref.payload_digest})
-        identifiers.append({"@type": "PropertyValue", "propertyID": "WARC-Filename",
-                            "value": ref.filename})
-        identifiers.append({"@type": "PropertyValue", "propertyID": "WARC-Record-ID",
-                            "value": ref.record_id})
     if identifiers:
         doc["identifier"] = identifiers
     doc["sdPublisher"] = _organization(context.sd_publisher)
     if context.sd_date:
         doc["sdDatePublished"] = context.sd_date
     return doc
+
+
+_TAIL = ("identifier", "sdPublisher", "sdDatePublished")
+_WARC_IDENTIFIERS = ("WARC-Payload-Digest", "WARC-Filename", "WARC-Record-ID")
+
+
+def with_warc_ref(doc: dict[str, Any], ref: WarcRef | None) -> dict[str, Any]:
+    """``doc`` from :func:`article_base` with ``archivedAt`` and the WARC identifiers, in
+    their place (before the identifiers and the sd* properties)."""
+    if ref is None:
+        return doc
+    out = {key: value for key, value in doc.items() if key not in _TAIL}
+    out["archivedAt"] = ref.record_id.strip("<>")
+    out["identifier"] = [*doc.get("identifier", ()), *(
+        {"@type": "PropertyValue", "propertyID": name, "value": value}
+        for name, value in zip(_WARC_IDENTIFIERS, (ref.payload_digest, ref.filename,
+                                                  ref.record_id), strict=True))]
+    for key in _TAIL[1:]:
+        if key in doc:
+            out[key] = doc[key]
+    return out
+
+
+def without_warc_ref(doc: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`with_warc_ref` (to move a document to another WARC place)."""
+    out = {key: value for key, value in doc.items() if key != "archivedAt"}
+    if "identifier" in out:
+        kept = [node for node in out["identifier"] if node.get("propertyID") not in _WARC_IDENTIFIERS]
+        if kept:
+            out["identifier"] = kept
+        else:
+            del out["identifier"]
+    return out
 
 
 def collection_jsonld(name: str, members: Iterable[str], *, date: str, sd_publisher: str,
@@ -194,12 +225,17 @@ class JsonLdWriter:
     def add(self, result: Result, ref: WarcRef | None,
             field_digests: dict[str, str] | None = None) -> dict[str, Any]:
         doc = article_jsonld(result, ref, self.context, field_digests=field_digests)
+        self.add_text(dumps(doc), result.path, doc.get("@id"))
+        return doc
+
+    def add_text(self, text: str, path: str, doc_id: str | None) -> None:
+        """Write an article's document already serialised by :func:`dumps` (in a worker)."""
         self._count += 1
-        text = dumps(doc) + "\n"
+        text += "\n"
         self._ndjson.write(text)
-        name = Path(result.path.split("#")[0]).stem
-        if "#" in result.path:
-            name += "-" + result.path.rsplit("#", 1)[1]
+        name = Path(path.split("#")[0]).stem
+        if "#" in path:
+            name += "-" + path.rsplit("#", 1)[1]
         file_name = f"{self._count:06d}-{_slug(name)}.jsonld"
         # Compact like the NDJSON line: json.dumps with indent falls back to the slow
         # pure-Python encoder, which cost more than the WARC write.
@@ -207,9 +243,8 @@ class JsonLdWriter:
                   errors="backslashreplace") as handle:
             handle.write(text)
         self.files.append(file_name)
-        if "@id" in doc:
-            self._members.append(doc["@id"])
-        return doc
+        if doc_id is not None:
+            self._members.append(doc_id)
 
     def close(self) -> None:
         self._ndjson.close()
