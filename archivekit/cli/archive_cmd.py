@@ -15,14 +15,21 @@ from archivekit.cli.common import (
     FollowOpt,
     Format,
     FormatOpt,
+    JobsOpt,
     MaxPageOpt,
     PathsArg,
     ProfileDirOpt,
     ProfileOpt,
+    Progress,
+    ProgressOpt,
     QuietOpt,
     SchemaOpt,
     StrictOpt,
+    collection_label,
     fail,
+    input_error_log,
+    load_checker,
+    make_progress,
     report_results,
     warn,
 )
@@ -57,8 +64,28 @@ NameOpt = Annotated[str | None, typer.Option(
     show_default=False)]
 
 
-def command_line() -> str:
-    return "archivekit " + shlex.join(sys.argv[1:])
+# Options that change how a run goes, not what it writes: left out of the command line
+# the warcinfo record keeps, so --jobs 1 and --jobs 8 write the same bytes.
+_RUN_ONLY = {"--jobs": True, "-j": True, "--progress": True, "--quiet": False, "-q": False}
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """The command line for the warcinfo record, without the run-only options."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    kept: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":  # the rest are paths
+            kept += args[index - 1:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in _RUN_ONLY:
+            index += _RUN_ONLY[name] and "=" not in arg  # skip its value too
+        elif not (arg.startswith("-j") and arg[2:].isdigit()):  # -j4
+            kept.append(arg)
+    return "archivekit " + shlex.join(kept)
 
 
 def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bool,
@@ -75,7 +102,7 @@ def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bo
                               command_line=command_line())
     except ExportError as exc:
         raise fail(str(exc)) from None
-    collection = name or (paths[0].rstrip("/") if len(paths) == 1 else "archivekit collection")
+    collection = name or collection_label(paths, "archivekit collection")
     return ArchiveSettings(out_dir=output, warc=warc, jsonld=jsonld, wacz=wacz, bag=bag,
                            report=report, warc_options=options, collection_name=collection,
                            sd_publisher=operator or "archivekit", strict=strict,
@@ -84,54 +111,52 @@ def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bo
 
 def run_job(paths: list[str], settings, *, fmt: Format, strict: bool, quiet: bool,
             schema: str | None, profile: str | None, profile_dir: str | None,
-            max_page_size: int, follow_symlinks: bool, verb: str) -> int:
+            max_page_size: int, follow_symlinks: bool, verb: str, jobs: int = 1,
+            progress: Progress = Progress.never) -> int:
     """Run check + export over the collection, report on stdout; returns the exit code."""
     from archivekit.archive import archive_paths
-    from archivekit.checker import Checker
     from archivekit.export.warc import ExportError
-    from archivekit.profiles import ProfileError
-    from archivekit.validate import SchemaLoadError
+    from archivekit.runner import RunnerError
 
-    try:
-        checker = Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
-                                       max_page_bytes=max_page_size, keep_record=True)
-    except (SchemaLoadError, ProfileError) as exc:
-        raise fail(str(exc)) from None
-    input_errors: list[str] = []
+    checker = load_checker(schema=schema, profile=profile, profile_dir=profile_dir,
+                           max_page_size=max_page_size, keep_record=True)
+    input_errors, missing = input_error_log()
     outcomes = []
-
-    def missing(exc: Exception) -> None:
-        input_errors.append(str(exc))
-        warn(f"error: {exc}")
-
-    results = archive_paths(paths, checker, settings, follow_symlinks=follow_symlinks,
+    results = archive_paths(paths, checker, settings, jobs=jobs, follow_symlinks=follow_symlinks,
                             on_error=missing, on_finish=outcomes.append)
+    shown = make_progress(progress.value, quiet=quiet, inputs=paths, follow_symlinks=follow_symlinks,
+                          label="archiving" if verb == "archive" else "exporting")
     try:
         code = report_results(results, fmt=fmt, strict=strict, collection=settings.collection_name,
-                              rules=checker.schema.rules(), verb=verb, input_errors=input_errors)
-    except ExportError as exc:
+                              rules=checker.schema.rules(), verb=verb, input_errors=input_errors,
+                              progress=shown)
+    except (ExportError, RunnerError) as exc:
         raise fail(str(exc), EXIT_INPUT) from None
     except ImportError as exc:
         raise fail(f"{exc}") from None
     except OSError as exc:
         raise fail(f"cannot write output: {exc.strerror or exc}", EXIT_INPUT) from None
     if outcomes and not quiet:
-        outcome = outcomes[0]
-        parts = [f"{outcome.exported} exported"]
-        if outcome.skipped:
-            parts.append(f"{outcome.skipped} skipped (bad input WARC records)")
-        if outcome.warc_files:
-            parts.append(f"{len(outcome.warc_files)} WARC file(s)")
-        if outcome.wacz_file:
-            parts.append(f"WACZ {outcome.wacz_file.name}")
-        if outcome.bag_dir:
-            parts.append("bag/")
-        warn(f"{settings.out_dir}: " + ", ".join(parts))
+        warn(f"{settings.out_dir}: " + _outcome_line(outcomes[0]))
     return EXIT_INPUT if input_errors else code
 
 
+def _outcome_line(outcome) -> str:
+    parts = [f"{outcome.exported} exported"]
+    if outcome.skipped:
+        parts.append(f"{outcome.skipped} skipped (bad input WARC records)")
+    if outcome.warc_files:
+        parts.append(f"{len(outcome.warc_files)} WARC file(s)")
+    if outcome.wacz_file:
+        parts.append(f"WACZ {outcome.wacz_file.name}")
+    if outcome.bag_dir:
+        parts.append("bag/")
+    return ", ".join(parts)
+
+
 @app.command(epilog="Examples:\n\n  archivekit archive fixtures/ -o out/\n\n"
-             "  archivekit archive dump.warc.gz -o out/ --date 2024-06-01 --wacz")
+             "  archivekit archive dump.warc.gz -o out/ --date 2024-06-01 --wacz\n\n"
+             "  archivekit archive dump/ -o out/ --jobs 4   # the same bytes as --jobs 1")
 def archive(
     paths: PathsArg,
     output: OutOpt,
@@ -154,6 +179,8 @@ def archive(
     profile_dir: ProfileDirOpt = None,
     max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
     follow_symlinks: FollowOpt = False,
+    jobs: JobsOpt = 0,
+    progress: ProgressOpt = Progress.auto,
     quiet: QuietOpt = False,
 ) -> None:
     """Check, fingerprint and export a collection in one pass: WARC 1.1 and JSON-LD (and
@@ -166,4 +193,4 @@ def archive(
     raise typer.Exit(run_job(paths, settings, fmt=fmt, strict=strict, quiet=quiet, schema=schema,
                              profile=profile, profile_dir=profile_dir,
                              max_page_size=max_page_size, follow_symlinks=follow_symlinks,
-                             verb="archive"))
+                             verb="archive", jobs=jobs, progress=progress))

@@ -113,3 +113,33 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
     if summary.input_errors or io_errors:
         return EXIT_INPUT
     return EXIT_FINDINGS if summary.failed_articles else EXIT_OK
+
+
+def load_checker(*, schema: str | None, profile: str | None, profile_dir: str | None,
+                 max_page_size: int, keep_record: bool = False):
+    """The Checker the shared options ask for; a bad schema or profile is a usage error."""
+    from archivekit.checker import Checker
+    from archivekit.profiles import ProfileError
+    from archivekit.validate import SchemaLoadError
+
+    try:
+        return Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
+                                    max_page_bytes=max_page_size, keep_record=keep_record)
+    except (SchemaLoadError, ProfileError) as exc:
+        raise fail(str(exc)) from None
+
+
+def input_error_log() -> tuple[list[str], Callable[[Exception], None]]:
+    """``(errors, on_error)``: ``on_error`` records a missing input and logs it on stderr."""
+    errors: list[str] = []
+
+    def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+        warn(f"error: {exc}")
+
+    return errors, on_error
+
+
+def collection_label(paths: list[str], default: str = "archivekit") -> str:
+    """The one input's name, else ``default``: names the collection in reports."""
+    return paths[0].rstrip("/") if len(paths) == 1 else default

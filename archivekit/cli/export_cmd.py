@@ -24,10 +24,13 @@ from archivekit.cli.common import (
     FollowOpt,
     Format,
     FormatOpt,
+    JobsOpt,
     MaxPageOpt,
     PathsArg,
     ProfileDirOpt,
     ProfileOpt,
+    Progress,
+    ProgressOpt,
     QuietOpt,
     SchemaOpt,
     StrictOpt,
@@ -63,6 +66,8 @@ def export(
     profile_dir: ProfileDirOpt = None,
     max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
     follow_symlinks: FollowOpt = False,
+    jobs: JobsOpt = 0,
+    progress: ProgressOpt = Progress.auto,
     quiet: QuietOpt = False,
 ) -> None:
     """Export a collection for preservation: --warc, --jsonld, --wacz, --bag (any of them).
@@ -77,4 +82,4 @@ def export(
     raise typer.Exit(run_job(paths, settings, fmt=fmt, strict=strict, quiet=quiet, schema=schema,
                              profile=profile, profile_dir=profile_dir,
                              max_page_size=max_page_size, follow_symlinks=follow_symlinks,
-                             verb="export"))
+                             verb="export", jobs=jobs, progress=progress))
