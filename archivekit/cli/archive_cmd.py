@@ -11,20 +11,11 @@ import typer
 
 from archivekit.cli.app import app
 from archivekit.cli.common import (
+    CHECK_OPTIONS,
     EXIT_INPUT,
-    FollowOpt,
     Format,
-    FormatOpt,
-    JobsOpt,
-    MaxPageOpt,
     PathsArg,
-    ProfileDirOpt,
-    ProfileOpt,
     Progress,
-    ProgressOpt,
-    QuietOpt,
-    SchemaOpt,
-    StrictOpt,
     collection_label,
     fail,
     input_error_log,
@@ -32,8 +23,8 @@ from archivekit.cli.common import (
     make_progress,
     report_results,
     warn,
+    with_options,
 )
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 
 
 class Digest(StrEnum):
@@ -154,9 +145,34 @@ def _outcome_line(outcome) -> str:
     return ", ".join(parts)
 
 
+# The options archive and export share, besides CHECK_OPTIONS.
+EXPORT_OPTIONS: dict[str, tuple[object, object]] = {
+    "date": (DateOpt, None),
+    "digest": (DigestOpt, Digest.sha1),
+    "gzip_level": (GzipOpt, 6),
+    "max_size": (MaxSizeOpt, 1_000_000_000),
+    "prefix": (PrefixOpt, "archivekit"),
+    "operator": (OperatorOpt, None),
+    "name": (NameOpt, None),
+}
+
+
+def run_verb(verb: str, paths: list[str], output: str, *, warc: bool, jsonld: bool, wacz: bool,
+             bag: bool, report: bool, date: str | None, digest: Digest, gzip_level: int,
+             max_size: int, prefix: str, operator: str | None, name: str | None,
+             **check_options) -> int:
+    """``archive`` or ``export`` with the options of both; returns the exit code."""
+    settings = build_settings(output=output, warc=warc, jsonld=jsonld, wacz=wacz, bag=bag,
+                              report=report, date=date, digest=digest, gzip_level=gzip_level,
+                              max_size=max_size, prefix=prefix, operator=operator, name=name,
+                              strict=check_options["strict"], paths=paths)
+    return run_job(paths, settings, verb=verb, **check_options)
+
+
 @app.command(epilog="Examples:\n\n  archivekit archive fixtures/ -o out/\n\n"
              "  archivekit archive dump.warc.gz -o out/ --date 2024-06-01 --wacz\n\n"
              "  archivekit archive dump/ -o out/ --jobs 4   # the same bytes as --jobs 1")
+@with_options({**EXPORT_OPTIONS, **CHECK_OPTIONS})
 def archive(
     paths: PathsArg,
     output: OutOpt,
@@ -165,32 +181,10 @@ def archive(
     = False,
     no_jsonld: Annotated[bool, typer.Option("--no-jsonld", help="Skip the JSON-LD output.")]
     = False,
-    date: DateOpt = None,
-    digest: DigestOpt = Digest.sha1,
-    gzip_level: GzipOpt = 6,
-    max_size: MaxSizeOpt = 1_000_000_000,
-    prefix: PrefixOpt = "archivekit",
-    operator: OperatorOpt = None,
-    name: NameOpt = None,
-    fmt: FormatOpt = Format.text,
-    strict: StrictOpt = False,
-    schema: SchemaOpt = None,
-    profile: ProfileOpt = None,
-    profile_dir: ProfileDirOpt = None,
-    max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
-    follow_symlinks: FollowOpt = False,
-    jobs: JobsOpt = 0,
-    progress: ProgressOpt = Progress.auto,
-    quiet: QuietOpt = False,
+    **options,
 ) -> None:
     """Check, fingerprint and export a collection in one pass: WARC 1.1 and JSON-LD (and
     WACZ, a bag on request) under -o DIR, with report.jsonl and summary.json. The report
     also goes to stdout; exit codes as check."""
-    settings = build_settings(output=output, warc=True, jsonld=not no_jsonld, wacz=wacz, bag=bag,
-                              report=True, date=date, digest=digest, gzip_level=gzip_level,
-                              max_size=max_size, prefix=prefix, operator=operator, name=name,
-                              strict=strict, paths=paths)
-    raise typer.Exit(run_job(paths, settings, fmt=fmt, strict=strict, quiet=quiet, schema=schema,
-                             profile=profile, profile_dir=profile_dir,
-                             max_page_size=max_page_size, follow_symlinks=follow_symlinks,
-                             verb="archive", jobs=jobs, progress=progress))
+    raise typer.Exit(run_verb("archive", paths, output, warc=True, jsonld=not no_jsonld,
+                              wacz=wacz, bag=bag, report=True, **options))

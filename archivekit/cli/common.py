@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 from archivekit.progress import ProgressReporter, make_progress  # noqa: F401 (for the verbs)
 from archivekit.record import Result
 from archivekit.report import Summary, make_reporter, use_color
@@ -143,3 +146,45 @@ def input_error_log() -> tuple[list[str], Callable[[Exception], None]]:
 def collection_label(paths: list[str], default: str = "archivekit") -> str:
     """The one input's name, else ``default``: names the collection in reports."""
     return paths[0].rstrip("/") if len(paths) == 1 else default
+
+
+def with_options(shared: dict[str, tuple[Any, Any]]) -> Callable[[Callable], Callable]:
+    """Give a command the options several verbs declare alike, after its own.
+
+    ``shared`` maps a parameter name to ``(annotated type, default)``; the command takes
+    them as ``**options``. Typer sees one ordinary signature, so ``--help`` is unchanged.
+    """
+
+    def decorate(command: Callable) -> Callable:
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
+               if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        added = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                   annotation=kind, default=default)
+                 for name, (kind, default) in shared.items()]
+        signature = inspect.Signature([*own, *added], return_annotation=None)
+
+        @functools.wraps(command)
+        def run(**values):
+            return command(**values)
+
+        run.__signature__ = signature
+        run.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+        return run
+
+    return decorate
+
+
+# The options of every verb that checks a collection (check, fingerprint, verify, archive,
+# export), for ``with_options``.
+CHECK_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "fmt": (FormatOpt, Format.text),
+    "strict": (StrictOpt, False),
+    "schema": (SchemaOpt, None),
+    "profile": (ProfileOpt, None),
+    "profile_dir": (ProfileDirOpt, None),
+    "max_page_size": (MaxPageOpt, DEFAULT_MAX_PAGE_BYTES),
+    "follow_symlinks": (FollowOpt, False),
+    "jobs": (JobsOpt, 0),
+    "progress": (ProgressOpt, Progress.auto),
+    "quiet": (QuietOpt, False),
+}
