@@ -1,6 +1,6 @@
 """Benchmark ``archivekit archive`` on one process beside a bare warcio write, in one run.
 
-    python benchmarks/bench_archive.py [--pages 2000] [--levels 6 9] [--profile]
+    python benchmarks/bench_archive.py [--pages 2000] [--levels 6 9] [--jobs 1 2] [--profile]
 
 Builds a synthetic collection of ~50 KB HuffPost-2018-template pages under a temp dir,
 then times on the same files, for each gzip level:
@@ -8,6 +8,7 @@ then times on the same files, for each gzip level:
 * ``archive`` as a library call (check + fingerprints + WARC + JSON-LD + report.jsonl),
 * the same without JSON-LD (check + fingerprints + WARC + report),
 * ``check`` alone (the extraction and validation share of the job),
+* with ``--jobs 1 2 ...``: ``archive`` on that many worker processes (same output bytes),
 * a bare warcio write of the same pages as resource records (warcio builds and
   serialises each record, computes its sha1 digests; each record is one gzip member at
   the same level, which is what warcio's own writer does at its fixed level 9).
@@ -56,7 +57,7 @@ def bare_warcio(paths: list[Path], out: Path, level: int) -> float:
     return rate(len(paths), time.perf_counter() - start)
 
 
-def run_archive(root: Path, out: Path, level: int, jsonld: bool = True) -> float:
+def run_archive(root: Path, out: Path, level: int, jsonld: bool = True, jobs: int = 1) -> float:
     from archivekit.archive import ArchiveSettings, archive_paths
     from archivekit.checker import Checker
     from archivekit.export.warc import WarcOptions, parse_date_option
@@ -66,7 +67,7 @@ def run_archive(root: Path, out: Path, level: int, jsonld: bool = True) -> float
                                                         date=parse_date_option("2024-05-01")))
     checker = Checker(keep_record=True)
     start = time.perf_counter()
-    count = sum(1 for _ in archive_paths([str(root)], checker, settings))
+    count = sum(1 for _ in archive_paths([str(root)], checker, settings, jobs=jobs))
     return rate(count, time.perf_counter() - start)
 
 
@@ -144,6 +145,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--levels", type=int, nargs="+", default=[6, 9])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1],
+                        help="also time archive with these worker counts (e.g. --jobs 1 2)")
     parser.add_argument("--profile", action="store_true",
                         help="profile one archive run at the first level (pyinstrument or cProfile)")
     args = parser.parse_args()
@@ -168,6 +171,14 @@ def main() -> None:
                   f"{', >= 1,000 pages/s' if level == 6 else ''})")
             print(f"  archive without JSON-LD                  {no_ld:8.0f} pages/s"
                   f"   ratio to warcio {no_ld / warcio_rate:5.2f}")
+            by_jobs: dict[int, float] = {}
+            for jobs in args.jobs if args.jobs != [1] else []:
+                by_jobs[jobs] = run_archive(root, work / f"out-j{jobs}-{level}", level, jobs=jobs)
+                shutil.rmtree(work / f"out-j{jobs}-{level}")
+                ratio = f"   {by_jobs[jobs] / by_jobs[args.jobs[0]]:4.2f}x --jobs {args.jobs[0]}" \
+                    if jobs != args.jobs[0] else ""
+                print(f"  archive --jobs {jobs:<3d}                        {by_jobs[jobs]:8.0f} pages/s"
+                      f"{ratio}")
             shutil.rmtree(work / f"out-{level}")
             shutil.rmtree(work / f"out-nold-{level}")
             split = stages(root, work / f"stages-{level}", level)
