@@ -6,31 +6,21 @@ import typer
 
 from archivekit.cli.app import app
 from archivekit.cli.common import (
+    CHECK_OPTIONS,
     EXIT_INPUT,
     BaselineOpt,
-    FollowOpt,
-    Format,
-    FormatOpt,
-    JobsOpt,
-    MaxPageOpt,
     PathsArg,
-    ProfileDirOpt,
-    ProfileOpt,
-    Progress,
-    ProgressOpt,
-    QuietOpt,
-    SchemaOpt,
-    StrictOpt,
     WriteBaselineOpt,
+    collection_label,
     fail,
+    input_error_log,
+    load_checker,
     make_progress,
     report_results,
     warn,
+    with_options,
 )
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
-from archivekit.profiles import ProfileError
 from archivekit.runner import RunnerError, check_paths
-from archivekit.validate import SchemaLoadError
 
 
 @app.command(epilog="Examples:\n\n  archivekit check fixtures/\n\n"
@@ -38,47 +28,36 @@ from archivekit.validate import SchemaLoadError
              "  cat page.html | archivekit check - --profile huffpost-au\n\n"
              "  archivekit check dump/ --write-baseline known.json   # adopt on an old dump\n\n"
              "  archivekit check dump/ --baseline known.json --jobs 4  # only new findings fail")
+@with_options(CHECK_OPTIONS)
 def check(
     paths: PathsArg,
-    fmt: FormatOpt = Format.text,
-    strict: StrictOpt = False,
-    schema: SchemaOpt = None,
-    profile: ProfileOpt = None,
-    profile_dir: ProfileDirOpt = None,
-    max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
-    follow_symlinks: FollowOpt = False,
-    jobs: JobsOpt = 0,
-    progress: ProgressOpt = Progress.auto,
-    quiet: QuietOpt = False,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    **options,
 ) -> None:
     """Extract every article and validate it against the schema (the CI gate)."""
     from archivekit.baseline import Baseline, BaselineError, apply_baseline
-    from archivekit.checker import Checker
 
+    fmt, strict, quiet = options["fmt"], options["strict"], options["quiet"]
+    follow_symlinks = options["follow_symlinks"]
+    checker = load_checker(schema=options["schema"], profile=options["profile"],
+                           profile_dir=options["profile_dir"],
+                           max_page_size=options["max_page_size"])
     try:
-        checker = Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
-                                       max_page_bytes=max_page_size)
         known = Baseline.load(baseline) if baseline else None
-    except (SchemaLoadError, ProfileError) as exc:
-        raise fail(str(exc)) from None
     except BaselineError as exc:
         raise fail(str(exc), EXIT_INPUT) from None
-    input_errors: list[str] = []
+    input_errors, missing = input_error_log()
 
-    def missing(exc: Exception) -> None:
-        input_errors.append(str(exc))
-        warn(f"error: {exc}")
-
-    results = check_paths(paths, checker, jobs=jobs, follow_symlinks=follow_symlinks,
+    results = check_paths(paths, checker, jobs=options["jobs"], follow_symlinks=follow_symlinks,
                           on_error=missing)
     recorder = Baseline() if write_baseline else None
     if known is not None or recorder is not None:
         results = apply_baseline(results, known, recorder)
-    shown = make_progress(progress.value, quiet=quiet, inputs=paths, follow_symlinks=follow_symlinks)
+    shown = make_progress(options["progress"].value, quiet=quiet, inputs=paths,
+                          follow_symlinks=follow_symlinks)
     try:
-        code = report_results(results, fmt=fmt, strict=strict, collection=_collection(paths),
+        code = report_results(results, fmt=fmt, strict=strict, collection=collection_label(paths),
                               rules=checker.schema.rules(), input_errors=input_errors,
                               progress=shown)
     except RunnerError as exc:
@@ -93,6 +72,3 @@ def check(
             warn(f"baseline of {sum(recorder.entries.values()):,} findings written to {write_baseline}")
     raise typer.Exit(code if not input_errors else EXIT_INPUT)
 
-
-def _collection(paths: list[str]) -> str:
-    return paths[0].rstrip("/") if len(paths) == 1 else "archivekit"

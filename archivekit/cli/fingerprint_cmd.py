@@ -23,10 +23,12 @@ from archivekit.cli.common import (
     ProgressOpt,
     QuietOpt,
     SchemaOpt,
+    collection_label,
     fail,
+    input_error_log,
+    load_checker,
     make_progress,
     report_results,
-    warn,
 )
 from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 
@@ -68,27 +70,17 @@ def fingerprint(
 ) -> None:
     """Fingerprint every article (raw digests, content digest, field digests, simhash) and
     record it, with its check outcome, in the ledger."""
-    from archivekit.checker import Checker
     from archivekit.ledger import Ledger, LedgerError, fingerprint_paths
-    from archivekit.profiles import ProfileError
     from archivekit.runner import RunnerError
-    from archivekit.validate import SchemaLoadError
 
     algorithms = tuple(dict.fromkeys(a.value for a in algorithm)) if algorithm else ("sha256",)
-    try:
-        checker = Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
-                                       max_page_bytes=max_page_size, keep_record=True)
-    except (SchemaLoadError, ProfileError) as exc:
-        raise fail(str(exc)) from None
+    checker = load_checker(schema=schema, profile=profile, profile_dir=profile_dir,
+                           max_page_size=max_page_size, keep_record=True)
     try:
         book = Ledger(ledger)
     except LedgerError as exc:
         raise fail(str(exc), EXIT_INPUT) from None
-    input_errors: list[str] = []
-
-    def missing(exc: Exception) -> None:
-        input_errors.append(str(exc))
-        warn(f"error: {exc}")
+    input_errors, missing = input_error_log()
 
     def readable_only(results):
         # The check's findings are recorded as validation events; the report lists the
@@ -106,7 +98,7 @@ def fingerprint(
                               follow_symlinks=follow_symlinks, label="fingerprinting")
         try:
             code = report_results(readable_only(results), fmt=fmt, strict=False,
-                                  collection=paths[0].rstrip("/") if len(paths) == 1 else "archivekit",
+                                  collection=collection_label(paths),
                                   verb="fingerprint", input_errors=input_errors, progress=shown)
         except RunnerError as exc:  # a worker process died
             raise fail(str(exc), EXIT_INPUT) from None

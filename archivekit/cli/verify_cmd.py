@@ -22,7 +22,10 @@ from archivekit.cli.common import (
     ProgressOpt,
     QuietOpt,
     StrictOpt,
+    collection_label,
     fail,
+    input_error_log,
+    load_checker,
     make_progress,
     report_results,
     warn,
@@ -68,26 +71,17 @@ def verify(
         return
     if not paths:
         raise fail("give the collection PATH... to verify (or --bag DIR)")
-    from archivekit.checker import Checker
     from archivekit.ledger import Ledger, LedgerError
-    from archivekit.profiles import ProfileError
     from archivekit.runner import RunnerError
     from archivekit.verify import VerifyOptions, rule_catalogue, verify_paths
 
-    try:
-        checker = Checker.from_options(profile=profile, profile_dir=profile_dir,
-                                       max_page_bytes=max_page_size, keep_record=True)
-    except ProfileError as exc:
-        raise fail(str(exc)) from None
+    checker = load_checker(schema=None, profile=profile, profile_dir=profile_dir,
+                           max_page_size=max_page_size, keep_record=True)
     try:
         book = Ledger(ledger, create=False)
     except LedgerError as exc:
         raise fail(str(exc), EXIT_INPUT) from None
-    input_errors: list[str] = []
-
-    def missing(exc: Exception) -> None:
-        input_errors.append(str(exc))
-        warn(f"error: {exc}")
+    input_errors, missing = input_error_log()
 
     options = VerifyOptions(root=root, near_distance=near_distance,
                             follow_symlinks=follow_symlinks, args=sys.argv[1:], jobs=jobs)
@@ -98,8 +92,8 @@ def verify(
         results = verify_paths(paths, book, checker, options, on_error=missing, progress=shown)
         try:
             code = report_results(results, fmt=fmt, strict=strict, rules=rule_catalogue(),
-                                  collection=paths[0].rstrip("/") if len(paths) == 1
-                                  else "archivekit", verb="verify", input_errors=input_errors)
+                                  collection=collection_label(paths), verb="verify",
+                                  input_errors=input_errors)
         except RunnerError as exc:
             raise fail(str(exc), EXIT_INPUT) from None
     raise typer.Exit(code if not input_errors else EXIT_INPUT)
