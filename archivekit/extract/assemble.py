@@ -22,7 +22,12 @@ def clean(text: str | None) -> str | None:
     """NFC, collapsed white space; ``None`` for nothing left."""
     if text is None:
         return None
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+    if text.isascii():
+        # Already clean (no control characters, so no white space but single spaces
+        # inside): the common case, checked without building a new string.
+        if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text or None
+    elif not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     # str.split() with no argument splits on every Unicode white space, as \s does.
     return " ".join(text.split()) or None
