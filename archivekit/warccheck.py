@@ -135,9 +135,13 @@ class _Plain:
         self.handle = handle
         self.buffer = b""
 
+    def _more(self, wanted: int = READ_SIZE) -> bytes:
+        """The next bytes of the stream (b"" at its end)."""
+        return self.handle.read(max(READ_SIZE, wanted))
+
     def read(self, size: int) -> bytes:
         while len(self.buffer) < size:
-            chunk = self.handle.read(max(READ_SIZE, size - len(self.buffer)))
+            chunk = self._more(size - len(self.buffer))
             if not chunk:
                 break
             self.buffer += chunk
@@ -146,7 +150,7 @@ class _Plain:
 
     def readline(self, limit: int) -> bytes:
         while b"\n" not in self.buffer[:limit] and len(self.buffer) < limit:
-            chunk = self.handle.read(READ_SIZE)
+            chunk = self._more()
             if not chunk:
                 break
             self.buffer += chunk
@@ -172,7 +176,7 @@ class _Member(_Plain):
         self.corrupt: str | None = None
         self.end_offset: int | None = None
 
-    def _more(self) -> bytes:
+    def _more(self, wanted: int = READ_SIZE) -> bytes:
         if self.ended or self.truncated or self.corrupt:
             return b""
         while True:
@@ -193,26 +197,6 @@ class _Member(_Plain):
                     self.inflater.unused_data)
             if out or self.ended:
                 return out
-
-    def read(self, size: int) -> bytes:
-        while len(self.buffer) < size:
-            chunk = self._more()
-            if not chunk:
-                break
-            self.buffer += chunk
-        out, self.buffer = self.buffer[:size], self.buffer[size:]
-        return out
-
-    def readline(self, limit: int) -> bytes:
-        while b"\n" not in self.buffer[:limit] and len(self.buffer) < limit:
-            chunk = self._more()
-            if not chunk:
-                break
-            self.buffer += chunk
-        end = self.buffer.find(b"\n", 0, limit)
-        end = limit if end < 0 else end + 1
-        out, self.buffer = self.buffer[:end], self.buffer[end:]
-        return out
 
     def at_end(self) -> bool:
         """True when nothing is left of the member's decompressed bytes."""
