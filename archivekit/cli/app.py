@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     invoke_without_command=True,
+    rich_markup_mode="markdown",
 )
 
 

@@ -183,8 +183,10 @@ def archive(
     = False,
     **options,
 ) -> None:
-    """Check, fingerprint and export a collection in one pass: WARC 1.1 and JSON-LD (and
-    WACZ, a bag on request) under -o DIR, with report.jsonl and summary.json. The report
-    also goes to stdout; exit codes as check."""
+    """The main job: check, fingerprint, export and report in one pass.
+
+    Writes WARC 1.1 and JSON-LD (and WACZ, a bag on request) under -o DIR, with
+    report.jsonl, report.html and summary.json. The report also goes to stdout; exit
+    codes as check."""
     raise typer.Exit(run_verb("archive", paths, output, warc=True, jsonld=not no_jsonld,
                               wacz=wacz, bag=bag, report=True, **options))
