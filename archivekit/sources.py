@@ -112,7 +112,11 @@ def read_file(path: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Docume
                 return Document(path=path, content=b"",
                                 read_error=f"page is {size:,} bytes, over the limit of "
                                            f"{max_page_bytes:,} (--max-page-size)")
-            content = handle.read(max_page_bytes + 1)
+            # Ask for the size fstat gave (read(n) allocates n bytes up front); a file
+            # that grew meanwhile, or reports no size, is read on up to the limit.
+            content = handle.read(size + 1)
+            if len(content) > size:
+                content += handle.read(max_page_bytes + 1 - len(content))
     except OSError as exc:
         return Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
                         io_error=True)
