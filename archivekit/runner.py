@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -148,8 +149,28 @@ def _shards(paths: Iterable[str], max_page_bytes: int, chunk: int) -> Iterator[l
 _state: Any = None
 
 
+def _exit_with_parent() -> None:
+    """On Linux, have the kernel end this worker when its parent dies.
+
+    A worker blocks on the task queue, whose write end it also holds, so it would never
+    see the parent go: a parent killed with SIGKILL would leave its workers behind.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _init_worker(setup, setup_args, teardown) -> None:
     global _state
+    _exit_with_parent()
     # Ctrl-C goes to the whole process group; the parent alone handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _state = setup(*setup_args) if setup is not None else None
