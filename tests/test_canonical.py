@@ -1,0 +1,31 @@
+"""The canonical JSON behind content_sha256 is the same bytes whichever encoder runs."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archivekit import fingerprint
+
+texts = st.text()
+values = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | texts,
+                      lambda inner: st.lists(inner, max_size=5)
+                      | st.dictionaries(texts, inner, max_size=5), max_leaves=20)
+
+
+def _reference(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(values)
+def test_fast_encoder_gives_the_reference_bytes(value) -> None:
+    assert fingerprint._canonical_json(value) == _reference(value)
+
+
+def test_lone_surrogates_fall_back_to_json() -> None:
+    value = {"headline": "caf\udce9"}  # an undecodable byte kept by surrogateescape
+    assert fingerprint._canonical_json(value) == _reference(value)
