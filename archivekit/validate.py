@@ -103,16 +103,29 @@ def _finding_order(f: Finding) -> tuple:
     return (f.line if f.line is not None else 0, f.pointer, f.rule)
 
 
-def _to_finding(error: ValidationError, root: dict, extraction: Extraction) -> Finding:
+def _ruled_node(root: dict, schema_path) -> tuple[dict | None, int]:
+    """The deepest node carrying an x-rule on ``schema_path``, and its depth."""
     node: Any = root
-    ruled: dict | None = root if "x-rule" in root else None
-    for step in error.absolute_schema_path:
+    ruled, depth = (root, 0) if "x-rule" in root else (None, -1)
+    for index, step in enumerate(schema_path, start=1):
         try:
             node = node[step]
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(node, dict) and "x-rule" in node:
-            ruled = node
+            ruled, depth = node, index
+    return ruled, depth
+
+
+def _to_finding(error: ValidationError, root: dict, extraction: Extraction) -> Finding:
+    ruled, depth = _ruled_node(root, error.absolute_schema_path)
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        # No branch matched: a rule named inside a branch says more than one above it.
+        for sub in error.context:
+            sub_ruled, sub_depth = _ruled_node(root, sub.absolute_schema_path)
+            if sub_ruled is not None and sub_depth > depth:
+                ruled, depth = sub_ruled, sub_depth
+                break
     path = list(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict):
         # A missing property: the rule is the one on that property's own node.

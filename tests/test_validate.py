@@ -84,3 +84,24 @@ def test_formats_are_really_checked() -> None:
     assert not checker.conforms("2017-13-22T10:15:00+11:00", "date-time")
     assert checker.conforms("https://www.huffpost.com/archive/au/entry/x", "uri")
     assert not checker.conforms("www.huffpost.com/entry", "uri")
+
+
+def test_an_x_rule_inside_an_anyof_branch_names_the_finding(tmp_path) -> None:
+    import json
+
+    from archivekit.resources import schema_path
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    # A user's schema that keeps the date rule inside a branch of anyOf.
+    schema["properties"]["date_published"] = {"anyOf": [
+        {"type": "null"},
+        {"type": "string", "format": "date-time", "x-rule": "date.bad", "x-severity": "warning"},
+    ]}
+    path = tmp_path / "user.schema.json"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    user = load_schema(str(path))
+    record = copy.deepcopy(next(iter(_records())))
+    record["date_published"] = "last Tuesday"
+    findings = validate(Extraction(data=record), user)
+    assert [(f.rule, f.severity, f.pointer) for f in findings
+            if f.pointer == "/date_published"] == [("date.bad", "warning", "/date_published")]
