@@ -4,7 +4,9 @@ The shape of Common Crawl's cc-pyspark: a text file lists the inputs (one per li
 a WARC file, a page file or a directory), the list is cut into partitions, each
 partition is mapped with the same per-article code as the local pool
 (:func:`archivekit.runner.check_one`), and each partition writes one NDJSON file of
-results (``DIR/results/part-NNNNN``, the objects of ``check --format json``).
+results (``DIR/results/part-NNNNN``, the objects of ``check --format json``) and, with
+``warc=True``, one WARC of its articles (``DIR/warc/part-NNNNN/``, written by the same
+:class:`archivekit.archive.Archiver` as ``archivekit export --warc``).
 Accumulators count articles, findings, failing articles and unreadable inputs; the
 counts are written to ``DIR/counters.json`` when the job ends.
 
@@ -64,17 +66,21 @@ def read_input_list(input_list: str, *, expand_dirs: bool = True) -> list[str]:
     return out
 
 
-def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counters=None) -> Iterator[str]:
+def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counters=None, *,
+                    warc_dir: str | None = None, index: int = 0) -> Iterator[str]:
     """Check every article of a partition's entries; yields NDJSON lines.
 
+    With ``warc_dir``, the partition's articles also go into one WARC under
+    ``warc_dir/part-NNNNN/`` (the result lines then carry export's fingerprints).
     Plain Python (no Spark), so the tests and the local pool can call it too.
     """
     checker = recipe.build()
+    archiver = _partition_archiver(warc_dir, index, checker) if warc_dir else None
     for entry in entries:
         errors: list[str] = []
         paths = collect_paths([entry], on_error=lambda exc, note=errors.append: note(str(exc)))
         for document in read_documents(paths, max_page_bytes=checker.max_page_bytes):
-            result = check_one(document, checker)
+            result = archiver.process(document) if archiver else check_one(document, checker)
             if counters is not None:
                 counters.articles.add(1)
                 counters.findings.add(len(result.findings))
@@ -85,6 +91,18 @@ def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counters=None
             if counters is not None:
                 counters.input_errors.add(1)
             yield json.dumps({"path": entry, "input_error": message}, ensure_ascii=False)
+    if archiver is not None:
+        archiver.finish()  # the WARC is renamed to its final name only now
+
+
+def _partition_archiver(warc_dir: str, index: int, checker: Checker):
+    from archivekit.archive import Archiver, ArchiveSettings
+    from archivekit.export.warc import WarcOptions
+
+    name = f"part-{index:05d}"
+    settings = ArchiveSettings(out_dir=Path(warc_dir) / name, warc=True, jsonld=False,
+                               report=False, warc_options=WarcOptions(prefix=f"archivekit-{name}"))
+    return Archiver(settings, checker)
 
 
 @dataclass
@@ -98,8 +116,9 @@ class _Accumulators:
 def run_spark_job(input_list: str, output_dir: str, *, master: str | None = None,
                   partitions: int | None = None, checker: Checker | None = None,
                   app_name: str = "archivekit-check", log_level: str = "WARN",
-                  console_progress: bool = True) -> SparkCounts:
-    """Run ``check`` over the inputs listed in ``input_list``; results under ``output_dir``."""
+                  console_progress: bool = True, warc: bool = False) -> SparkCounts:
+    """Run ``check`` over the inputs listed in ``input_list``; results under ``output_dir``
+    (and one WARC per partition under ``output_dir/warc`` with ``warc``)."""
     checker = checker or Checker(max_page_bytes=DEFAULT_MAX_PAGE_BYTES)
     out = Path(output_dir)
     results_dir = out / "results"
@@ -136,8 +155,9 @@ def run_spark_job(input_list: str, output_dir: str, *, master: str | None = None
         warcs = sum(is_warc_name(e) for e in entries)
         slices = max(slices, min(warcs, len(entries))) if partitions is None else slices
         recipe = CheckerRecipe.of(checker)
-        rdd = sc.parallelize(entries, slices).mapPartitions(
-            lambda part: check_partition(part, recipe, acc))
+        warc_dir = str((out / "warc").resolve()) if warc else None
+        rdd = sc.parallelize(entries, slices).mapPartitionsWithIndex(
+            lambda index, part: check_partition(part, recipe, acc, warc_dir=warc_dir, index=index))
         out.mkdir(parents=True, exist_ok=True)
         rdd.saveAsTextFile(str(results_dir))
         counts = SparkCounts(acc.articles.value, acc.findings.value, acc.failures.value,

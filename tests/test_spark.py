@@ -59,3 +59,35 @@ def test_missing_input_list_is_a_one_line_error(run_cli, tmp_path):
     proc = run_cli("spark-job", tmp_path / "nope.txt", "-o", tmp_path / "out")
     assert proc.returncode == 3
     assert proc.stderr.startswith("archivekit: error:") and "cannot read input list" in proc.stderr
+
+
+def test_spark_warc_per_partition(run_cli, tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archivekit.spark_job import read_results
+
+    inputs = [FIXTURES / "html", FIXTURES / "warc" / "sample.warc.gz"]
+    listing = tmp_path / "inputs.txt"
+    listing.write_text("".join(f"{p}\n" for p in inputs))
+    out = tmp_path / "out"
+    spark = run_cli("spark-job", listing, "-o", out, "--master", "local[2]", "--partitions", "3",
+                    "--warc", timeout=180)
+    assert "Traceback" not in spark.stderr, spark.stderr[-2000:]
+    local = run_cli("check", *inputs, "-f", "json", "--jobs", "1", "--progress", "never")
+    expected = {(r["path"], tuple(f["rule"] for f in r["findings"]))
+                for r in map(json.loads, local.stdout.splitlines())}
+    got = list(read_results(str(out)))
+    assert {(r["path"], tuple(f["rule"] for f in r["findings"])) for r in got} == expected
+
+    warcs = sorted((out / "warc").glob("part-*/warc/*.warc.gz"))
+    assert len({w.parent.parent.name for w in warcs}) == 3  # one WARC per partition
+    metadata = 0
+    for warc in warcs:
+        with open(warc, "rb") as handle:
+            types = [r.rec_type for r in ArchiveIterator(handle, check_digests="raise")]
+        assert types[0] == "warcinfo"
+        metadata += types.count("metadata")
+        check = run_cli("warc-check", warc)
+        assert check.returncode == 0, check.stdout
+    exported = [r for r in got if not any(f["rule"] == "parse.unreadable" for f in r["findings"])]
+    assert metadata == len(exported)

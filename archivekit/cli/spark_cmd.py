@@ -42,6 +42,9 @@ def spark_job(
     profile: ProfileOpt = None,
     profile_dir: ProfileDirOpt = None,
     max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
+    warc: Annotated[bool, typer.Option(
+        "--warc", help="Also write one WARC 1.1 file of each partition's articles under "
+        "DIR/warc/part-NNNNN/.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Check every article listed in INPUT_LIST on Apache Spark (needs the spark extra: pyspark and Java)."""
@@ -58,13 +61,13 @@ def spark_job(
     try:
         counts = run_spark_job(input_list, output, master=master, partitions=partitions,
                                checker=checker, log_level="ERROR" if quiet else "WARN",
-                               console_progress=not quiet)
+                               console_progress=not quiet, warc=warc)
     except SparkJobError as exc:
         raise fail(str(exc), EXIT_INPUT) from None
     typer.echo(f"{counts.articles:,} articles in {counts.partitions} partitions: "
                f"{counts.articles - counts.failures:,} valid, {counts.failures:,} with errors, "
                f"{counts.findings:,} findings, {counts.input_errors:,} unreadable inputs; "
-               f"results in {output}/results")
+               f"results in {output}/results" + (f", WARCs in {output}/warc" if warc else ""))
     if counts.input_errors:
         raise typer.Exit(EXIT_INPUT)
     raise typer.Exit(EXIT_FINDINGS if counts.failures else EXIT_OK)
