@@ -188,3 +188,8 @@ CHECK_OPTIONS: dict[str, tuple[Any, Any]] = {
     "progress": (ProgressOpt, Progress.auto),
     "quiet": (QuietOpt, False),
 }
+
+
+def check_options(*names: str) -> dict[str, tuple[Any, Any]]:
+    """The named entries of :data:`CHECK_OPTIONS`, for verbs that take only some."""
+    return {name: CHECK_OPTIONS[name] for name in names}

@@ -11,26 +11,16 @@ import typer
 from archivekit.cli.app import app
 from archivekit.cli.common import (
     EXIT_INPUT,
-    FollowOpt,
-    Format,
-    FormatOpt,
-    JobsOpt,
-    MaxPageOpt,
     PathsArg,
-    ProfileDirOpt,
-    ProfileOpt,
-    Progress,
-    ProgressOpt,
-    QuietOpt,
-    SchemaOpt,
+    check_options,
     collection_label,
     fail,
     input_error_log,
     load_checker,
     make_progress,
     report_results,
+    with_options,
 )
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 
 
 class Algorithm(StrEnum):
@@ -53,20 +43,14 @@ AlgorithmOpt = Annotated[list[Algorithm] | None, typer.Option(
 
 @app.command(epilog="Examples:\n\n  archivekit fingerprint collection/\n\n"
              "  archivekit fingerprint collection/ --ledger fixity.db -a sha256 -a sha512")
+@with_options(check_options("fmt", "schema", "profile", "profile_dir", "max_page_size",
+                            "follow_symlinks", "jobs", "progress", "quiet"))
 def fingerprint(
     paths: PathsArg,
     ledger: LedgerOpt = "archivekit.db",
     algorithm: AlgorithmOpt = None,
     root: RootOpt = None,
-    fmt: FormatOpt = Format.text,
-    schema: SchemaOpt = None,
-    profile: ProfileOpt = None,
-    profile_dir: ProfileDirOpt = None,
-    max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
-    follow_symlinks: FollowOpt = False,
-    jobs: JobsOpt = 0,
-    progress: ProgressOpt = Progress.auto,
-    quiet: QuietOpt = False,
+    **options,
 ) -> None:
     """Fingerprint every article (raw digests, content digest, field digests, simhash) and
     record it, with its check outcome, in the ledger."""
@@ -74,8 +58,10 @@ def fingerprint(
     from archivekit.runner import RunnerError
 
     algorithms = tuple(dict.fromkeys(a.value for a in algorithm)) if algorithm else ("sha256",)
-    checker = load_checker(schema=schema, profile=profile, profile_dir=profile_dir,
-                           max_page_size=max_page_size, keep_record=True)
+    follow_symlinks = options["follow_symlinks"]
+    checker = load_checker(schema=options["schema"], profile=options["profile"],
+                           profile_dir=options["profile_dir"],
+                           max_page_size=options["max_page_size"], keep_record=True)
     try:
         book = Ledger(ledger)
     except LedgerError as exc:
@@ -93,11 +79,11 @@ def fingerprint(
     with book:
         results = fingerprint_paths(paths, book, checker, algorithms=algorithms, root=root,
                                     follow_symlinks=follow_symlinks, on_error=missing,
-                                    args=sys.argv[1:], jobs=jobs)
-        shown = make_progress(progress.value, quiet=quiet, inputs=paths,
+                                    args=sys.argv[1:], jobs=options["jobs"])
+        shown = make_progress(options["progress"].value, quiet=options["quiet"], inputs=paths,
                               follow_symlinks=follow_symlinks, label="fingerprinting")
         try:
-            code = report_results(readable_only(results), fmt=fmt, strict=False,
+            code = report_results(readable_only(results), fmt=options["fmt"], strict=False,
                                   collection=collection_label(paths),
                                   verb="fingerprint", input_errors=input_errors, progress=shown)
         except RunnerError as exc:  # a worker process died

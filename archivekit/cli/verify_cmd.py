@@ -13,15 +13,7 @@ from archivekit.cli.common import (
     EXIT_INPUT,
     FollowOpt,
     Format,
-    FormatOpt,
-    JobsOpt,
-    MaxPageOpt,
-    ProfileDirOpt,
-    ProfileOpt,
-    Progress,
-    ProgressOpt,
-    QuietOpt,
-    StrictOpt,
+    check_options,
     collection_label,
     fail,
     input_error_log,
@@ -29,9 +21,9 @@ from archivekit.cli.common import (
     make_progress,
     report_results,
     warn,
+    with_options,
 )
 from archivekit.cli.fingerprint_cmd import LedgerOpt, RootOpt
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 from archivekit.record import ERROR, Finding, Result
 
 OptionalPaths = Annotated[list[str] | None, typer.Argument(
@@ -42,6 +34,8 @@ OptionalPaths = Annotated[list[str] | None, typer.Argument(
 @app.command(epilog="Examples:\n\n  archivekit verify collection/\n\n"
              "  archivekit verify collection/ --ledger fixity.db --format json --jobs 4\n\n"
              "  archivekit verify --bag exports/collection-bag")
+@with_options(check_options("fmt", "strict", "profile", "profile_dir", "max_page_size",
+                            "follow_symlinks", "jobs", "progress", "quiet"))
 def verify(
     paths: OptionalPaths = None,
     ledger: LedgerOpt = "archivekit.db",
@@ -52,18 +46,11 @@ def verify(
     near_distance: Annotated[int, typer.Option(
         "--near-distance", min=0, max=32, help="Near-duplicate: bodies whose simhashes differ "
         "in at most this many of 64 bits (0 turns it off).")] = 6,
-    fmt: FormatOpt = Format.text,
-    strict: StrictOpt = False,
-    profile: ProfileOpt = None,
-    profile_dir: ProfileDirOpt = None,
-    max_page_size: MaxPageOpt = DEFAULT_MAX_PAGE_BYTES,
-    follow_symlinks: FollowOpt = False,
-    jobs: JobsOpt = 0,
-    progress: ProgressOpt = Progress.auto,
-    quiet: QuietOpt = False,
+    **options,
 ) -> None:
     """Compare the collection with the ledger: unchanged, changed (which fields), missing,
     new, moved, duplicate, near-duplicate, unreadable, all in one run."""
+    fmt, strict, follow_symlinks = options["fmt"], options["strict"], options["follow_symlinks"]
     if bag is not None:
         if paths:
             raise fail("give either PATH... or --bag DIR, not both")
@@ -75,21 +62,23 @@ def verify(
     from archivekit.runner import RunnerError
     from archivekit.verify import VerifyOptions, rule_catalogue, verify_paths
 
-    checker = load_checker(schema=None, profile=profile, profile_dir=profile_dir,
-                           max_page_size=max_page_size, keep_record=True)
+    checker = load_checker(schema=None, profile=options["profile"],
+                           profile_dir=options["profile_dir"],
+                           max_page_size=options["max_page_size"], keep_record=True)
     try:
         book = Ledger(ledger, create=False)
     except LedgerError as exc:
         raise fail(str(exc), EXIT_INPUT) from None
     input_errors, missing = input_error_log()
 
-    options = VerifyOptions(root=root, near_distance=near_distance,
-                            follow_symlinks=follow_symlinks, args=sys.argv[1:], jobs=jobs)
+    settings = VerifyOptions(root=root, near_distance=near_distance,
+                             follow_symlinks=follow_symlinks, args=sys.argv[1:],
+                             jobs=options["jobs"])
     # Progress follows the reading pass (where the time goes); the report comes after it.
-    shown = make_progress(progress.value, quiet=quiet, inputs=paths,
+    shown = make_progress(options["progress"].value, quiet=options["quiet"], inputs=paths,
                           follow_symlinks=follow_symlinks, label="verifying")
     with book:
-        results = verify_paths(paths, book, checker, options, on_error=missing, progress=shown)
+        results = verify_paths(paths, book, checker, settings, on_error=missing, progress=shown)
         try:
             code = report_results(results, fmt=fmt, strict=strict, rules=rule_catalogue(),
                                   collection=collection_label(paths), verb="verify",
