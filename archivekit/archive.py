@@ -37,7 +37,7 @@ from archivekit.export.warc import (
     export_stamp,
     file_name,
 )
-from archivekit.fingerprint import fingerprint_record
+from archivekit.fingerprint import fingerprint_checked
 from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report import Summary
 from archivekit.sources import SourceError, is_warc_name
@@ -151,11 +151,8 @@ class ArticleWorker:
         result.io_error = document.io_error
         digests = None
         if result.record is not None:
-            # The same fingerprint as `archivekit fingerprint` (size, simhash, per field),
-            # reusing the sha256 the check already took of the bytes.
-            raw = {"sha256": result.fingerprint["sha256"]} if "sha256" in result.fingerprint \
-                else None
-            fp = fingerprint_record(document.content, result.record, digests=raw)
+            # The same fingerprint as `archivekit fingerprint` (size, simhash, per field).
+            fp = fingerprint_checked(document.content, result)
             result.fingerprint = fp.to_dict()
             digests = fp.fields
         exportable = bool(document.content) and not document.read_error

@@ -176,14 +176,30 @@ class Fingerprint:
 
 def fingerprint_record(content: bytes, record: dict[str, Any] | None,
                        algorithms=DEFAULT_ALGORITHMS,
-                       digests: dict[str, str] | None = None) -> Fingerprint:
+                       digests: dict[str, str] | None = None,
+                       content_sha256: str | None = None) -> Fingerprint:
     digests = digests or raw_digests(content, algorithms)
     if record is None:
         return Fingerprint(size=len(content), digests=digests)
     fields = canonical_fields(record)
     return Fingerprint(size=len(content), digests=digests,
-                       content_sha256=_sha256_json([fields[k] for k in CONTENT_FIELDS]),
+                       content_sha256=content_sha256
+                       or _sha256_json([fields[k] for k in CONTENT_FIELDS]),
                        fields=_field_digests(fields), simhash=simhash(fields["body"]))
+
+
+def fingerprint_checked(content: bytes, result: Result, algorithms=DEFAULT_ALGORITHMS,
+                        digests: dict[str, str] | None = None) -> Fingerprint:
+    """The fingerprint of a document ``check`` has just read, reusing the sha256 and the
+    content digest that the check already took (``result.fingerprint``)."""
+    known = result.fingerprint
+    if digests is None:
+        reuse = "sha256" in algorithms and "sha256" in known
+        digests = raw_digests(content, [a for a in algorithms if not (reuse and a == "sha256")])
+        if reuse:
+            digests = {a: known["sha256"] if a == "sha256" else digests[a] for a in algorithms}
+    return fingerprint_record(content, result.record, algorithms, digests,
+                              content_sha256=known.get("content_sha256"))
 
 
 def fingerprint_document(document: Document, checker: Checker,
@@ -198,7 +214,6 @@ def fingerprint_document(document: Document, checker: Checker,
     result.io_error = document.io_error
     if document.read_error:
         return result, None
-    digests = raw_digests(document.content, algorithms)
-    fp = fingerprint_record(document.content, result.record, algorithms, digests)
+    fp = fingerprint_checked(document.content, result, algorithms)
     result.fingerprint = fp.to_dict()
     return result, fp

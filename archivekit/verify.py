@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from archivekit.fingerprint import fingerprint_record, raw_digests
+from archivekit.fingerprint import fingerprint_checked, raw_digests
 from archivekit.ledger import (
     EVENT_FIXITY,
     BatchWriter,
@@ -185,7 +185,7 @@ def _verify_one(document: Document, state: _ScanState) -> tuple:
         return (key, document.path, "unchanged", 0, digests["sha256"], stored.content_sha256,
                 _hex(stored.simhash), None, None, None, 0, stored.uri, stored.profile)
     result = state.checker.check(document)
-    fp = fingerprint_record(document.content, result.record, digests=digests)
+    fp = fingerprint_checked(document.content, result, digests=digests)
     fields = markup_only = None
     if stored:
         markup_only = int(fp.content_sha256 is not None
