@@ -8,15 +8,11 @@ fields in a fixed order), so markup churn does not change it and a changed credi
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-try:
-    import orjson
-except ImportError:  # pragma: no cover - a dependency; json gives the same bytes
-    orjson = None
+from archivekit.jsonbytes import compact
 
 if TYPE_CHECKING:  # pragma: no cover
     from archivekit.checker import Checker
@@ -63,14 +59,8 @@ def canonical_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _canonical_json(value: Any) -> bytes:
-    """Compact JSON, keys sorted, UTF-8: the same bytes from orjson (10x faster) or json."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # lone surrogates are not UTF-8: orjson refuses them
-            pass
-    return json.dumps(value, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8", "surrogatepass")
+    """Compact JSON, keys sorted, UTF-8."""
+    return compact(value, sort_keys=True)
 
 
 def _sha256_json(value: Any) -> str:
@@ -102,32 +92,34 @@ def _field_digests(fields: dict[str, Any]) -> dict[str, str]:
 # hash is h1(w[i]) ^ h2(w[i+1]) ^ h3(w[i+2]), computed for all shingles at once with
 # big-integer XOR; the per-bit majority vote counts bits column by column with
 # int.bit_count. No Python-level loop runs per shingle or per bit of a shingle.
-_WORD_HASHES: dict[str, bytes] = {}
-_WORD_CACHE_LIMIT = 500_000
+class _WordHashes(dict):
+    """word -> three 64-bit hashes (24 bytes of blake2b), computed on first sight."""
 
+    limit = 500_000
 
-def _learn(words: list[str]) -> None:
-    new = set(words).difference(_WORD_HASHES)
-    if not new:
-        return
-    if len(_WORD_HASHES) + len(new) > _WORD_CACHE_LIMIT:
-        _WORD_HASHES.clear()
-        new = set(words)
-    for word in new:
-        _WORD_HASHES[word] = hashlib.blake2b(word.encode("utf-8", "surrogatepass"),
+    def __missing__(self, word: str) -> bytes:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[word] = hashlib.blake2b(word.encode("utf-8", "surrogatepass"),
                                              digest_size=24).digest()
+        return value
+
+
+_WORD_HASHES = _WordHashes()
 
 
 def simhash(paragraphs: list[str], bits: int = 64) -> int:
     """64-bit simhash of the text (word 3-shingles, case-folded); 0 for no text."""
     if bits != 64:
         raise ValueError("only 64-bit simhashes are supported")
-    words = unicodedata.normalize("NFC", " ".join(paragraphs)).casefold().split()
+    text = " ".join(paragraphs)
+    # For ASCII text casefold() is lower() and NFC changes nothing; lower() is faster.
+    text = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).casefold()
+    words = text.split()
     if not words:
         return 0
     if len(words) < 3:
         words += [""] * (3 - len(words))
-    _learn(words)
     n = len(words) - 2
     lanes = memoryview(b"".join(map(_WORD_HASHES.__getitem__, words))).cast("Q")
     shingles = (int.from_bytes(lanes[0:3 * n:3].tobytes(), "little")
@@ -135,12 +127,13 @@ def simhash(paragraphs: list[str], bits: int = 64) -> int:
                 ^ int.from_bytes(lanes[8::3].tobytes(), "little"))
     data = shingles.to_bytes(8 * n, "little")
     ones = int.from_bytes(b"\x01" * n, "little")  # bit 0 of every byte of a column
+    masks = [ones << bit for bit in range(8)]
     half = n / 2
     out = 0
     for byte in range(8):
         column = int.from_bytes(data[byte::8], "little")  # that byte of every shingle hash
-        for bit in range(8):
-            if (column & (ones << bit)).bit_count() > half:
+        for bit, mask in enumerate(masks):
+            if (column & mask).bit_count() > half:
                 out |= 1 << (8 * byte + bit)
     return out
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from archivekit import __version__
 from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef
+from archivekit.jsonbytes import compact
 from archivekit.record import Result
 
 SCHEMA_CONTEXT = "https://schema.org/"
@@ -188,7 +189,9 @@ def collection_jsonld(name: str, members: Iterable[str], *, date: str, sd_publis
 
 
 def dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    # surrogatepass both ways keeps a lone surrogate (a non-UTF-8 file name) in the text;
+    # the files it goes to write it with backslashreplace.
+    return compact(doc, errors="surrogatepass").decode("utf-8", "surrogatepass")
 
 
 @dataclass

@@ -17,7 +17,6 @@ import base64
 import codecs
 import hashlib
 import io
-import json
 import os
 import uuid
 import zlib
@@ -29,8 +28,10 @@ from urllib.parse import quote
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+from zlib_ng import zlib_ng
 
 from archivekit import __version__
+from archivekit.jsonbytes import compact
 from archivekit.record import Document, Result
 
 WARC_VERSION = "WARC/1.1"
@@ -271,7 +272,10 @@ class RecordMaker:
         self._warcinfo_ids: dict[int, str] = {}
 
     def compress(self, data: bytes) -> bytes:
-        compressor = zlib.compressobj(self.options.gzip_level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        # zlib-ng writes the same deflate format as zlib (any gzip reader inflates it),
+        # in less time; its bytes are fixed for a given input, level and zlib-ng version.
+        compressor = zlib_ng.compressobj(self.options.gzip_level, zlib_ng.DEFLATED,
+                                         16 + zlib_ng.MAX_WBITS)
         return compressor.compress(data) + compressor.flush()
 
     def member(self, record) -> bytes:
@@ -340,8 +344,7 @@ class RecordMaker:
                 verbatim = None  # not readable again: the payload goes in a resource record
         content_key = result.fingerprint.get("sha256") or hashlib.sha256(document.content).hexdigest()
         # backslashreplace turns a non-UTF-8 file name's lone surrogates into \udcXX JSON escapes.
-        metadata_block = json.dumps(metadata, ensure_ascii=False, separators=(",", ":"),
-                                    sort_keys=True).encode("utf-8", "backslashreplace")
+        metadata_block = compact(metadata, sort_keys=True, errors="backslashreplace")
         if verbatim is not None:
             return PreparedRecord(
                 kind="response",

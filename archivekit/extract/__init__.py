@@ -45,7 +45,7 @@ def extract(document: Document, profiles: ProfileSet, *, forced_profile: str | N
     if len(content) > max_page_bytes:
         raise Unreadable(f"page is {len(content):,} bytes, over the limit of "
                          f"{max_page_bytes:,} (--max-page-size)")
-    if not content.strip():
+    if not content or content.isspace():  # isspace() stops at the first other byte
         raise Unreadable("empty file")
     if looks_binary(content):
         raise Unreadable("binary content, not a page")

@@ -33,6 +33,28 @@ def clean(text: str | None) -> str | None:
     return " ".join(text.split()) or None
 
 
+# White space other than the single space: what clean() would collapse. str.split()
+# splits on every one of these; the ASCII ones are all an ASCII text can hold.
+_ASCII_SPACE = ("\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+_OTHER_SPACE = tuple(chr(c) for c in range(128, 0x3001) if chr(c).isspace())
+
+
+def clean_all(texts: list[str | None]) -> list[str | None]:
+    """``[clean(t) for t in texts]``, with one check over all of them for the common case
+    where nothing needs cleaning: each test runs once, at C speed, over the texts joined
+    by single spaces. A leading, trailing or empty text then shows as a double space."""
+    if None in texts:
+        return [clean(t) for t in texts]
+    joined = " ".join(texts)
+    ascii_only = joined.isascii()
+    if (not joined or joined[0] == " " or joined[-1] == " " or "  " in joined
+            or any(space in joined for space in _ASCII_SPACE)
+            or (not ascii_only and (any(space in joined for space in _OTHER_SPACE)
+                                    or not unicodedata.is_normalized("NFC", joined)))):
+        return [clean(t) for t in texts]
+    return list(texts)
+
+
 @dataclass(slots=True)
 class Image:
     src: str | None = None

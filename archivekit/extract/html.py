@@ -11,7 +11,14 @@ import re
 
 from lxml import etree
 
-from archivekit.extract.assemble import Image, Parts, clean, match_banner, match_footer
+from archivekit.extract.assemble import (
+    Image,
+    Parts,
+    clean,
+    clean_all,
+    match_banner,
+    match_footer,
+)
 from archivekit.extract.decode import Decoded
 from archivekit.limits import DEFAULT_MAX_IMAGES, LimitExceeded, depth_exceeded
 from archivekit.profiles import ProfileSet
@@ -36,11 +43,12 @@ _CLASSES = frozenset({
     "author-card__details__name", "byline", "entry-wirepartner__byline",
     "wire-partner-component", "timestamp", "entry__content-list", "cli-text", "entry__body",
     "image", "entry__content"})
-_TAGS = frozenset({"h1", "meta", "link", "time", "p", "figure", "article"})
+_TAGS = frozenset({"h1", "meta", "link", "time", "figure", "article", "a"})
 # Page furniture (related stories, sidebars, navigation): its thumbnails are not article
 # images and carry no credit.
 _FURNITURE_TAGS = frozenset({"aside", "nav"})
-_FURNITURE_CLASSES = ("related", "recirc", "sidebar")
+# Class names that mark furniture ("related", "recirc", "sidebar") are tested inline in
+# _article_image: it runs for every ancestor of every image.
 X_LANG = _xp("/html/@lang")
 X_INSIDE_FIGURE = _xp("ancestor::figure | ancestor::*[contains(@class, 'image')]")
 X_ORDER = _xp("count(preceding::*) + count(ancestor::*)")
@@ -86,7 +94,7 @@ def _publisher_text_xpath(profiles: ProfileSet) -> etree.XPath:
     test = " or ".join(f"contains(., {_literal(n)})" for n in names) or "false()"
     # Text in scripts, styles and the title is not shown as a banner (JSON-LD may quote it).
     hidden = "parent::script or parent::style or parent::noscript or parent::template or parent::title"
-    return _xp(f"//text()[{test}][not({hidden})]/ancestor::*[not({_INLINE})][1]")
+    return _xp(f"descendant::text()[{test}][not({hidden})]/ancestor::*[not({_INLINE})][1]")
 
 
 def _literal(value: str) -> str:
@@ -99,24 +107,31 @@ _PUBLISHER_XPATHS: dict[int, etree.XPath] = {}
 class _Index:
     """Elements of interest by class token and by tag, each list in document order."""
 
-    __slots__ = ("classes", "tags", "rel_author")
+    __slots__ = ("classes", "tags", "rel_author", "root")
 
     def __init__(self, root) -> None:
-        classes: dict[str, list] = {}
-        tags: dict[str, list] = {}
-        rel_author = []
+        self.root = root
+        # Runs over every element of the page: kept to dict lookups, no per-element split
+        # unless the class attribute is not a single known token.
+        classes: dict[str, list] = {token: [] for token in _CLASSES}
+        tags: dict[str, list] = {tag: [] for tag in _TAGS}
+        class_bucket, tag_bucket = classes.get, tags.get
         for el in root.iter(etree.Element):
-            tag = el.tag
-            if tag in _TAGS:
-                tags.setdefault(tag, []).append(el)
-            elif tag == "a" and el.get("rel") == "author":
-                rel_author.append(el)
+            bucket = tag_bucket(el.tag)
+            if bucket is not None:
+                bucket.append(el)
             cls = el.get("class")
             if cls:
-                for token in cls.split():
-                    if token in _CLASSES:
-                        classes.setdefault(token, []).append(el)
-        self.classes, self.tags, self.rel_author = classes, tags, rel_author
+                bucket = class_bucket(cls)
+                if bucket is not None:
+                    bucket.append(el)
+                else:
+                    for token in cls.split():
+                        bucket = class_bucket(token)
+                        if bucket is not None:
+                            bucket.append(el)
+        self.classes, self.tags = classes, tags
+        self.rel_author = [a for a in tags["a"] if a.get("rel") == "author"]
 
     def cls(self, token: str, tag: str | None = None) -> list:
         found = self.classes.get(token, ())
@@ -268,22 +283,27 @@ def _find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):
 
 
 def _find_body(index: _Index, parts: Parts) -> None:
-    cli_text = {id(d) for d in index.cls("cli-text", "div")}
-    paragraphs = _descendants([d for section in index.cls("entry__content-list", "section")
-                               for d in section.iter("div") if id(d) in cli_text], "p") \
-        or _descendants(index.cls("entry__body", "div"), "p")
+    sections = index.cls("entry__content-list", "section")
+    paragraphs = _template_paragraphs(_template_blocks(index.cls("cli-text", "div"), sections)) \
+        if sections else []
+    if not paragraphs:
+        paragraphs = _descendants(index.cls("entry__body", "div"), "p")
     # Template paragraphs are never inside a figure; generic ones may be.
     generic = not paragraphs
     if generic:
-        paragraphs = _descendants(index.tag("article"), "p") or index.tag("p")
+        paragraphs = _descendants(index.tag("article"), "p") or list(index.root.iter("p"))
+        paragraphs = [p for p in paragraphs if not X_INSIDE_FIGURE(p)]
+    texts = clean_all([p.text if len(p) == 0 else "".join(p.itertext()) for p in paragraphs])
+    banner, footer = parts.banner, parts.footer
+    # The banner or notice repeated as a paragraph is not body text; one test over the
+    # joined text spares a test per paragraph on the pages (nearly all) without one.
+    joined = "\0".join(t or "" for t in texts)
+    skip_repeats = bool((banner and banner in joined) or (footer and footer in joined))
     body = []
-    for p in paragraphs:
-        text = _text(p)
-        if not text or text == parts.banner or text == parts.footer:
+    for p, text in zip(paragraphs, texts, strict=True):
+        if not text:
             continue
-        if (parts.banner and parts.banner in text) or (parts.footer and parts.footer in text):
-            continue
-        if generic and X_INSIDE_FIGURE(p):
+        if skip_repeats and ((banner and banner in text) or (footer and footer in text)):
             continue
         if parts.body_line is None:
             parts.body_line = p.sourceline
@@ -291,16 +311,45 @@ def _find_body(index: _Index, parts: Parts) -> None:
     parts.body = body
 
 
+def _template_blocks(blocks: list, sections: list) -> list:
+    """The text ``blocks`` inside one of ``sections``, less those inside another block
+    (its paragraphs come with the outer one), in document order."""
+    inside, is_block = {id(c) for c in sections}, {id(b) for b in blocks}
+    out = []
+    for block in blocks:
+        parent = block.getparent()
+        while parent is not None and id(parent) not in inside:
+            if id(parent) in is_block:
+                break
+            parent = parent.getparent()
+        if parent is not None and id(parent) in inside:
+            out.append(block)
+    return out
+
+
+def _template_paragraphs(blocks: list) -> list:
+    """The ``p`` elements of the template's text blocks, in document order.
+
+    A block is nearly always ``<div class="cli-text"><p>...</p></div>``: its one child
+    is taken without starting a walk.
+    """
+    out = []
+    for block in blocks:
+        if len(block) == 1 and block[0].tag == "p":
+            out.append(block[0])
+        else:
+            out.extend(block.iter("p"))
+    return out
+
+
 def _find_images(root, index: _Index, parts: Parts) -> None:
     # Inside the 2018 template's article when there is one.
     scope = next((a for a in index.tag("article") if _has_class(a, "entry__content")), None)
-    candidates = _doc_order(index.tag("figure")
-                            + [d for d in index.cls("image", "div") if not _in(d, "figure")])
+    figures = index.tag("figure")
+    candidates = figures + index.cls("image", "div") if figures else index.cls("image", "div")
     count = 0
-    for container in candidates:
-        if scope is not None and not any(a is scope for a in container.iterancestors("article")):
-            continue
-        if _is_furniture(container):
+    for container in _doc_order(candidates):
+        if not _article_image(container, scope):
             continue
         count += 1
         if count > DEFAULT_MAX_IMAGES + 1:
@@ -310,14 +359,22 @@ def _find_images(root, index: _Index, parts: Parts) -> None:
             parts.images.append(image)
 
 
-def _is_furniture(el) -> bool:
-    for ancestor in el.iterancestors():
-        if ancestor.tag in _FURNITURE_TAGS:
-            return True
+def _article_image(container, scope) -> bool:
+    """Whether a figure or image block is one of the article's images: inside ``scope``
+    (when given), not page furniture, and (a block) not inside a figure, which stands
+    for it. One walk up the ancestors answers all three."""
+    in_scope = scope is None
+    is_block = container.tag != "figure"
+    for ancestor in container.iterancestors():
+        tag = ancestor.tag
+        if tag in _FURNITURE_TAGS or (is_block and tag == "figure"):
+            return False
+        if ancestor is scope:
+            in_scope = True
         cls = ancestor.get("class")
-        if cls and any(word in cls for word in _FURNITURE_CLASSES):
-            return True
-    return False
+        if cls and ("related" in cls or "recirc" in cls or "sidebar" in cls):
+            return False
+    return in_scope
 
 
 def _image(container) -> Image | None:
