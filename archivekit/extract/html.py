@@ -49,7 +49,6 @@ _TAGS = frozenset({"h1", "meta", "link", "time", "figure", "article", "a"})
 _FURNITURE_TAGS = frozenset({"aside", "nav"})
 # Class names that mark furniture ("related", "recirc", "sidebar") are tested inline in
 # _article_image: it runs for every ancestor of every image.
-X_LANG = _xp("/html/@lang")
 X_INSIDE_FIGURE = _xp("ancestor::figure | ancestor::*[contains(@class, 'image')]")
 X_ORDER = _xp("count(preceding::*) + count(ancestor::*)")
 # Inline elements that may wrap part of a banner ("... archive for <a>HuffPost Canada</a>, ...").
@@ -201,8 +200,8 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Par
     if canonical:
         parts.url = clean(canonical[0].get("href") or canonical[0].get("content"))
         parts.url_line = canonical[0].sourceline
-    lang = X_LANG(root)
-    parts.language = clean(lang[0].split("-")[0].lower()) if lang and lang[0].strip() else None
+    lang = root.get("lang") if root.tag == "html" else None
+    parts.language = clean(lang.split("-")[0].lower()) if lang and lang.strip() else None
 
     banner_el = _find_banner_and_footer(root, parts, profiles)
 
