@@ -24,6 +24,7 @@ from archivekit.export.warc import WarcOptions, parse_date_option, read_input_re
 
 DATE = "2024-05-01T12:00:00Z"
 SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+VOCAB = "https://archivekit.invalid/vocab#"
 
 
 def make_collection(root: Path) -> Path:
@@ -101,8 +102,9 @@ def test_articles_and_their_metadata_records(exported):
         assert meta["headers"]["WARC-Refers-To"] == ref
         assert meta["headers"]["WARC-Concurrent-To"] == ref
         assert "WARC-Payload-Digest" not in meta["headers"]
-        assert meta["headers"]["Content-Type"] == "application/json"
+        assert meta["headers"]["Content-Type"] == "application/ld+json"
         body = json.loads(meta["content"])
+        assert body["@context"]["@vocab"] == VOCAB
         assert "valid" in body["result"] and "content_sha256" in body["result"]["fingerprint"] \
             or body["result"]["findings"]
     for rec in records:

@@ -111,3 +111,26 @@ def test_loader_refuses_every_other_url():
     with pytest.raises(jsonld.JsonLdError):
         jsonld.expand({"@context": "https://example.org/ctx", "name": "x"},
                       {"documentLoader": document_loader})
+
+
+def test_warc_metadata_records_are_json_ld_processable_offline(out):
+    """DESIGN.md: metadata records are application/warc-fields or JSON-LD; ours are JSON-LD
+    with an inline context, so pyld expands them with a loader that refuses the network."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archivekit.export.warc import METADATA_CONTENT_TYPE
+
+    warc = next((out / "warc").glob("*.warc.gz"))
+    with warc.open("rb") as handle:
+        blocks = [(r.rec_headers.get_header("Content-Type"), r.content_stream().read())
+                  for r in ArchiveIterator(handle) if r.rec_type == "metadata"]
+    assert blocks
+    for content_type, block in blocks:
+        assert content_type == METADATA_CONTENT_TYPE == "application/ld+json"
+        node = expand(json.loads(block))[0]
+        vocab = "https://archivekit.invalid/vocab#"
+        assert node[vocab + "software"][0]["@value"].startswith("archivekit/")
+        result = node[vocab + "result"][0]
+        assert vocab + "valid" in result and vocab + "fingerprint" in result
+        digests = node[vocab + "field_sha256"][0]
+        assert digests["@type"] == "@json" and "headline" in digests["@value"]

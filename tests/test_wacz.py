@@ -68,7 +68,7 @@ def test_pages_have_a_header_and_one_line_per_article(wacz):
     entries = [json.loads(line.split(" ", 2)[2]) for line in index]
     assert {e["filename"] for e in entries} == warcs
     assert {p["url"] for p in lines[1:]} <= {e["url"] for e in entries}
-    assert all(e.get("mime") != "application/json" for e in entries)  # metadata not indexed
+    assert all(e.get("mime") != "application/ld+json" for e in entries)  # metadata not indexed
 
 
 def test_same_input_and_date_give_identical_wacz(tmp_path):

@@ -44,6 +44,12 @@ DEFAULT_MAX_SIZE = 1_000_000_000
 PARTIAL_SUFFIX = ".open"
 # Namespace of archivekit's record ids (a UUIDv5 of the record's content in it).
 RECORD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://archivekit.invalid/warc-record")
+# Metadata records are JSON-LD (DESIGN.md: application/warc-fields or JSON-LD), with the
+# context inline so a processor expands them offline. The per-field digests are keyed by
+# JSON pointer, not by term: kept as one JSON literal.
+METADATA_CONTENT_TYPE = "application/ld+json"
+METADATA_CONTEXT = {"@vocab": "https://archivekit.invalid/vocab#",
+                    "field_sha256": {"@type": "@json"}}
 
 
 class ExportError(Exception):
@@ -344,7 +350,8 @@ class RecordMaker:
                 verbatim = None  # not readable again: the payload goes in a resource record
         content_key = result.fingerprint.get("sha256") or hashlib.sha256(document.content).hexdigest()
         # backslashreplace turns a non-UTF-8 file name's lone surrogates into \udcXX JSON escapes.
-        metadata_block = compact(metadata, sort_keys=True, errors="backslashreplace")
+        metadata_block = compact({"@context": METADATA_CONTEXT, **metadata}, sort_keys=True,
+                                 errors="backslashreplace")
         if verbatim is not None:
             return PreparedRecord(
                 kind="response",
@@ -394,7 +401,7 @@ class RecordMaker:
                    ("WARC-Date", date), ("WARC-Warcinfo-ID", warcinfo_id),
                    ("WARC-Refers-To", refers_to), ("WARC-Concurrent-To", refers_to),
                    ("WARC-Block-Digest", digest_label(self.options.digest, block))]
-        return self.member(self.record("metadata", uri, headers, block, "application/json"))
+        return self.member(self.record("metadata", uri, headers, block, METADATA_CONTENT_TYPE))
 
 
 @dataclass
