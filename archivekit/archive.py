@@ -40,6 +40,7 @@ from archivekit.export.warc import (
 from archivekit.fingerprint import fingerprint_checked
 from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report import Summary
+from archivekit.report.jsonl import result_line
 from archivekit.sources import SourceError, is_warc_name
 
 
@@ -270,7 +271,7 @@ class Archiver:
         self._bag_source(prepared.path, prepared.io_error)
         self.summary.add(result, self.settings.strict)
         if self._report is not None:
-            self._report.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            self._report.write(result_line(result) + "\n")
             self._html.add(result)
         return result
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from archivekit.checker import Checker
 from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.report.jsonl import result_line
 from archivekit.runner import CheckerRecipe, check_one
 from archivekit.sources import SourceError, collect_paths, is_warc_name, read_documents
 
@@ -86,7 +87,7 @@ def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counters=None
                 counters.findings.add(len(result.findings))
                 counters.failures.add(0 if result.valid else 1)
                 counters.input_errors.add(1 if result.io_error else 0)
-            yield json.dumps(result.to_dict(), ensure_ascii=False)
+            yield result_line(result)
         for message in errors:
             if counters is not None:
                 counters.input_errors.add(1)
