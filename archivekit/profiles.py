@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -58,6 +58,15 @@ class ProfileError(ValueError):
 class ProfileSet:
     profiles: tuple[Profile, ...]
     agencies: tuple[tuple[str, tuple[str, ...]], ...]
+    # Every profile's patterns, each once: tried on every banner and notice candidate.
+    banner_patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False)
+    footer_patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "banner_patterns",
+                           _unique(pat for p in self.profiles for pat in p.banner_patterns))
+        object.__setattr__(self, "footer_patterns",
+                           _unique(pat for p in self.profiles for pat in p.footer_patterns))
 
     def get(self, profile_id: str) -> Profile:
         for p in self.profiles:
@@ -82,14 +91,6 @@ class ProfileSet:
             if p.edition.casefold() == folded:
                 return p
         return None
-
-    @property
-    def banner_patterns(self) -> tuple[re.Pattern[str], ...]:
-        return _unique(pat for p in self.profiles for pat in p.banner_patterns)
-
-    @property
-    def footer_patterns(self) -> tuple[re.Pattern[str], ...]:
-        return _unique(pat for p in self.profiles for pat in p.footer_patterns)
 
 
 def _unique(patterns) -> tuple[re.Pattern[str], ...]:

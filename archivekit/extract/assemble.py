@@ -222,10 +222,10 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     images = []
     for index, image in enumerate(parts.images):
         credit_agency = _credit_agency(image.credit, profiles)
-        images.append({
+        images.append({  # both extractors give captions and credits through clean()
             "src": image.src,
-            "caption": clean(image.caption),
-            "credit": clean(image.credit),
+            "caption": image.caption,
+            "credit": image.credit,
             "credit_agency": credit_agency[0] if credit_agency else None,
         })
         _mark(lines, f"/images/{index}", image.line)
@@ -257,8 +257,9 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
         "date_published": published,
         "published_before_closure": _before_closure(published_dt, profile),
         "body": parts.body,
-        # Body paragraphs are clean() (single spaces, stripped): words are spaces + 1.
-        "word_count": sum(p.count(" ") + 1 for p in parts.body if p),
+        # Body paragraphs are clean() (single spaces, stripped, non-empty): joined by one
+        # space, the words are the spaces + 1 (one count over the text, not one a paragraph).
+        "word_count": " ".join(parts.body).count(" ") + 1 if parts.body else 0,
         "images": images,
         "footer": footer,
     }
