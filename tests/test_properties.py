@@ -316,3 +316,24 @@ def test_content_digest_changes_with_the_credit():
     before = check(VALID_HTML, "a.html").fingerprint["content_sha256"]
     after = check(article_html(credit="Oskar Brandt / Reuters").encode(), "a.html").fingerprint
     assert after["content_sha256"] != before
+
+
+_ALIASES = [alias for _, aliases in CHECKER.profiles.agencies for alias in aliases]
+
+
+@FAST
+@given(st.lists(st.one_of(st.sampled_from(_ALIASES), st.sampled_from(["", " ", "\n", "x", "_",
+                                                                     "é", "(", "Pressé", "A"]),
+                          st.text(max_size=6)), max_size=40))
+def test_agency_search_automaton_finds_what_the_regex_finds(pieces):
+    """ahocorasick-rs (leftmost-longest) and the fallback regex alternation agree, with the
+    word-boundary checks on top, on text made of aliases, their prefixes and neighbours."""
+    from archivekit.extract.assemble import _AgencyMatcher, find_agencies
+
+    fast = _AgencyMatcher(CHECKER.profiles.agencies)
+    slow = _AgencyMatcher(CHECKER.profiles.agencies, fast=False)
+    assert fast._automaton is not None and slow._automaton is None
+    text = "".join(pieces)
+    assert fast.spans(text) == slow.spans(text)
+    assert find_agencies([text], CHECKER.profiles, fast) == \
+        find_agencies([text], CHECKER.profiles, slow)
