@@ -9,6 +9,7 @@ article (banner, headline, byline, body, captioned and credited images, footer).
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -23,7 +24,9 @@ _CODAS = ("", "", "n", "r", "s", "t", "l", "nd", "st", "m", "ck")
 
 
 def _vocabulary(size: int = 4000, seed: int = 20_211) -> tuple[list[str], list[float]]:
-    """``size`` distinct made-up words (common short ones first) and Zipf weights."""
+    """``size`` distinct made-up words (common short ones first) and their cumulative
+    Zipf weights (given as such to ``choices``, which would otherwise add them up on
+    every call)."""
     rng = random.Random(seed)
     words: list[str] = list(WORDS)
     seen = set(words)
@@ -35,10 +38,10 @@ def _vocabulary(size: int = 4000, seed: int = 20_211) -> tuple[list[str], list[f
             seen.add(word)
             words.append(word)
     words[40:] = sorted(words[40:], key=len)
-    return words, [1 / rank for rank in range(1, size + 1)]
+    return words, list(itertools.accumulate(1 / rank for rank in range(1, size + 1)))
 
 
-VOCABULARY, _WEIGHTS = _vocabulary()
+VOCABULARY, _CUMULATIVE_WEIGHTS = _vocabulary()
 CREDITS = ("Lena Ortiz / Reuters", "REUTERS/Tomas Greve", "Civic Office via Reuters",
            "Mira Tan via Getty Images", "(AP Photo/Jun Park)", "Ravi Sen/AFP via Getty Images")
 
@@ -70,7 +73,7 @@ TEMPLATE = """<!DOCTYPE html>
 
 
 def _sentence(rng: random.Random, n: int) -> str:
-    words = rng.choices(VOCABULARY, weights=_WEIGHTS, k=n)
+    words = rng.choices(VOCABULARY, cum_weights=_CUMULATIVE_WEIGHTS, k=n)
     return " ".join(words).capitalize() + "."
 
 

@@ -249,3 +249,36 @@ def test_agencies_are_whole_words_and_the_longest_alias_wins(text, agencies):
     from archivekit.extract.assemble import find_agencies
 
     assert find_agencies([text], PROFILES) == agencies
+
+
+@pytest.mark.parametrize(("rel", "rule", "needle"), [
+    # The banner belongs at the top of the page body, the notice at its end.
+    ("html/qc-2018-banner-missing.html", "banner.missing", "<body"),
+    ("html/ca-2016-footer-missing.html", "footer.missing", None),
+    ("html/au-2016-headline-missing.html", "headline.missing", "entry__body"),
+    ("html/in-2018-banner-after-headline.html", None, None),
+    ("html/ca-2018-body-missing.html", "body.missing", "entry__content-list"),
+    ("text/au-banner-missing.txt", "banner.missing", None),
+    ("text/qc-footer-missing.txt", "footer.missing", None),
+])
+def test_a_missing_part_is_reported_where_it_belongs(rel, rule, needle):
+    """A *.missing finding has a line (for SARIF and GitHub annotations): where the part
+    would stand, not nothing."""
+    if rule is None:  # parts that are there keep their own lines
+        assert all(f.line is not None for f in findings(rel))
+        return
+    found = [f for f in findings(rel) if f.rule == rule]
+    assert len(found) == 1 and found[0].line is not None
+    text = (FIXTURES / rel).read_text(encoding="utf-8")
+    if needle is not None:
+        assert found[0].line == line_of(rel, needle)
+    elif rule == "banner.missing":  # a text dump: its first line
+        assert found[0].line == 1 + next(i for i, line in enumerate(text.splitlines())
+                                         if line.strip())
+    else:  # the notice: at the page's last element (HTML) or last line (text)
+        lines = text.splitlines()
+        last = max(n for n, line in enumerate(lines, start=1) if line.strip())
+        if rel.endswith(".txt"):
+            assert found[0].line == last
+        else:
+            assert found[0].line > line_of(rel, "<body") and found[0].line <= last

@@ -95,6 +95,9 @@ class Parts:
     images: list[Image] = field(default_factory=list)
     footer: str | None = None
     footer_line: int | None = None
+    # Where to point a finding about a part that is not there (pointer -> line): the
+    # place the part belongs, so an annotation lands beside it, not at the file's top.
+    where_missing: dict[str, int] = field(default_factory=dict)
 
 
 class _AgencyMatcher:
@@ -264,6 +267,8 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     _mark(lines, "/headline", parts.headline_line)
     _mark(lines, "/body", parts.body_line)
     _mark(lines, "/parse", 1)
+    for pointer, line in parts.where_missing.items():
+        lines.setdefault(pointer, line)
 
     data = {
         "url": parts.url or uri,

@@ -255,7 +255,24 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Par
 
     _find_body(index, parts)
     _find_images(root, index, parts)
+    parts.where_missing = _where_missing(root, index)
     return parts
+
+
+def _where_missing(root, index: _Index) -> dict[str, int]:
+    """Lines to point at for parts the page lacks: the banner belongs at the top of the
+    body, the notice at its end (its last element), the rest in the article (the 2016
+    template has no ``article``: its body container stands for it)."""
+    body = root.find("body")
+    top = (body.sourceline if body is not None else None) or 1
+    content = next((el.sourceline for el in index.cls("entry__content-list")
+                    + index.cls("entry__body") if el.sourceline), None)
+    article = next((a.sourceline for a in index.tag("article") if a.sourceline),
+                   content or top)
+    content = content or article
+    last = body[-1].sourceline if body is not None and len(body) else None
+    return {"/banner": top, "/headline": article, "/attribution": article,
+            "/date_published": article, "/body": content, "/footer": last or top}
 
 
 def _find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):

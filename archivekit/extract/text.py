@@ -69,6 +69,12 @@ def extract_text(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Par
             parts.body_line = number
         body.append(line)
     parts.body = body
+    first = lines[0][0] if lines else 1
+    parts.where_missing = {"/banner": first, "/headline": first,
+                           "/attribution": parts.headline_line or first,
+                           "/date_published": parts.headline_line or first,
+                           "/body": parts.headline_line or first,
+                           "/footer": lines[-1][0] if lines else first}
     return parts
 
 
