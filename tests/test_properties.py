@@ -337,3 +337,14 @@ def test_agency_search_automaton_finds_what_the_regex_finds(pieces):
     assert fast.spans(text) == slow.spans(text)
     assert find_agencies([text], CHECKER.profiles, fast) == \
         find_agencies([text], CHECKER.profiles, slow)
+
+
+@FAST
+@given(st.lists(st.one_of(st.none(), st.text(max_size=30),
+                          st.text(alphabet=" \t\n\xa0\u2003\u3000abcé\u0301", max_size=12)),
+                max_size=12))
+def test_clean_all_is_clean_on_each(texts):
+    """The one-pass body cleaning gives what clean() gives paragraph by paragraph."""
+    from archivekit.extract.assemble import clean, clean_all
+
+    assert clean_all(list(texts)) == [clean(t) for t in texts]
