@@ -1,7 +1,8 @@
 """``check`` on Apache Spark, for collections beyond one machine (extra ``archivekit[spark]``).
 
 The shape of Common Crawl's cc-pyspark: a text file lists the inputs (one per line:
-a WARC file, a page file or a directory), the list is cut into partitions, each
+a WARC file, a page file or a directory, as a local path or as a URL that fsspec
+reads: ``s3a://``, ``hdfs://``, ``gs://``, ``file://``...), the list is cut into partitions, each
 partition is mapped with the same per-article code as the local pool
 (:func:`archivekit.runner.check_one`), and each partition writes one NDJSON file of
 results (``DIR/results/part-NNNNN``, the objects of ``check --format json``) and, with
@@ -27,7 +28,15 @@ from archivekit.checker import Checker
 from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 from archivekit.report.jsonl import result_line
 from archivekit.runner import CheckerRecipe, check_one
-from archivekit.sources import SourceError, collect_paths, is_warc_name, read_documents
+from archivekit.sources import (
+    SourceError,
+    collect_paths,
+    expand_url,
+    is_url,
+    is_warc_name,
+    read_documents,
+    read_url,
+)
 
 
 class SparkJobError(RuntimeError):
@@ -44,7 +53,7 @@ class SparkCounts:
 
 
 def read_input_list(input_list: str, *, expand_dirs: bool = True) -> list[str]:
-    """The entries of a local input list; local directories become their files.
+    """The entries of a local input list; directories (paths or URLs) become their files.
 
     Blank lines and lines starting with ``#`` are skipped. Expanding directories in
     the driver spreads a directory of pages over every partition; WARC files stay
@@ -59,7 +68,9 @@ def read_input_list(input_list: str, *, expand_dirs: bool = True) -> list[str]:
         return entries
     out: list[str] = []
     for entry in entries:
-        if os.path.isdir(entry):
+        if is_url(entry):
+            out.extend(expand_url(entry))
+        elif os.path.isdir(entry):
             out.extend(p for p in collect_paths([entry], on_error=lambda _e: None)
                        if not p.startswith("\0"))
         else:
@@ -79,8 +90,12 @@ def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counters=None
     archiver = _partition_archiver(warc_dir, index, checker) if warc_dir else None
     for entry in entries:
         errors: list[str] = []
-        paths = collect_paths([entry], on_error=lambda exc, note=errors.append: note(str(exc)))
-        for document in read_documents(paths, max_page_bytes=checker.max_page_bytes):
+        if is_url(entry):
+            documents = read_url(entry, max_page_bytes=checker.max_page_bytes)
+        else:
+            paths = collect_paths([entry], on_error=lambda exc, note=errors.append: note(str(exc)))
+            documents = read_documents(paths, max_page_bytes=checker.max_page_bytes)
+        for document in documents:
             result = archiver.process(document) if archiver else check_one(document, checker)
             if counters is not None:
                 counters.articles.add(1)

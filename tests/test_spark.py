@@ -91,3 +91,27 @@ def test_spark_warc_per_partition(run_cli, tmp_path):
         assert check.returncode == 0, check.stdout
     exported = [r for r in got if not any(f["rule"] == "parse.unreadable" for f in r["findings"])]
     assert metadata == len(exported)
+
+
+def test_spark_reads_urls_in_the_input_list(run_cli, tmp_path):
+    """file:// URLs (fsspec; s3a://, hdfs:// and gs:// go the same way with their driver
+    installed) give the results the paths give; a URL that cannot be read is counted."""
+    from archivekit.spark_job import read_results
+
+    inputs = [FIXTURES / "html", FIXTURES / "warc" / "sample.warc.gz"]
+    listing = tmp_path / "inputs.txt"
+    listing.write_text("".join(f"{p.as_uri()}\n" for p in inputs)
+                       + "nosuchprotocol://bucket/page.html\n")
+    out = tmp_path / "out"
+    spark = run_cli("spark-job", listing, "-o", out, "--master", "local[2]", timeout=180)
+    assert "Traceback" not in spark.stderr, spark.stderr[-2000:]
+    local = run_cli("check", *inputs, "-f", "json", "--jobs", "1", "--progress", "never")
+    expected = sorted((r["valid"], tuple(f["rule"] for f in r["findings"]))
+                      for r in map(json.loads, local.stdout.splitlines()))
+    got = list(read_results(str(out)))
+    unreadable = [r for r in got if r["path"].startswith("nosuchprotocol://")]
+    assert len(unreadable) == 1 and unreadable[0]["findings"][0]["rule"] == "parse.unreadable"
+    assert sorted((r["valid"], tuple(f["rule"] for f in r["findings"]))
+                  for r in got if r not in unreadable) == expected
+    assert all(r["path"].startswith("file://") for r in got if r not in unreadable)
+    assert json.loads((out / "counters.json").read_text())["input_errors"] == 1
