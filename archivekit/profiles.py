@@ -29,6 +29,10 @@ class Profile:
     banner_patterns: tuple[re.Pattern[str], ...]
     footer_patterns: tuple[re.Pattern[str], ...]
     byline_prefixes: tuple[str, ...]
+    # (field, CSS selector) pairs from the profile's "selectors": where a page of this
+    # edition keeps each part, tried before the built-in template rules (kept as text so
+    # the profile pickles to pool workers; compile_selector() caches the compiled form).
+    selectors: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict) -> Profile:
@@ -44,6 +48,7 @@ class Profile:
             banner_patterns=tuple(re.compile(p) for p in data.get("banner_patterns", [])),
             footer_patterns=tuple(re.compile(p) for p in data.get("footer_patterns", [])),
             byline_prefixes=tuple(data.get("byline_prefixes", ["By "])),
+            selectors=_selectors(data.get("selectors") or {}),
         )
 
     def matches_url(self, url: str | None) -> bool:
@@ -52,6 +57,42 @@ class Profile:
 
 class ProfileError(ValueError):
     pass
+
+
+# What a profile's "selectors" may name. Each is a CSS selector; image_caption and
+# image_credit are looked for inside each element the image selector (or the built-in
+# rules) found.
+SELECTOR_FIELDS = ("headline", "dek", "authors", "date", "body", "image", "image_caption",
+                   "image_credit")
+
+
+@cache
+def compile_selector(css: str):
+    """The compiled form of a CSS selector (lxml.cssselect, HTML rules), once per process."""
+    from cssselect import SelectorError
+    from lxml.cssselect import CSSSelector
+
+    try:
+        return CSSSelector(css, translator="html")
+    except (SelectorError, ValueError) as exc:
+        raise ValueError(f"selector {css!r}: {exc}") from None
+
+
+def _selectors(data) -> tuple[tuple[str, str], ...]:
+    if not isinstance(data, dict):
+        raise ValueError('"selectors" must be an object of field -> CSS selector')
+    unknown = sorted(set(data) - set(SELECTOR_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown selector field(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(SELECTOR_FIELDS)})")
+    out = []
+    for name in SELECTOR_FIELDS:
+        if name in data:
+            if not isinstance(data[name], str) or not data[name].strip():
+                raise ValueError(f"selector {name}: a CSS selector string is expected")
+            compile_selector(data[name])  # refused here, at load, not on the first page
+            out.append((name, data[name]))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +108,9 @@ class ProfileSet:
                            _unique(pat for p in self.profiles for pat in p.banner_patterns))
         object.__setattr__(self, "footer_patterns",
                            _unique(pat for p in self.profiles for pat in p.footer_patterns))
+
+    def find(self, profile_id: str | None) -> Profile | None:
+        return next((p for p in self.profiles if p.id == profile_id), None)
 
     def get(self, profile_id: str) -> Profile:
         for p in self.profiles:

@@ -282,3 +282,57 @@ def test_a_missing_part_is_reported_where_it_belongs(rel, rule, needle):
             assert found[0].line == last
         else:
             assert found[0].line > line_of(rel, "<body") and found[0].line <= last
+
+
+COURIER = FIXTURES / "courier" / "courier-2019-valid.html"
+
+
+def _courier(profile_dir) -> tuple[dict, list]:
+    checker = Checker(profiles=load_profiles(str(profile_dir)), keep_record=True)
+    result = checker.check(Document(path=str(COURIER), content=COURIER.read_bytes()))
+    return result.record, result.findings
+
+
+def test_a_profile_with_selectors_reads_a_template_the_built_in_rules_do_not_know():
+    """DESIGN.md: a new archive is a new profile file, not a code change. The Courier's
+    page keeps its headline, byline, date, body and photo credits where no built-in
+    rule looks; its profile's CSS selectors say where."""
+    record, found = _courier(FIXTURES / "profiles")
+    assert found == []
+    assert record["profile"] == "example-courier"
+    assert record["headline"] == "Tram depot to become a night market"
+    assert record["authors"] == ["Hana Pelletier"]
+    assert record["date_published"] == "2018-11-03T07:15:00+13:00"
+    assert len(record["body"]) == 3 and record["body"][0].startswith("The old tram depot")
+    assert record["images"] == [{
+        "src": "https://img.courier.example.org/2018/11/depot.jpg",
+        "caption": "Lanterns strung across the depot's main hall during a trial evening.",
+        "credit": "Marta Kovač / Courier Pictures", "credit_agency": None}]
+    assert record["banner"]["edition"] == record["footer"]["edition"] == "The Example Courier"
+
+
+def test_without_its_selectors_the_same_profile_misses_the_parts(tmp_path):
+    data = json.loads((FIXTURES / "profiles" / "example-courier.json").read_text())
+    del data["selectors"]
+    (tmp_path / "example-courier.json").write_text(json.dumps(data))
+    record, found = _courier(tmp_path)
+    assert record["profile"] == "example-courier"  # banner and notice still match
+    assert {"headline.missing", "attribution.missing"} <= {f.rule for f in found}
+    assert record["images"] == []
+
+
+@pytest.mark.parametrize(("selectors", "words"), [
+    ({"headline": "div[[x"}, "selector 'div[[x'"),
+    ({"title": "h1"}, "unknown selector field(s) title"),
+    ({"headline": ""}, "a CSS selector string is expected"),
+    ("h1", '"selectors" must be an object'),
+])
+def test_a_bad_selector_is_refused_when_the_profile_loads(tmp_path, selectors, words):
+    from archivekit.profiles import ProfileError
+
+    data = json.loads((FIXTURES / "profiles" / "example-courier.json").read_text())
+    data["selectors"] = selectors
+    (tmp_path / "p.json").write_text(json.dumps(data))
+    with pytest.raises(ProfileError, match="invalid profile") as info:
+        load_profiles(str(tmp_path))
+    assert words in str(info.value)

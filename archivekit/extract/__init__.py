@@ -53,7 +53,8 @@ def extract(document: Document, profiles: ProfileSet, *, forced_profile: str | N
     decoded = decode(content, content_type_charset(document.content_type))
     shape = detect_shape(document, decoded.text)
     try:
-        parts = extract_html(decoded, document.uri, profiles) if shape == "html" else None
+        parts = extract_html(decoded, document.uri, profiles, forced_profile) \
+            if shape == "html" else None
     except LimitExceeded as exc:
         raise Unreadable(str(exc)) from None
     if parts is None and shape == "html":

@@ -21,7 +21,7 @@ from archivekit.extract.assemble import (
 )
 from archivekit.extract.decode import Decoded
 from archivekit.limits import DEFAULT_MAX_IMAGES, LimitExceeded, depth_exceeded
-from archivekit.profiles import ProfileSet
+from archivekit.profiles import ProfileSet, compile_selector
 
 # No network, no entity expansion beyond HTML's own, comments and PIs dropped.
 _PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
@@ -186,7 +186,8 @@ def _descendants(containers, tag: str) -> list:
     return out
 
 
-def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Parts | None:
+def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
+                 forced_profile: str | None = None) -> Parts | None:
     root = parse_html(decoded.text)
     if root is None:
         return None
@@ -255,8 +256,61 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Par
 
     _find_body(index, parts)
     _find_images(root, index, parts)
+    profile = _page_profile(parts, uri, profiles, forced_profile)
+    if profile is not None and profile.selectors:
+        _apply_selectors(root, index, dict(profile.selectors), parts, banner_el, profiles)
     parts.where_missing = _where_missing(root, index)
     return parts
+
+
+def _page_profile(parts: Parts, uri: str | None, profiles: ProfileSet, forced: str | None):
+    """The profile assemble() will pick (forced, URL, banner), for its selectors."""
+    if forced:
+        return profiles.find(forced)
+    banner = match_banner(parts.banner, profiles) if parts.banner else None
+    return (profiles.by_url(parts.url) or profiles.by_url(uri)
+            or profiles.by_edition(banner.group("edition") if banner else None))
+
+
+def _apply_selectors(root, index: _Index, selectors: dict[str, str], parts: Parts, banner_el,
+                     profiles: ProfileSet) -> None:
+    """A profile's CSS selectors, tried first: a part a selector finds replaces what the
+    built-in rules found; a selector that finds nothing leaves the built-in result."""
+    def select(name: str, scope=root) -> list:
+        css = selectors.get(name)
+        return compile_selector(css)(scope) if css else []
+
+    if (found := [(el, t) for el in select("headline") if (t := _text(el))]):
+        el, parts.headline = found[0]
+        parts.headline_line = parts.headline_order = el.sourceline
+        if banner_el is not None and banner_el.sourceline == el.sourceline:
+            parts.banner_order, parts.headline_order = _order(banner_el), _order(el)
+    if (texts := [t for t in map(_text, select("dek")) if t]):
+        parts.dek = texts[0]
+    if (els := select("authors")):
+        prefixes = tuple(prefix for p in profiles.profiles for prefix in p.byline_prefixes)
+        parts.authors = _dedupe(_strip_prefix(_text(el), prefixes) for el in els)
+        parts.authors_line = els[0].sourceline
+    if (els := select("date")):
+        el = els[0]
+        parts.date_published = clean(el.get("datetime") or el.get("content") or _text(el))
+        parts.date_line = el.sourceline
+    if (els := select("body")):
+        parts.body_line = None
+        _set_body(els, parts)
+    containers = select("image")
+    if containers or "image_caption" in selectors or "image_credit" in selectors:
+        containers = _doc_order(containers) if containers else _image_containers(index)
+        images = []
+        for container in containers[:DEFAULT_MAX_IMAGES + 1]:
+            image = _image(container) or Image(line=container.sourceline)
+            if (captions := [t for t in map(_text, select("image_caption", container)) if t]):
+                image.caption = captions[0]
+            if (credits := [t for t in map(_text, select("image_credit", container)) if t]):
+                image.credit = credits[0]
+            if image.src or image.caption or image.credit:
+                images.append(image)
+        parts.images = images
 
 
 def _where_missing(root, index: _Index) -> dict[str, int]:
@@ -309,6 +363,12 @@ def _find_body(index: _Index, parts: Parts) -> None:
     if generic:
         paragraphs = _descendants(index.tag("article"), "p") or list(index.root.iter("p"))
         paragraphs = [p for p in paragraphs if not X_INSIDE_FIGURE(p)]
+    _set_body(paragraphs, parts)
+
+
+def _set_body(paragraphs: list, parts: Parts) -> None:
+    """The body from its paragraph elements: their clean text, less empty paragraphs and
+    repeats of the banner or notice."""
     texts = clean_all([p.text if len(p) == 0 else "".join(p.itertext()) for p in paragraphs])
     banner, footer = parts.banner, parts.footer
     # The banner or notice repeated as a paragraph is not body text; one test over the
@@ -359,20 +419,26 @@ def _template_paragraphs(blocks: list) -> list:
 
 
 def _find_images(root, index: _Index, parts: Parts) -> None:
+    for container in _image_containers(index):
+        image = _image(container)
+        if image is not None:
+            parts.images.append(image)
+
+
+def _image_containers(index: _Index) -> list:
+    """The article's figures and image blocks in document order (at most one past the
+    image limit: enough for extract() to report it)."""
     # Inside the 2018 template's article when there is one.
     scope = next((a for a in index.tag("article") if _has_class(a, "entry__content")), None)
     figures = index.tag("figure")
     candidates = figures + index.cls("image", "div") if figures else index.cls("image", "div")
-    count = 0
+    out = []
     for container in _doc_order(candidates):
-        if not _article_image(container, scope):
-            continue
-        count += 1
-        if count > DEFAULT_MAX_IMAGES + 1:
-            break  # one past the limit is enough for extract() to report it
-        image = _image(container)
-        if image is not None:
-            parts.images.append(image)
+        if _article_image(container, scope):
+            out.append(container)
+            if len(out) > DEFAULT_MAX_IMAGES:
+                break
+    return out
 
 
 def _article_image(container, scope) -> bool:
