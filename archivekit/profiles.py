@@ -102,8 +102,10 @@ class ProfileSet:
     # Every profile's patterns, each once: tried on every banner and notice candidate.
     banner_patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False)
     footer_patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False)
+    has_selectors: bool = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "has_selectors", any(p.selectors for p in self.profiles))
         object.__setattr__(self, "banner_patterns",
                            _unique(pat for p in self.profiles for pat in p.banner_patterns))
         object.__setattr__(self, "footer_patterns",

@@ -256,7 +256,8 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
 
     _find_body(index, parts)
     _find_images(root, index, parts)
-    profile = _page_profile(parts, uri, profiles, forced_profile)
+    profile = _page_profile(parts, uri, profiles, forced_profile) \
+        if profiles.has_selectors else None
     if profile is not None and profile.selectors:
         _apply_selectors(root, index, dict(profile.selectors), parts, banner_el, profiles)
     parts.where_missing = _where_missing(root, index)
