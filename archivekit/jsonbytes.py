@@ -1,6 +1,6 @@
 """Compact JSON as UTF-8 bytes: orjson when it can, the json module when it cannot.
 
-Both give the same bytes for what archivekit writes (``tests/test_jsonbytes.py`` holds
+Both give the same bytes for what archivekit writes (``tests/test_canonical.py`` holds
 them to it): no spaces, non-ASCII left as is, keys in insertion or sorted order.
 orjson is ~10x faster on article-sized documents; it refuses lone surrogates (a file
 name that is not UTF-8), and those documents go through json with ``errors``.

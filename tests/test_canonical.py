@@ -29,3 +29,15 @@ def test_fast_encoder_gives_the_reference_bytes(value) -> None:
 def test_lone_surrogates_fall_back_to_json() -> None:
     value = {"headline": "caf\udce9"}  # an undecodable byte kept by surrogateescape
     assert fingerprint._canonical_json(value) == _reference(value)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(values, st.booleans())
+def test_compact_json_is_json_dumps_compact(value, sort_keys) -> None:
+    """archivekit.jsonbytes.compact (JSON-LD documents, metadata blocks, result lines)
+    gives json.dumps's compact bytes, keys sorted or in insertion order."""
+    from archivekit.jsonbytes import compact
+
+    reference = json.dumps(value, ensure_ascii=False, sort_keys=sort_keys,
+                           separators=(",", ":")).encode("utf-8", "surrogatepass")
+    assert compact(value, sort_keys=sort_keys) == reference
