@@ -21,6 +21,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from archivekit.jsonfile import read_json
 from archivekit.record import Finding, Result
 
 FORMAT_VERSION = 1
@@ -47,12 +48,7 @@ class Baseline:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Baseline:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise BaselineError(f"{path}: not JSON: {exc}") from None
+        data = read_json(path, "baseline", BaselineError)
         if not isinstance(data, dict) or data.get("archivekit_baseline") != FORMAT_VERSION:
             raise BaselineError(f"{path}: not an archivekit baseline (version {FORMAT_VERSION})")
         entries: Counter = Counter()

@@ -7,12 +7,12 @@ its language and the shape of its URLs. A new archive is a new file, not new cod
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from archivekit.jsonfile import read_json
 from archivekit.resources import profiles_dir
 
 
@@ -146,13 +146,6 @@ def _unique(patterns) -> tuple[re.Pattern[str], ...]:
     return tuple(seen.values())
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ProfileError(f"{path}: cannot read profile: {exc}") from None
-
-
 @cache
 def load_profiles(extra_dir: str | None = None) -> ProfileSet:
     dirs = [profiles_dir()] + ([Path(extra_dir)] if extra_dir else [])
@@ -163,13 +156,13 @@ def load_profiles(extra_dir: str | None = None) -> ProfileSet:
         for path in sorted(d.glob("*.json")):
             if path.name.startswith("_"):
                 continue
-            data = _read_json(path)
+            data = read_json(path, "profile", ProfileError)
             try:
                 profile = Profile.from_dict(data)
             except (KeyError, TypeError, ValueError, re.error) as exc:
                 raise ProfileError(f"{path}: invalid profile: {exc}") from None
             profiles[profile.id] = profile
-    agencies = _read_json(profiles_dir() / "_agencies.json")["agencies"]
+    agencies = read_json(profiles_dir() / "_agencies.json", "agency list", ProfileError)["agencies"]
     return ProfileSet(
         profiles=tuple(profiles.values()),
         agencies=tuple((name, tuple(aliases)) for name, aliases in agencies.items()),

@@ -6,16 +6,15 @@ path, so rule ids live in the schema and a user who edits the schema edits the r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from archivekit.jsonfile import read_json
 from archivekit.record import ERROR, Extraction, Finding
 from archivekit.resources import schema_path
 
@@ -60,12 +59,7 @@ def _walk(node: Any) -> Iterator[dict]:
 @cache
 def load_schema(path: str | None = None) -> ArticleSchema:
     source = path or str(schema_path())
-    try:
-        schema = json.loads(Path(source).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SchemaLoadError(f"{source}: cannot read schema: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise SchemaLoadError(f"{source}: not JSON: {exc}") from None
+    schema = read_json(source, "schema", SchemaLoadError)
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
