@@ -121,6 +121,11 @@ def read_file(path: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Docume
     except OSError as exc:
         return Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
                         io_error=True)
+    return _page(path, content, max_page_bytes)
+
+
+def _page(path: str, content: bytes, max_page_bytes: int) -> Document:
+    """A page read up to one byte past the limit: the document, or why it is not read."""
     if len(content) > max_page_bytes:
         return Document(path=path, content=b"",
                         read_error=f"page is over the limit of {max_page_bytes:,} bytes")
@@ -176,27 +181,21 @@ def read_url(url: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Iterator
     """The documents of one URL: a WARC's records, or one page. A URL that cannot be
     opened (unknown protocol, driver not installed, missing, denied) is one document
     with a read error, like an unreadable file."""
+    warc = is_warc_name(url)
     try:
         handle = _fsspec().open(url, "rb").open()
+        if not warc:
+            with handle:
+                content = handle.read(max_page_bytes + 1)
     except Exception as exc:  # noqa: BLE001 - fsspec drivers raise their own kinds
         yield Document(path=url, content=b"", read_error=f"cannot read: {_first_line(exc)}",
                        io_error=True)
         return
-    with handle:
-        if is_warc_name(url):
+    if warc:
+        with handle:  # read_warc reports what goes wrong inside the WARC itself
             yield from read_warc(url, stream=handle, max_page_bytes=max_page_bytes)
-            return
-        try:
-            content = handle.read(max_page_bytes + 1)
-        except Exception as exc:  # noqa: BLE001
-            yield Document(path=url, content=b"", read_error=f"cannot read: {_first_line(exc)}",
-                           io_error=True)
-            return
-    if len(content) > max_page_bytes:
-        yield Document(path=url, content=b"",
-                       read_error=f"page is over the limit of {max_page_bytes:,} bytes")
     else:
-        yield Document(path=url, content=content)
+        yield _page(url, content, max_page_bytes)
 
 
 def read_stream(stream: BinaryIO, name: str, max_page_bytes: int) -> Iterator[Document]:
