@@ -113,11 +113,12 @@ class _AgencyMatcher:
         self.names = {alias: (rank, name) for rank, (name, aliases) in enumerate(agencies)
                       for alias in aliases}
         self.aliases = sorted(self.names, key=len, reverse=True)
-        self._automaton = None
+        self._automaton = self._regex = None
         if fast and ahocorasick_rs is not None and self.aliases:
             self._automaton = ahocorasick_rs.AhoCorasick(
                 self.aliases, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-        self._regex = re.compile("|".join(re.escape(a) for a in self.aliases) or "(?!)")
+        else:
+            self._regex = re.compile("|".join(re.escape(a) for a in self.aliases) or "(?!)")
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         """(alias, start, end) of each match, in text order."""
