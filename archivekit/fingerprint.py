@@ -138,6 +138,11 @@ def simhash(paragraphs: list[str], bits: int = 64) -> int:
     return out
 
 
+def simhash_hex(value: int | None) -> str | None:
+    """A simhash as the ledger and reports write it: 16 hex digits."""
+    return f"{value:016x}" if value is not None else None
+
+
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
@@ -163,7 +168,7 @@ class Fingerprint:
         if self.content_sha256:
             out["content_sha256"] = self.content_sha256
         if self.simhash is not None:
-            out["simhash"] = f"{self.simhash:016x}"
+            out["simhash"] = simhash_hex(self.simhash)
         return out
 
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archivekit import __version__
+from archivekit.fingerprint import simhash_hex
 
 SCHEMA_VERSION = 1
 DEFAULT_LEDGER = "archivekit.db"
@@ -287,7 +288,7 @@ class BatchWriter:
         self._objects.append((
             path, fp.size, json.dumps(fp.digests, sort_keys=True), fp.sha256, fp.content_sha256,
             json.dumps(fp.fields) if fp.content_sha256 else None,  # record order
-            f"{fp.simhash:016x}" if fp.simhash is not None else None, uri, profile,
+            simhash_hex(fp.simhash), uri, profile,
             None if valid is None else int(valid), self.run_id, utc_now()))
 
     def event(self, path: str, event_type: str, outcome: str, detail: Any = None,

@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from archivekit.fingerprint import fingerprint_checked, raw_digests
+from archivekit.fingerprint import fingerprint_checked, raw_digests, simhash_hex
 from archivekit.ledger import (
     EVENT_FIXITY,
     BatchWriter,
@@ -183,7 +183,7 @@ def _verify_one(document: Document, state: _ScanState) -> tuple:
     digests = raw_digests(document.content, sorted(algorithms))
     if stored and all(digests[a] == d for a, d in stored.digests.items()):
         return (key, document.path, "unchanged", 0, digests["sha256"], stored.content_sha256,
-                _hex(stored.simhash), None, None, None, 0, stored.uri, stored.profile)
+                simhash_hex(stored.simhash), None, None, None, 0, stored.uri, stored.profile)
     result = state.checker.check(document)
     fp = fingerprint_checked(document.content, result, digests=digests)
     fields = markup_only = None
@@ -192,12 +192,10 @@ def _verify_one(document: Document, state: _ScanState) -> tuple:
                           and fp.content_sha256 == stored.content_sha256)
         fields = json.dumps(_changed_fields(stored.fields, fp.fields))
     return (key, document.path, "new" if is_new else "changed", is_new, digests["sha256"],
-            fp.content_sha256, _hex(fp.simhash), fields, markup_only, None, 0, result.uri,
+            fp.content_sha256, simhash_hex(fp.simhash), fields, markup_only, None, 0, result.uri,
             result.profile)
 
 
-def _hex(value: int | None) -> str | None:
-    return f"{value:016x}" if value is not None else None
 
 
 def _changed_fields(old: dict[str, str], new: dict[str, str]) -> list[str]:
