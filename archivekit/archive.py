@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archivekit import __version__
+from archivekit.atomic import write_text
 from archivekit.checker import Checker
 from archivekit.export.warc import (
     PARTIAL_SUFFIX,
@@ -356,7 +357,9 @@ class Archiver:
             outcome.report_file = self._report_path
             self._html.input_errors = list(self.summary.input_errors)
             self._html.write(settings.out_dir / "report.html", generated=settings.warc_options.date)
-            _write_json(settings.out_dir / "summary.json", self._summary_dict(outcome))
+            write_text(settings.out_dir / "summary.json",
+                       json.dumps(self._summary_dict(outcome), indent=2, ensure_ascii=False) + "\n",
+                       errors="backslashreplace")
         return outcome
 
     def abort(self) -> None:
@@ -442,11 +445,6 @@ def _swap_dir(fresh: Path, target: Path) -> Path:
     return target
 
 
-def _write_json(target: Path, value: dict) -> None:
-    partial = target.with_name(target.name + PARTIAL_SUFFIX)
-    partial.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8",
-                       errors="backslashreplace")
-    os.replace(partial, target)
 
 
 def default_date() -> datetime:

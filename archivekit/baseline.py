@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
-from pathlib import Path
 
+from archivekit.atomic import write_text
 from archivekit.jsonfile import read_json
 from archivekit.record import Finding, Result
 
@@ -83,16 +82,7 @@ class Baseline:
                  for (p, r, ptr), n in sorted(self.entries.items()) if n > 0]
         text = json.dumps({"archivekit_baseline": FORMAT_VERSION, "findings": items},
                           indent=1, ensure_ascii=False) + "\n"
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                   dir=target.parent if str(target.parent) else ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text(path, text)
 
 
 def apply_baseline(results, baseline: Baseline | None = None, writer: Baseline | None = None):

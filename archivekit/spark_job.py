@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from archivekit.atomic import write_text
 from archivekit.checker import Checker
 from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 from archivekit.report.jsonl import result_line
@@ -180,7 +180,7 @@ def run_spark_job(input_list: str, output_dir: str, *, master: str | None = None
                              acc.input_errors.value, rdd.getNumPartitions())
     finally:
         sc.stop()
-    _write_json(out / "counters.json", asdict(counts))
+    write_text(out / "counters.json", json.dumps(asdict(counts), indent=1) + "\n")
     return counts
 
 
@@ -193,12 +193,6 @@ def read_results(output_dir: str) -> Iterator[dict]:
                     yield json.loads(line)
 
 
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1)
-        handle.write("\n")
-    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> None:

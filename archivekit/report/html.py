@@ -19,7 +19,6 @@ or in one call: ``write_html_report(results, "out/report.html")``.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
+from archivekit.atomic import write_text
 from archivekit.record import ERROR, Finding, Result
 
 MAX_ARTICLES = 5000
@@ -195,19 +195,7 @@ class HtmlReport:
 
     def write(self, path: str | os.PathLike, generated: datetime | None = None) -> Path:
         """Write the page atomically (a temporary name beside it, renamed when complete)."""
-        target = Path(path)
-        text = self.render(generated)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                   dir=str(target.parent) if str(target.parent) else ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
-                handle.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return write_text(path, self.render(generated), errors="backslashreplace")
 
 
 def write_html_report(results: Iterable[Result], path: str | os.PathLike, *,
