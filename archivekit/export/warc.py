@@ -361,7 +361,9 @@ class RecordMaker:
                 payload_digest=_header_value(verbatim, "WARC-Payload-Digest") or "",
                 warcinfo_id=warcinfo_id, member=self.compress(verbatim),
                 metadata_block=metadata_block)
-        payload_digest = digest_label(self.options.digest, document.content)
+        # content_key is the payload's sha256 already: with --digest sha256, not taken twice.
+        payload_digest = f"sha256:{content_key}" if self.options.digest == "sha256" \
+            else digest_label(self.options.digest, document.content)
         record_id = record_uuid("resource", uri, date, payload_digest)
         headers = [("WARC-Type", "resource"), ("WARC-Record-ID", record_id),
                    ("WARC-Date", date), ("WARC-Warcinfo-ID", warcinfo_id),
