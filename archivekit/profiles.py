@@ -111,9 +111,6 @@ class ProfileSet:
         object.__setattr__(self, "footer_patterns",
                            _unique(pat for p in self.profiles for pat in p.footer_patterns))
 
-    def find(self, profile_id: str | None) -> Profile | None:
-        return next((p for p in self.profiles if p.id == profile_id), None)
-
     def get(self, profile_id: str) -> Profile:
         for p in self.profiles:
             if p.id == profile_id:

@@ -14,6 +14,7 @@ from lxml import etree
 from archivekit.extract.assemble import (
     Image,
     Parts,
+    choose_profile,
     clean,
     clean_all,
     match_banner,
@@ -266,11 +267,8 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
 
 def _page_profile(parts: Parts, uri: str | None, profiles: ProfileSet, forced: str | None):
     """The profile assemble() will pick (forced, URL, banner), for its selectors."""
-    if forced:
-        return profiles.find(forced)
-    banner = match_banner(parts.banner, profiles) if parts.banner else None
-    return (profiles.by_url(parts.url) or profiles.by_url(uri)
-            or profiles.by_edition(banner.group("edition") if banner else None))
+    banner = match_banner(parts.banner, profiles) if parts.banner and not forced else None
+    return choose_profile(parts, uri, profiles, forced, banner.group("edition") if banner else None)
 
 
 def _apply_selectors(root, index: _Index, selectors: dict[str, str], parts: Parts, banner_el,
