@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from archivekit import __version__
-from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef
+from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef, warc_date
 from archivekit.jsonbytes import compact
 from archivekit.record import Result
 
@@ -252,7 +252,7 @@ class JsonLdWriter:
     def close(self) -> None:
         self._ndjson.close()
         collection = collection_jsonld(self.collection_name, dict.fromkeys(self._members),
-                                       date=self._stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                       date=warc_date(self._stamp),
                                        sd_publisher=self.sd_publisher, count=self._count)
         (self._work / "collection.jsonld").write_text(
             json.dumps(collection, ensure_ascii=False, indent=2) + "\n", encoding="utf-8",

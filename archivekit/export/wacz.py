@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archivekit import __version__
+from archivekit.export.warc import warc_date
 
 WACZ_VERSION = "1.1.1"
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
@@ -87,7 +88,7 @@ def write_wacz(target: Path, warc_files: Iterable[Path], pages: Iterable[Page], 
         "profile": "data-package",
         "wacz_version": WACZ_VERSION,
         "title": title,
-        "created": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": warc_date(stamp),
         "software": f"archivekit {__version__}",
         "resources": resources,
     }
