@@ -205,6 +205,12 @@ class Archiver:
     order; use as a context manager."""
 
     def __init__(self, settings: ArchiveSettings, checker: Checker, *, shared_serial: bool = False):
+        if settings.wacz:
+            # Before anything is written: a missing cdxj-indexer is a usage error (exit 2),
+            # not a half-written output directory.
+            from archivekit.export.wacz import require_indexer
+
+            require_indexer()
         if not checker.keep_record:
             checker.keep_record = True
         self.settings = settings

@@ -20,6 +20,7 @@ import os
 from collections import Counter
 
 from archivekit.atomic import write_text
+from archivekit.errors import InputError
 from archivekit.jsonfile import read_json
 from archivekit.record import Finding, Result
 
@@ -27,7 +28,7 @@ FORMAT_VERSION = 1
 Key = tuple[str, str, str]
 
 
-class BaselineError(ValueError):
+class BaselineError(InputError, ValueError):
     """A baseline file that cannot be read or is not an archivekit baseline."""
 
 

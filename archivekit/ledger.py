@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archivekit import __version__
+from archivekit.errors import InputError
 from archivekit.fingerprint import simhash_hex
 
 SCHEMA_VERSION = 1
@@ -83,7 +84,7 @@ CREATE INDEX events_path ON events(path, id);
 MIGRATIONS: dict[int, str] = {0: _V1}
 
 
-class LedgerError(Exception):
+class LedgerError(InputError):
     """A ledger file that cannot be used (not SQLite, newer schema, locked too long)."""
 
 

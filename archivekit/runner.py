@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from archivekit.checker import Checker, check_document
+from archivekit.errors import InputError
 from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 from archivekit.profiles import ProfileSet
 from archivekit.record import Document, Result
@@ -41,7 +42,7 @@ DEFAULT_CHUNK = 32  # documents per shard: ~15 ms of work, small next to the tas
 MAX_SHARD_BYTES = 16 * 1024 * 1024  # bound on page bytes a parent-read shard carries
 
 
-class RunnerError(RuntimeError):
+class RunnerError(InputError, RuntimeError):
     """The pool itself failed (a worker process died, e.g. killed for memory)."""
 
 
@@ -128,7 +129,7 @@ def _shards(paths: Iterable[str], max_page_bytes: int, chunk: int) -> Iterator[l
     shard: list = []
     size = 0
     for path in paths:
-        if path == "-" or path.startswith("\0") or is_warc_name(path):
+        if not isinstance(path, str) or path == "-" or is_warc_name(path):
             for document in read_documents([path], max_page_bytes=max_page_bytes):
                 shard.append(document)
                 size += len(document.content)

@@ -72,7 +72,7 @@ def read_input_list(input_list: str, *, expand_dirs: bool = True) -> list[str]:
             out.extend(expand_url(entry))
         elif os.path.isdir(entry):
             out.extend(p for p in collect_paths([entry], on_error=lambda _e: None)
-                       if not p.startswith("\0"))
+                       if isinstance(p, str))
         else:
             out.append(entry)
     return out

@@ -84,6 +84,7 @@ def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bo
                    max_size: int, prefix: str, operator: str | None, name: str | None,
                    strict: bool, paths: list[str]):
     from archivekit.archive import ArchiveSettings
+    from archivekit.errors import UsageError
     from archivekit.export.warc import ExportError, WarcOptions, parse_date_option
 
     try:
@@ -91,8 +92,8 @@ def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bo
         options = WarcOptions(prefix=prefix, digest=digest.value, gzip_level=gzip_level,
                               max_size=max_size, date=when, operator=operator,
                               command_line=command_line())
-    except ExportError as exc:
-        raise fail(str(exc)) from None
+    except ExportError as exc:  # a bad option value, not bad input
+        raise UsageError(str(exc)) from None
     collection = name or collection_label(paths, "archivekit collection")
     return ArchiveSettings(out_dir=output, warc=warc, jsonld=jsonld, wacz=wacz, bag=bag,
                            report=report, warc_options=options, collection_name=collection,
@@ -106,8 +107,6 @@ def run_job(paths: list[str], settings, *, fmt: Format, strict: bool, quiet: boo
             progress: Progress = Progress.never) -> int:
     """Run check + export over the collection, report on stdout; returns the exit code."""
     from archivekit.archive import archive_paths
-    from archivekit.export.warc import ExportError
-    from archivekit.runner import RunnerError
 
     checker = load_checker(schema=schema, profile=profile, profile_dir=profile_dir,
                            max_page_size=max_page_size, keep_record=True)
@@ -121,8 +120,6 @@ def run_job(paths: list[str], settings, *, fmt: Format, strict: bool, quiet: boo
         code = report_results(results, fmt=fmt, strict=strict, collection=settings.collection_name,
                               rules=checker.schema.rules(), verb=verb, input_errors=input_errors,
                               progress=shown)
-    except (ExportError, RunnerError) as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
     except ImportError as exc:
         raise fail(f"{exc}") from None
     except OSError as exc:

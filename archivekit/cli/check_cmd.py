@@ -20,7 +20,7 @@ from archivekit.cli.common import (
     warn,
     with_options,
 )
-from archivekit.runner import RunnerError, check_paths
+from archivekit.runner import check_paths
 
 
 @app.command(epilog="Examples:\n\n  archivekit check fixtures/\n\n"
@@ -36,17 +36,14 @@ def check(
     **options,
 ) -> None:
     """Extract every article and validate it against the schema (the CI gate)."""
-    from archivekit.baseline import Baseline, BaselineError, apply_baseline
+    from archivekit.baseline import Baseline, apply_baseline
 
     fmt, strict, quiet = options["fmt"], options["strict"], options["quiet"]
     follow_symlinks = options["follow_symlinks"]
     checker = load_checker(schema=options["schema"], profile=options["profile"],
                            profile_dir=options["profile_dir"],
                            max_page_size=options["max_page_size"])
-    try:
-        known = Baseline.load(baseline) if baseline else None
-    except BaselineError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+    known = Baseline.load(baseline) if baseline else None
     input_errors, missing = input_error_log()
 
     results = check_paths(paths, checker, jobs=options["jobs"], follow_symlinks=follow_symlinks,
@@ -56,12 +53,9 @@ def check(
         results = apply_baseline(results, known, recorder)
     shown = make_progress(options["progress"].value, quiet=quiet, inputs=paths,
                           follow_symlinks=follow_symlinks)
-    try:
-        code = report_results(results, fmt=fmt, strict=strict, collection=collection_label(paths),
-                              rules=checker.schema.rules(), input_errors=input_errors,
-                              progress=shown)
-    except RunnerError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+    code = report_results(results, fmt=fmt, strict=strict, collection=collection_label(paths),
+                          rules=checker.schema.rules(), input_errors=input_errors,
+                          progress=shown)
     if recorder is not None:
         try:
             recorder.write(write_baseline)

@@ -120,16 +120,12 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
 
 def load_checker(*, schema: str | None, profile: str | None, profile_dir: str | None,
                  max_page_size: int, keep_record: bool = False):
-    """The Checker the shared options ask for; a bad schema or profile is a usage error."""
+    """The Checker the shared options ask for; a bad schema or profile raises a
+    :class:`~archivekit.errors.UsageError` (exit 2, caught in ``cli.main``)."""
     from archivekit.checker import Checker
-    from archivekit.profiles import ProfileError
-    from archivekit.validate import SchemaLoadError
 
-    try:
-        return Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
-                                    max_page_bytes=max_page_size, keep_record=keep_record)
-    except (SchemaLoadError, ProfileError) as exc:
-        raise fail(str(exc)) from None
+    return Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
+                                max_page_bytes=max_page_size, keep_record=keep_record)
 
 
 def input_error_log() -> tuple[list[str], Callable[[Exception], None]]:

@@ -14,7 +14,6 @@ from archivekit.cli.common import (
     PathsArg,
     check_options,
     collection_label,
-    fail,
     input_error_log,
     load_checker,
     make_progress,
@@ -54,18 +53,14 @@ def fingerprint(
 ) -> None:
     """Fingerprint every article (raw digests, content digest, field digests, simhash) and
     record it, with its check outcome, in the ledger."""
-    from archivekit.ledger import Ledger, LedgerError, fingerprint_paths
-    from archivekit.runner import RunnerError
+    from archivekit.ledger import Ledger, fingerprint_paths
 
     algorithms = tuple(dict.fromkeys(a.value for a in algorithm)) if algorithm else ("sha256",)
     follow_symlinks = options["follow_symlinks"]
     checker = load_checker(schema=options["schema"], profile=options["profile"],
                            profile_dir=options["profile_dir"],
                            max_page_size=options["max_page_size"], keep_record=True)
-    try:
-        book = Ledger(ledger)
-    except LedgerError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+    book = Ledger(ledger)
     input_errors, missing = input_error_log()
 
     def readable_only(results):
@@ -82,10 +77,7 @@ def fingerprint(
                                     args=sys.argv[1:], jobs=options["jobs"])
         shown = make_progress(options["progress"].value, quiet=options["quiet"], inputs=paths,
                               follow_symlinks=follow_symlinks, label="fingerprinting")
-        try:
-            code = report_results(readable_only(results), fmt=options["fmt"], strict=False,
-                                  collection=collection_label(paths),
-                                  verb="fingerprint", input_errors=input_errors, progress=shown)
-        except RunnerError as exc:  # a worker process died
-            raise fail(str(exc), EXIT_INPUT) from None
+        code = report_results(readable_only(results), fmt=options["fmt"], strict=False,
+                              collection=collection_label(paths),
+                              verb="fingerprint", input_errors=input_errors, progress=shown)
     raise typer.Exit(code if not input_errors else EXIT_INPUT)

@@ -58,17 +58,13 @@ def verify(
         return
     if not paths:
         raise fail("give the collection PATH... to verify (or --bag DIR)")
-    from archivekit.ledger import Ledger, LedgerError
-    from archivekit.runner import RunnerError
+    from archivekit.ledger import Ledger
     from archivekit.verify import VerifyOptions, rule_catalogue, verify_paths
 
     checker = load_checker(schema=None, profile=options["profile"],
                            profile_dir=options["profile_dir"],
                            max_page_size=options["max_page_size"], keep_record=True)
-    try:
-        book = Ledger(ledger, create=False)
-    except LedgerError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+    book = Ledger(ledger, create=False)
     input_errors, missing = input_error_log()
 
     settings = VerifyOptions(root=root, near_distance=near_distance,
@@ -79,12 +75,9 @@ def verify(
                           follow_symlinks=follow_symlinks, label="verifying")
     with book:
         results = verify_paths(paths, book, checker, settings, on_error=missing, progress=shown)
-        try:
-            code = report_results(results, fmt=fmt, strict=strict, rules=rule_catalogue(),
-                                  collection=collection_label(paths), verb="verify",
-                                  input_errors=input_errors)
-        except RunnerError as exc:
-            raise fail(str(exc), EXIT_INPUT) from None
+        code = report_results(results, fmt=fmt, strict=strict, rules=rule_catalogue(),
+                              collection=collection_label(paths), verb="verify",
+                              input_errors=input_errors)
     raise typer.Exit(code if not input_errors else EXIT_INPUT)
 
 
@@ -137,9 +130,9 @@ def bag(
     follow_symlinks: FollowOpt = False,
 ) -> None:
     """Write a BagIt 1.0 bag (RFC 8493) of the collection's files."""
-    from archivekit.export.bagit import BagError, write_bag
+    from archivekit.export.bagit import write_bag
     from archivekit.ledger import collection_root, ledger_key
-    from archivekit.sources import SourceError, collect_paths
+    from archivekit.sources import collect_paths
 
     extra: dict[str, list[str]] = {}
     for line in info or []:
@@ -150,11 +143,9 @@ def bag(
     base = collection_root(paths, root)
     try:
         files = [(p, ledger_key(p, base)) for p in collect_paths(paths, follow_symlinks=follow_symlinks)
-                 if p != "-" and not p.startswith("\0")]
+                 if isinstance(p, str) and p != "-"]
         done = write_bag(files, output, algorithms=algorithm or ("sha256", "sha512"), info=extra,
                          source_organization=source_organization)
-    except (SourceError, BagError) as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
     except OSError as exc:
         raise fail(f"{exc.filename or output}: {exc.strerror or exc}", EXIT_INPUT) from None
     warn(f"wrote bag {done} ({len(files)} files)")

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from archivekit import __version__
+from archivekit.errors import InputError
 from archivekit.safepath import portable_name
 
 DEFAULT_ALGORITHMS = ("sha256", "sha512")
@@ -28,7 +29,7 @@ BAG_ALGORITHMS = ("sha256", "sha512", "sha384", "sha224", "sha1", "md5")
 CHUNK = 1 << 20
 
 
-class BagError(Exception):
+class BagError(InputError):
     """A bag that cannot be written (bad payload name, existing output...)."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from archivekit import __version__
+from archivekit.errors import InputError
 from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef, warc_date
 from archivekit.jsonbytes import compact
 from archivekit.record import Result
@@ -29,7 +30,7 @@ CONTEXT_URLS = ("https://schema.org/", "https://schema.org", "http://schema.org/
 SOFTWARE = {"@type": "SoftwareApplication", "name": "archivekit", "softwareVersion": __version__}
 
 
-class OfflineLoaderError(Exception):
+class OfflineLoaderError(InputError):
     """A JSON-LD processor asked for a document that is not shipped."""
 
 

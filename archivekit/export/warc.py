@@ -31,6 +31,7 @@ from warcio.warcwriter import WARCWriter
 from zlib_ng import zlib_ng
 
 from archivekit import __version__
+from archivekit.errors import InputError
 from archivekit.jsonbytes import compact
 from archivekit.record import Document, Result
 
@@ -52,7 +53,7 @@ METADATA_CONTEXT = {"@vocab": "https://archivekit.invalid/vocab#",
                     "field_sha256": {"@type": "@json"}}
 
 
-class ExportError(Exception):
+class ExportError(InputError):
     """An export that cannot go on (output directory not writable, ...)."""
 
 
