@@ -37,6 +37,7 @@ from archivekit.ledger import (
     key_maker,
 )
 from archivekit.record import ERROR, WARNING, Document, Finding, Result
+from archivekit.rules import Rule
 from archivekit.runner import checker_state, resolve_jobs, run_documents
 from archivekit.sources import SourceError
 
@@ -44,25 +45,38 @@ DEFAULT_NEAR_DISTANCE = 6  # bits of 64; see docs/fixity.md
 CATEGORIES = ("unchanged", "changed", "missing", "new", "moved", "duplicate", "near_duplicate",
               "unreadable")
 
-# rule id -> (severity, message): the verify rule catalogue, for reporters that list rules.
-RULES = {
-    "fixity.changed": (ERROR, "a field's content differs from the ledger"),
-    "fixity.markup_only": (WARNING, "the bytes differ from the ledger but the content is the same"),
-    "fixity.missing": (ERROR, "in the ledger but not found on disk"),
-    "fixity.new": (WARNING, "on disk but not in the ledger"),
-    "fixity.moved": (WARNING, "the same content is in the ledger under another path"),
-    "fixity.duplicate": (WARNING, "the same content as another article"),
-    "fixity.near_duplicate": (WARNING, "a body within the simhash distance of another article"),
-    "fixity.unreadable": (ERROR, "the file could not be read"),
-}
+# The verify rules (the rule catalogue, archivekit.catalogue, gathers them).
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("fixity.changed", ERROR, "a field's content differs from the ledger",
+         "The article's text (headline, body, a credit...) is not what fingerprint recorded; "
+         "the finding names the fields. Restore the file, or fingerprint it again if the "
+         "change is wanted."),
+    Rule("fixity.markup_only", WARNING, "the bytes differ from the ledger but the content is the same",
+         "The markup or encoding changed, the extracted content did not (a re-save, a "
+         "template change). Fingerprint again to accept the new bytes."),
+    Rule("fixity.missing", ERROR, "in the ledger but not found on disk",
+         "An article fingerprinted earlier is gone (and not moved elsewhere). Restore it."),
+    Rule("fixity.new", WARNING, "on disk but not in the ledger",
+         "An article that was never fingerprinted. Run fingerprint to record it."),
+    Rule("fixity.moved", WARNING, "the same content is in the ledger under another path",
+         "The file was renamed or moved. Fingerprint again to record the new path."),
+    Rule("fixity.duplicate", WARNING, "the same content as another article",
+         "Two paths hold the same article. Keep one, unless both copies are wanted."),
+    Rule("fixity.near_duplicate", WARNING, "a body within the simhash distance of another article",
+         "Two articles' bodies differ in at most --near-distance of 64 simhash bits: a "
+         "revised copy or a syndicated story. Check whether both are wanted."),
+    Rule("fixity.unreadable", ERROR, "the file could not be read",
+         "An I/O or permission error, or a page that cannot be parsed. Check the file."),
+)}
 
 
 def rule_catalogue() -> dict[str, dict[str, str]]:
-    return {rule: {"severity": sev, "message": msg} for rule, (sev, msg) in RULES.items()}
+    """The verify rules as the reporters take them (id -> severity and message)."""
+    return {r.id: {"severity": r.severity, "message": r.message} for r in RULES.values()}
 
 
 def finding(rule: str, message: str, pointer: str = "") -> Finding:
-    return Finding(rule=rule, severity=RULES[rule][0], message=message, pointer=pointer)
+    return Finding(rule=rule, severity=RULES[rule].severity, message=message, pointer=pointer)
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -24,7 +23,6 @@ from archivekit.cli.common import (
     with_options,
 )
 from archivekit.cli.fingerprint_cmd import LedgerOpt, RootOpt
-from archivekit.record import ERROR, Finding, Result
 
 OptionalPaths = Annotated[list[str] | None, typer.Argument(
     help="The collection: files, directories (recursive), .warc/.warc.gz files.",
@@ -81,31 +79,10 @@ def verify(
     raise typer.Exit(code if not input_errors else EXIT_INPUT)
 
 
-_BAG_RULES = {
-    "changed": "bag.changed", "missing": "bag.missing", "unexpected": "bag.unexpected",
-    "unreadable": "bag.unreadable", "tag_changed": "bag.tag_changed",
-    "tag_missing": "bag.tag_missing", "oxum": "bag.oxum", "invalid": "bag.invalid",
-}
-
-
-def bag_results(bag_dir: str) -> Iterator[Result]:
-    """One result per payload file (and per faulty tag file), findings for every fault."""
-    from archivekit.export.bagit import check_bag
-
-    checked = check_bag(bag_dir)
-    by_path: dict[str, list[Finding]] = {}
-    for problem in checked.problems:
-        by_path.setdefault(problem.path, []).append(Finding(
-            rule=_BAG_RULES[problem.kind], severity=ERROR, message=problem.message))
-    for name in sorted(set(checked.payload) | set(by_path)):
-        yield Result(path=f"{bag_dir.rstrip('/')}/{name}" if name else bag_dir, uri=None,
-                     profile=None, findings=by_path.get(name, []))
-
-
 def _verify_bag(bag_dir: str, fmt: Format, strict: bool) -> None:
-    rules = {rule: {"severity": ERROR, "message": kind.replace("_", " ")}
-             for kind, rule in _BAG_RULES.items()}
-    code = report_results(bag_results(bag_dir), fmt=fmt, strict=strict, rules=rules,
+    from archivekit.export.bagit import bag_results, report_rules
+
+    code = report_results(bag_results(bag_dir), fmt=fmt, strict=strict, rules=report_rules(),
                           collection=bag_dir.rstrip("/"), verb="verify")
     raise typer.Exit(code)
 
