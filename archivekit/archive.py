@@ -39,10 +39,11 @@ from archivekit.export.warc import (
     file_name,
 )
 from archivekit.fingerprint import fingerprint_checked
+from archivekit.locations import STDIN, parse_location, source_file
 from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report import Summary
 from archivekit.report.jsonl import result_line
-from archivekit.sources import SourceError, is_warc_name
+from archivekit.sources import SourceError
 
 
 @dataclass
@@ -303,11 +304,10 @@ class Archiver:
 
     def _input_warc_problems(self, source: str) -> list[Finding]:
         """Errors warc-check finds in the input WARC record this document came from."""
-        if "#" not in source:
+        location = parse_location(source)
+        if location is None or location.file == STDIN:
             return []
-        path, _, offset_text = source.rpartition("#")
-        if not is_warc_name(path) or not offset_text.isdigit():
-            return []
+        path = location.file
         report = self._warc_reports.get(path)
         if report is None:
             from archivekit.warccheck import check_warc
@@ -315,7 +315,7 @@ class Archiver:
             report = self._warc_reports[path] = check_warc(path)
         whole_file = [f for f in report.findings if f.severity == ERROR and (
             f.rule in ("warc.gzip.multi_record_member", "warc.not_warc"))]
-        found = whole_file or report.errors_at(int(offset_text))
+        found = whole_file or report.errors_at(location.offset)
         return [Finding(rule=f.rule, severity=ERROR, pointer="/source",
                         message=f"input WARC record at offset {f.pointer.lstrip('/')}: "
                                 f"{f.message}; not exported")
@@ -324,8 +324,7 @@ class Archiver:
     def _bag_source(self, source: str, io_error: bool) -> None:
         if not self.settings.bag or source == "-" or io_error:
             return
-        path = source.rpartition("#")[0] if "#" in source and is_warc_name(
-            source.rpartition("#")[0]) else source
+        path = source_file(source)
         if path not in self.bag_files and os.path.isfile(path):
             self.bag_files[path] = _bag_name(path, self.settings.inputs)
 

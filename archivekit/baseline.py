@@ -22,6 +22,7 @@ from collections import Counter
 from archivekit.atomic import write_text
 from archivekit.errors import InputError
 from archivekit.jsonfile import read_json
+from archivekit.locations import parse_location
 from archivekit.record import Finding, Result
 
 FORMAT_VERSION = 1
@@ -33,8 +34,9 @@ class BaselineError(InputError, ValueError):
 
 
 def place(result: Result) -> str:
-    if "#" in result.path and result.uri:
-        return f"{result.path.rsplit('#', 1)[0]}#{result.uri}"
+    location = parse_location(result.path)
+    if location is not None and result.uri:
+        return f"{location.file}#{result.uri}"
     return result.path
 
 

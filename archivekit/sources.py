@@ -20,9 +20,11 @@ from typing import BinaryIO
 
 from archivekit.errors import InputError
 from archivekit.extract import DEFAULT_MAX_PAGE_BYTES, HTML_SUFFIXES, TEXT_SUFFIXES
+from archivekit.locations import WARC_SUFFIXES, is_warc_name, record_path
 from archivekit.record import Document
 
-WARC_SUFFIXES = (".warc", ".warc.gz")
+__all__ = ["WARC_SUFFIXES", "is_warc_name"]  # re-exported: they live in archivekit.locations
+
 ARTICLE_SUFFIXES = HTML_SUFFIXES + TEXT_SUFFIXES
 PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
@@ -42,10 +44,6 @@ class UnlistedDir:
     def document(self) -> Document:
         return Document(path=self.path, content=b"", read_error=f"cannot list directory: {self.reason}",
                         io_error=True)
-
-
-def is_warc_name(name: str) -> bool:
-    return name.lower().endswith(WARC_SUFFIXES)
 
 
 def collect_paths(inputs: Iterable[str], *, follow_symlinks: bool = False,
@@ -274,16 +272,16 @@ def read_warc(path: str, *, stream: BinaryIO | None = None,
                 records += 1
                 if record.format != "warc":
                     # warcio's ARC fallback parses almost any line; a .warc must hold WARC.
-                    yield Document(path=f"{path}#{offset}", content=b"",
+                    yield Document(path=record_path(path, offset), content=b"",
                                    read_error="not a WARC record: the file is not a WARC")
                     return
-                doc = _document_from_record(record, f"{path}#{offset}", max_page_bytes)
+                doc = _document_from_record(record, record_path(path, offset), max_page_bytes)
                 if doc is not None:
                     yield doc
             if not records:
                 yield Document(path=path, content=b"", read_error="no WARC record in the file (empty)")
         except Exception as exc:  # warcio raises many kinds on corrupt input
-            yield Document(path=f"{path}#{offset}", content=b"",
+            yield Document(path=record_path(path, offset), content=b"",
                            read_error=f"corrupt or truncated WARC: {_describe(exc)}")
     finally:
         if stream is None:

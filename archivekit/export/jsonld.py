@@ -20,6 +20,7 @@ from archivekit import __version__
 from archivekit.errors import InputError
 from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef, warc_date
 from archivekit.jsonbytes import compact
+from archivekit.locations import parse_location
 from archivekit.record import Result
 
 SCHEMA_CONTEXT = "https://schema.org/"
@@ -237,9 +238,8 @@ class JsonLdWriter:
         self._count += 1
         text += "\n"
         self._ndjson.write(text)
-        name = Path(path.split("#")[0]).stem
-        if "#" in path:
-            name += "-" + path.rsplit("#", 1)[1]
+        location = parse_location(path)
+        name = Path(location.file).stem + f"-{location.offset}" if location else Path(path).stem
         file_name = f"{self._count:06d}-{_slug(name)}.jsonld"
         # Compact like the NDJSON line: json.dumps with indent falls back to the slow
         # pure-Python encoder, which cost more than the WARC write.

@@ -33,6 +33,7 @@ from zlib_ng import zlib_ng
 from archivekit import __version__
 from archivekit.errors import InputError
 from archivekit.jsonbytes import compact
+from archivekit.locations import parse_location, source_file
 from archivekit.record import Document, Result
 
 WARC_VERSION = "WARC/1.1"
@@ -163,7 +164,7 @@ def content_type_for(document: Document, result: Result) -> str:
         return document.content_type
     base = (document.content_type or "").split(";")[0].strip().lower()
     if not base:
-        name = document.path.lower().split("#")[0]
+        name = source_file(document.path).lower()
         base = "text/plain" if name.endswith((".txt", ".text")) else "text/html"
     return f"{base}; charset={encoding}"
 
@@ -192,8 +193,10 @@ def capture_date_for(document: Document, options: WarcOptions) -> str:
 
 def read_input_record(path_with_offset: str) -> bytes:
     """The uncompressed bytes (header + block + CRLF CRLF) of the record at ``file#offset``."""
-    path, _, offset_text = path_with_offset.rpartition("#")
-    offset = int(offset_text)
+    location = parse_location(path_with_offset)
+    if location is None:
+        raise ValueError(f"{path_with_offset}: not a WARC record location (file#offset)")
+    path, offset = location
     with open(path, "rb") as handle:
         handle.seek(offset)
         head = handle.read(2)
@@ -343,7 +346,8 @@ class RecordMaker:
         date = capture_date_for(document, self.options)
         uri = target_uri_for(document, result)
         verbatim = None
-        source = document.path.rpartition("#")[0]
+        location = parse_location(document.path)
+        source = location.file if location is not None else ""
         if document.warc_record_type == "response" and source and os.path.isfile(source):
             try:
                 verbatim = read_input_record(document.path)
