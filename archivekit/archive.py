@@ -41,7 +41,7 @@ from archivekit.export.warc import (
 from archivekit.fingerprint import fingerprint_checked
 from archivekit.locations import STDIN, parse_location, source_file
 from archivekit.record import ERROR, Document, Finding, Result
-from archivekit.report import Summary
+from archivekit.report.base import Summary
 from archivekit.report.jsonl import result_line
 from archivekit.sources import SourceError
 

@@ -14,17 +14,13 @@ import typer
 from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 from archivekit.progress import ProgressReporter, make_progress  # noqa: F401 (for the verbs)
 from archivekit.record import Result
-from archivekit.report import Summary, make_reporter, use_color
+from archivekit.report import FORMATS, Summary, make_reporter, use_color
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-    sarif = "sarif"
-    github = "github"
+# The --format choices: the reporter registry's names, in its order.
+Format = StrEnum("Format", {name: name for name in FORMATS})
 
 
 class Progress(StrEnum):
@@ -38,7 +34,7 @@ PathsArg = Annotated[list[str], typer.Argument(
     show_default=False, metavar="PATH")]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Report format on stdout: text, json (one object per line), "
-    "junit, sarif or github (workflow annotations).")]
+    "junit, sarif, github (workflow annotations) or html (the self-contained page).")]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Fail (exit 1) on warnings too, not only on errors.")]
 ProgressOpt = Annotated[Progress, typer.Option(
@@ -94,7 +90,7 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
         # them as \udcXX escapes (also valid JSON escapes) instead of failing or emitting
         # invalid UTF-8, whatever the locale.
         stream.reconfigure(errors="backslashreplace")
-    reporter = make_reporter(fmt.value, stream, color=use_color(stream), collection=collection,
+    reporter = make_reporter(str(fmt), stream, color=use_color(stream), collection=collection,
                              rules=rules, verb=verb)
     summary = Summary()
     io_errors = 0

@@ -7,7 +7,7 @@ import os
 
 from archivekit import __version__
 from archivekit.record import ERROR, Result
-from archivekit.report import Reporter, Summary
+from archivekit.report.base import Reporter, Summary
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
