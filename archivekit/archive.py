@@ -27,7 +27,7 @@ from pathlib import Path
 
 from archivekit import __version__
 from archivekit.atomic import write_text
-from archivekit.checker import Checker
+from archivekit.checker import Checker, checker_recipe, fingerprint_document
 from archivekit.export.warc import (
     PARTIAL_SUFFIX,
     PreparedRecord,
@@ -38,7 +38,6 @@ from archivekit.export.warc import (
     export_stamp,
     file_name,
 )
-from archivekit.fingerprint import fingerprint_checked
 from archivekit.locations import STDIN, parse_location, source_file
 from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report.base import Summary
@@ -135,8 +134,6 @@ class ArticleWorker:
     """The expensive per-article work of ``archive`` and ``export`` (a pool worker's state)."""
 
     def __init__(self, checker: Checker, recipe: WorkerRecipe, serial: SerialHint):
-        if not checker.keep_record:
-            checker.keep_record = True
         self.checker = checker
         self.recipe = recipe
         self.serial = serial
@@ -150,14 +147,9 @@ class ArticleWorker:
                                           sd_date=recipe.stamp.date().isoformat())
 
     def prepare(self, document: Document) -> PreparedArticle:
-        result = self.checker.check(document)
-        result.io_error = document.io_error
-        digests = None
-        if result.record is not None:
-            # The same fingerprint as `archivekit fingerprint` (size, simhash, per field).
-            fp = fingerprint_checked(document.content, result)
-            result.fingerprint = fp.to_dict()
-            digests = fp.fields
+        # The same fingerprint as `archivekit fingerprint` (size, simhash, per field).
+        result, fp = fingerprint_document(document, self.checker, parsed_only=True)
+        digests = fp.fields if fp is not None else None
         exportable = bool(document.content) and not document.read_error
         record = result.record
         prepared = PreparedArticle(result=result, path=document.path, io_error=document.io_error,
@@ -192,8 +184,16 @@ def _ref_key(ref: WarcRef | None) -> tuple[str, str, str] | None:
     return (ref.filename, ref.record_id, ref.payload_digest) if ref is not None else None
 
 
-def _setup_worker(checker_setup, checker_args, recipe: WorkerRecipe, serial: SerialHint):
-    return ArticleWorker(checker_setup(*checker_args), recipe, serial)
+@dataclass(frozen=True)
+class ArticleRecipe:
+    """A pool worker's state for ``archive``/``export``: its :class:`ArticleWorker`."""
+
+    checker: object  # a Recipe of the Checker
+    recipe: WorkerRecipe
+    serial: SerialHint
+
+    def build(self) -> ArticleWorker:
+        return ArticleWorker(self.checker.build(), self.recipe, self.serial)
 
 
 def prepare_article(document: Document, worker: ArticleWorker) -> PreparedArticle:
@@ -212,8 +212,6 @@ class Archiver:
             from archivekit.export.wacz import require_indexer
 
             require_indexer()
-        if not checker.keep_record:
-            checker.keep_record = True
         self.settings = settings
         self.checker = checker
         self.summary = Summary()
@@ -404,7 +402,7 @@ def archive_paths(inputs: Iterable[str], checker: Checker, settings: ArchiveSett
     ``jobs``: worker processes for the per-article work (0: one per core); the outputs
     are byte-identical for any value. Results come without their record dict.
     """
-    from archivekit.runner import checker_state, resolve_jobs, run_documents
+    from archivekit.runner import resolve_jobs, run_documents
 
     inputs = list(inputs)
     if not settings.inputs:
@@ -416,12 +414,11 @@ def archive_paths(inputs: Iterable[str], checker: Checker, settings: ArchiveSett
         if on_error is not None:
             on_error(exc)
 
-    checker_setup, checker_args = checker_state(checker, jobs)
+    recipe = ArticleRecipe(checker_recipe(checker, jobs), archiver.recipe, archiver.serial)
     with archiver:
         for prepared in run_documents(
-                inputs, prepare_article, setup=_setup_worker,
-                setup_args=(checker_setup, checker_args, archiver.recipe, archiver.serial),
-                jobs=jobs, follow_symlinks=follow_symlinks, on_error=input_error,
+                inputs, prepare_article, recipe=recipe, jobs=jobs,
+                follow_symlinks=follow_symlinks, on_error=input_error,
                 max_page_bytes=checker.max_page_bytes):
             yield archiver.commit(prepared)
         outcome = archiver.finish()

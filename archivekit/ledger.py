@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archivekit import __version__
+from archivekit.digests import simhash_hex
 from archivekit.errors import InputError
-from archivekit.fingerprint import simhash_hex
 
 SCHEMA_VERSION = 1
 DEFAULT_LEDGER = "archivekit.db"
@@ -359,58 +359,3 @@ def key_maker(inputs: list[str], root: str):
         return ledger_key(path, root)
 
     return key
-
-
-# --- recording a collection ------------------------------------------------------------
-def fingerprint_paths(inputs: list[str], ledger: Ledger, checker, *,
-                      algorithms=("sha256",), root: str | None = None,
-                      follow_symlinks: bool = False, on_error=None,
-                      batch_size: int = 500, args: list[str] | None = None,
-                      jobs: int = 1) -> Iterator:
-    """Check and fingerprint every article under ``inputs``, recording each in the ledger
-    (object row, a ``message digest calculation`` and a ``validation`` event), and yield
-    each :class:`~archivekit.record.Result` with its digests."""
-    from archivekit.runner import checker_state, run_documents
-
-    root = collection_root(inputs, root)
-    run_id = ledger.begin_run("fingerprint", root, args)
-    writer = BatchWriter(ledger, run_id, size=batch_size)
-    key_of = key_maker(inputs, root)
-    # The digests are computed in the worker processes (--jobs); only the ledger writes
-    # happen here, in input order.
-    setup, setup_args = checker_state(checker, jobs)
-    for path, read_error, result, fp in run_documents(
-            inputs, _fingerprint_one, setup=_fingerprint_setup,
-            setup_args=(setup, setup_args, tuple(algorithms)), jobs=jobs,
-            follow_symlinks=follow_symlinks, on_error=on_error,
-            max_page_bytes=checker.max_page_bytes):
-        result.record = None  # keep memory flat: the record is not needed past this point
-        key = key_of(path)
-        when = utc_now()
-        if fp is None:
-            writer.event(key, EVENT_DIGEST, "failure", {"error": read_error}, when)
-        else:
-            writer.put_object(key, fp, uri=result.uri, profile=result.profile,
-                              valid=result.valid if fp.content_sha256 else None)
-            writer.event(key, EVENT_DIGEST, "success", result.fingerprint, when)
-            writer.event(key, EVENT_VALIDATION, "success" if result.valid else "failure",
-                         {"findings": [f.rule for f in result.findings],
-                          "profile": result.profile}, when)
-        writer.article_done()
-        yield result
-    writer.flush()
-    ledger.finish_run(run_id)
-
-
-def _fingerprint_setup(setup, setup_args, algorithms):
-    return setup(*setup_args), algorithms
-
-
-def _fingerprint_one(document, state):
-    """Per-article work of ``fingerprint`` (runs in a pool worker with --jobs)."""
-    from archivekit.fingerprint import fingerprint_document
-
-    checker, algorithms = state
-    result, fp = fingerprint_document(document, checker, algorithms)
-    result.record = None  # the fingerprint holds what the ledger needs; do not ship the record
-    return document.path, document.read_error, result, fp

@@ -28,7 +28,8 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from archivekit.fingerprint import fingerprint_checked, raw_digests, simhash_hex
+from archivekit.checker import checker_recipe, fingerprint_document
+from archivekit.digests import raw_digests, simhash_hex
 from archivekit.ledger import (
     EVENT_FIXITY,
     BatchWriter,
@@ -38,7 +39,7 @@ from archivekit.ledger import (
 )
 from archivekit.record import ERROR, WARNING, Document, Finding, Result
 from archivekit.rules import Rule
-from archivekit.runner import checker_state, resolve_jobs, run_documents
+from archivekit.runner import Recipe, resolve_jobs, run_documents
 from archivekit.sources import SourceError
 
 DEFAULT_NEAR_DISTANCE = 6  # bits of 64; see docs/fixity.md
@@ -142,13 +143,12 @@ def _scan(inputs, ledger: Ledger, checker, root: str, options: VerifyOptions, on
     # With one process the worker reads through the caller's connection; pool workers
     # open the ledger read-only (an SQLite connection does not cross a process boundary).
     book = ledger if resolve_jobs(jobs) == 1 else None
-    setup, setup_args = checker_state(checker, jobs)
+    recipe = VerifyRecipe(checker_recipe(checker, jobs), book, ledger.path, tuple(inputs), root)
     try:
         for row in run_documents(
-                inputs, _verify_one, setup=_verify_setup,
-                setup_args=(setup, setup_args, book, ledger.path, list(inputs), root),
-                teardown=_verify_teardown, jobs=jobs, follow_symlinks=options.follow_symlinks,
-                on_error=on_error, max_page_bytes=checker.max_page_bytes):
+                inputs, _verify_one, recipe=recipe, jobs=jobs,
+                follow_symlinks=options.follow_symlinks, on_error=on_error,
+                max_page_bytes=checker.max_page_bytes):
             rows.append(row)
             if progress is not None:
                 progress.advance(_seen_result(*row[:3], *row[4:], None, None, None, None))
@@ -169,17 +169,25 @@ class _ScanState:
     own_ledger: bool
 
 
-def _verify_setup(checker_setup, checker_args, ledger: Ledger | None, ledger_path: str,
-                  inputs: list[str], root: str) -> _ScanState:
-    own = ledger is None
-    if own:
-        ledger = Ledger(ledger_path, readonly=True)
-    return _ScanState(checker_setup(*checker_args), ledger, key_maker(inputs, root), own)
+@dataclass(frozen=True)
+class VerifyRecipe:
+    """A pass-1 worker's state: the checker, and the ledger (the caller's with one process;
+    opened read-only in each pool worker, as an SQLite connection does not cross processes)."""
 
+    checker: Recipe
+    ledger: Ledger | None
+    ledger_path: str
+    inputs: tuple[str, ...]
+    root: str
 
-def _verify_teardown(state: _ScanState) -> None:
-    if state.own_ledger:
-        state.ledger.close()
+    def build(self) -> _ScanState:
+        own = self.ledger is None
+        ledger = Ledger(self.ledger_path, readonly=True) if own else self.ledger
+        return _ScanState(self.checker.build(), ledger, key_maker(list(self.inputs), self.root), own)
+
+    def close(self, state: _ScanState) -> None:
+        if state.own_ledger:
+            state.ledger.close()
 
 
 def _verify_one(document: Document, state: _ScanState) -> tuple:
@@ -198,8 +206,7 @@ def _verify_one(document: Document, state: _ScanState) -> tuple:
     if stored and all(digests[a] == d for a, d in stored.digests.items()):
         return (key, document.path, "unchanged", 0, digests["sha256"], stored.content_sha256,
                 simhash_hex(stored.simhash), None, None, None, 0, stored.uri, stored.profile)
-    result = state.checker.check(document)
-    fp = fingerprint_checked(document.content, result, digests=digests)
+    result, fp = fingerprint_document(document, state.checker, digests=digests)
     fields = markup_only = None
     if stored:
         markup_only = int(fp.content_sha256 is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from archivekit.checker import check_paths
 from archivekit.cli.app import app
 from archivekit.cli.common import (
     CHECK_OPTIONS,
@@ -20,7 +21,6 @@ from archivekit.cli.common import (
     warn,
     with_options,
 )
-from archivekit.runner import check_paths
 
 
 @app.command(epilog="Examples:\n\n  archivekit check fixtures/\n\n"

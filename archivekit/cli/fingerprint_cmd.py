@@ -53,7 +53,8 @@ def fingerprint(
 ) -> None:
     """Fingerprint every article (raw digests, content digest, field digests, simhash) and
     record it, with its check outcome, in the ledger."""
-    from archivekit.ledger import Ledger, fingerprint_paths
+    from archivekit.fingerprint import fingerprint_paths, readable_only
+    from archivekit.ledger import Ledger
 
     algorithms = tuple(dict.fromkeys(a.value for a in algorithm)) if algorithm else ("sha256",)
     follow_symlinks = options["follow_symlinks"]
@@ -62,14 +63,6 @@ def fingerprint(
                            max_page_size=options["max_page_size"], keep_record=True)
     book = Ledger(ledger)
     input_errors, missing = input_error_log()
-
-    def readable_only(results):
-        # The check's findings are recorded as validation events; the report lists the
-        # digests, and findings only for what could not be fingerprinted at all.
-        for result in results:
-            if result.fingerprint:
-                result.findings = []
-            yield result
 
     with book:
         results = fingerprint_paths(paths, book, checker, algorithms=algorithms, root=root,
