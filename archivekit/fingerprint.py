@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from archivekit.checker import Checker, checker_recipe, fingerprint_checked, fingerprint_document
+from archivekit.dates import utc_now
 from archivekit.digests import (  # noqa: F401 - the public names of this module before the split
     CONTENT_FIELDS,
     DEFAULT_ALGORITHMS,
@@ -33,7 +34,6 @@ from archivekit.ledger import (
     Ledger,
     collection_root,
     key_maker,
-    utc_now,
 )
 from archivekit.record import Document, Result
 from archivekit.runner import Recipe, run_documents

@@ -23,10 +23,10 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from archivekit import __version__
+from archivekit.dates import utc_now
 from archivekit.digests import simhash_hex
 from archivekit.errors import InputError
 
@@ -86,10 +86,6 @@ MIGRATIONS: dict[int, str] = {0: _V1}
 
 class LedgerError(InputError):
     """A ledger file that cannot be used (not SQLite, newer schema, locked too long)."""
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(slots=True)
