@@ -157,6 +157,29 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
+# --- where a bag goes ------------------------------------------------------------------
+def bag_name(path: str, inputs: Iterable[str]) -> str:
+    """The name under data/: the path relative to the input it was found under."""
+    absolute = os.path.abspath(path)
+    for raw in inputs:
+        root = os.path.abspath(raw)
+        if os.path.isdir(root) and absolute.startswith(root.rstrip(os.sep) + os.sep):
+            base = os.path.basename(root.rstrip(os.sep)) or "collection"
+            return f"{base}/{os.path.relpath(absolute, root)}".replace(os.sep, "/")
+    return os.path.basename(path)
+
+
+def swap_dir(fresh: Path, target: Path) -> Path:
+    """Put the finished bag ``fresh`` in the place of ``target`` (a rerun replaces a bag)."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
 # --- checking a bag --------------------------------------------------------------------
 @dataclass(slots=True)
 class BagProblem:
