@@ -6,12 +6,13 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.progress import ProgressReporter, make_progress  # noqa: F401 (for the verbs)
 from archivekit.record import Result
 from archivekit.report import FORMATS, Summary, make_reporter, use_color
@@ -185,3 +186,37 @@ CHECK_OPTIONS: dict[str, tuple[Any, Any]] = {
 def check_options(*names: str) -> dict[str, tuple[Any, Any]]:
     """The named entries of :data:`CHECK_OPTIONS`, for verbs that take only some."""
     return {name: CHECK_OPTIONS[name] for name in names}
+
+
+@dataclass(frozen=True)
+class CheckArgs:
+    """The shared options of the collection verbs (:data:`CHECK_OPTIONS`), parsed once: the
+    verbs read these fields instead of ``options["..."]``."""
+
+    fmt: Format = Format.text
+    strict: bool = False
+    schema: str | None = None
+    profile: str | None = None
+    profile_dir: str | None = None
+    max_page_size: int = DEFAULT_MAX_PAGE_BYTES
+    follow_symlinks: bool = False
+    jobs: int = 0
+    progress: Progress = Progress.auto
+    quiet: bool = False
+
+    @classmethod
+    def parse(cls, options: dict[str, Any]) -> CheckArgs:
+        names = {f.name for f in fields(cls)}
+        unknown = set(options) - names
+        if unknown:  # pragma: no cover - a verb declared an option it does not read
+            raise TypeError(f"options not in CheckArgs: {sorted(unknown)}")
+        return cls(**options)
+
+    def build_checker(self, *, keep_record: bool = False):
+        """The Checker these options ask for (a bad schema or profile: UsageError, exit 2)."""
+        return load_checker(schema=self.schema, profile=self.profile, profile_dir=self.profile_dir,
+                            max_page_size=self.max_page_size, keep_record=keep_record)
+
+    def build_progress(self, paths: list[str], label: str = "checking") -> ProgressReporter | None:
+        return make_progress(self.progress.value, quiet=self.quiet, inputs=paths,
+                             follow_symlinks=self.follow_symlinks, label=label)

@@ -10,14 +10,15 @@ import typer
 from archivekit.cli.app import app
 from archivekit.cli.common import (
     EXIT_INPUT,
+    CheckArgs,
     FollowOpt,
     Format,
+    FormatOpt,
+    StrictOpt,
     check_options,
     collection_label,
     fail,
     input_error_log,
-    load_checker,
-    make_progress,
     report_results,
     warn,
     with_options,
@@ -48,43 +49,54 @@ def verify(
 ) -> None:
     """Compare the collection with the ledger: unchanged, changed (which fields), missing,
     new, moved, duplicate, near-duplicate, unreadable, all in one run."""
-    fmt, strict, follow_symlinks = options["fmt"], options["strict"], options["follow_symlinks"]
-    if bag is not None:
+    args = CheckArgs.parse(options)
+    if bag is not None:  # the older spelling of verify-bag
         if paths:
             raise fail("give either PATH... or --bag DIR, not both")
-        _verify_bag(bag, fmt, strict)
-        return
+        raise typer.Exit(run_verify_bag(bag, args.fmt, args.strict))
     if not paths:
         raise fail("give the collection PATH... to verify (or --bag DIR)")
+    raise typer.Exit(run_verify(paths, args, ledger=ledger, root=root, near_distance=near_distance))
+
+
+def run_verify(paths: list[str], args: CheckArgs, *, ledger: str, root: str | None,
+               near_distance: int) -> int:
     from archivekit.ledger import Ledger
     from archivekit.verify import VerifyOptions, rule_catalogue, verify_paths
 
-    checker = load_checker(schema=None, profile=options["profile"],
-                           profile_dir=options["profile_dir"],
-                           max_page_size=options["max_page_size"], keep_record=True)
+    checker = args.build_checker(keep_record=True)
     book = Ledger(ledger, create=False)
     input_errors, missing = input_error_log()
-
     settings = VerifyOptions(root=root, near_distance=near_distance,
-                             follow_symlinks=follow_symlinks, args=sys.argv[1:],
-                             jobs=options["jobs"])
+                             follow_symlinks=args.follow_symlinks, args=sys.argv[1:], jobs=args.jobs)
     # Progress follows the reading pass (where the time goes); the report comes after it.
-    shown = make_progress(options["progress"].value, quiet=options["quiet"], inputs=paths,
-                          follow_symlinks=follow_symlinks, label="verifying")
+    shown = args.build_progress(paths, "verifying")
     with book:
         results = verify_paths(paths, book, checker, settings, on_error=missing, progress=shown)
-        code = report_results(results, fmt=fmt, strict=strict, rules=rule_catalogue(),
+        code = report_results(results, fmt=args.fmt, strict=args.strict, rules=rule_catalogue(),
                               collection=collection_label(paths), verb="verify",
                               input_errors=input_errors)
-    raise typer.Exit(code if not input_errors else EXIT_INPUT)
+    return code if not input_errors else EXIT_INPUT
 
 
-def _verify_bag(bag_dir: str, fmt: Format, strict: bool) -> None:
+@app.command("verify-bag", epilog="Example:\n\n  archivekit verify-bag exports/collection-bag"
+             "\n\n  archivekit verify --bag exports/collection-bag   # the same")
+def verify_bag(
+    bag_dir: Annotated[str, typer.Argument(help="The bag directory.", show_default=False,
+                                           metavar="DIR")],
+    fmt: FormatOpt = Format.text,
+    strict: StrictOpt = False,
+) -> None:
+    """Check a BagIt bag (RFC 8493): every changed, missing and unexpected payload file, tag
+    files and Payload-Oxum (also spelled verify --bag DIR)."""
+    raise typer.Exit(run_verify_bag(bag_dir, fmt, strict))
+
+
+def run_verify_bag(bag_dir: str, fmt: Format, strict: bool) -> int:
     from archivekit.export.bagit import bag_results, report_rules
 
-    code = report_results(bag_results(bag_dir), fmt=fmt, strict=strict, rules=report_rules(),
+    return report_results(bag_results(bag_dir), fmt=fmt, strict=strict, rules=report_rules(),
                           collection=bag_dir.rstrip("/"), verb="verify")
-    raise typer.Exit(code)
 
 
 @app.command(epilog="Example:\n\n  archivekit bag collection/ -o exports/collection-bag "
@@ -107,9 +119,7 @@ def bag(
     follow_symlinks: FollowOpt = False,
 ) -> None:
     """Write a BagIt 1.0 bag (RFC 8493) of the collection's files."""
-    from archivekit.export.bagit import write_bag
-    from archivekit.ledger import collection_root, ledger_key
-    from archivekit.sources import collect_paths
+    from archivekit.export.bagit import collection_files, write_bag
 
     extra: dict[str, list[str]] = {}
     for line in info or []:
@@ -117,10 +127,8 @@ def bag(
         if not sep or not label.strip():
             raise fail(f"--info {line!r}: expected 'Label: value'")
         extra.setdefault(label.strip(), []).append(value.strip())
-    base = collection_root(paths, root)
     try:
-        files = [(p, ledger_key(p, base)) for p in collect_paths(paths, follow_symlinks=follow_symlinks)
-                 if isinstance(p, str) and p != "-"]
+        files = collection_files(paths, root, follow_symlinks=follow_symlinks)
         done = write_bag(files, output, algorithms=algorithm or ("sha256", "sha512"), info=extra,
                          source_organization=source_organization)
     except OSError as exc:

@@ -158,6 +158,18 @@ def _write(path: Path, text: str) -> None:
 
 
 # --- where a bag goes ------------------------------------------------------------------
+def collection_files(inputs: list[str], root: str | None = None, *,
+                     follow_symlinks: bool = False) -> list[tuple[str, str]]:
+    """``(path, name under data/)`` for every file of the collection (``bag``): names are
+    relative to the collection root, as the ledger keys them."""
+    from archivekit.ledger.keys import collection_root, ledger_key
+    from archivekit.sources import collect_paths
+
+    base = collection_root(inputs, root)
+    return [(p, ledger_key(p, base)) for p in collect_paths(inputs, follow_symlinks=follow_symlinks)
+            if isinstance(p, str) and p != "-"]
+
+
 def bag_name(path: str, inputs: Iterable[str]) -> str:
     """The name under data/: the path relative to the input it was found under."""
     absolute = os.path.abspath(path)
