@@ -45,6 +45,7 @@ from archivekit.export.warc.options import (
     WarcOptions,
     export_stamp,
     file_name,
+    warcinfo_command_line,
 )
 from archivekit.export.warc.records import (
     PreparedRecord,
@@ -85,4 +86,5 @@ __all__ = [
     "record_uuid",
     "target_uri_for",
     "warc_date",
+    "warcinfo_command_line",
 ]

@@ -3,6 +3,8 @@ export's time stamp, and the format's constants."""
 
 from __future__ import annotations
 
+import shlex
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,3 +64,28 @@ def file_name(options: WarcOptions, stamp: datetime, serial: int) -> str:
 def export_stamp(options: WarcOptions) -> datetime:
     """The run's time stamp (file names, warcinfo dates): ``--date``, else now."""
     return (options.date or datetime.now(UTC)).astimezone(UTC)
+
+
+# Options that change how a run goes, not what it writes: left out of the command line
+# the warcinfo record keeps, so --jobs 1 and --jobs 8 write the same bytes.
+_RUN_ONLY = {"--jobs": True, "-j": True, "--progress": True, "--quiet": False, "-q": False}
+
+
+def warcinfo_command_line(argv: list[str] | None = None) -> str:
+    """The command line for the warcinfo record (default: this process's), without the
+    run-only options."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    kept: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":  # the rest are paths
+            kept += args[index - 1:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in _RUN_ONLY:
+            index += _RUN_ONLY[name] and "=" not in arg  # skip its value too
+        elif not (arg.startswith("-j") and arg[2:].isdigit()):  # -j4
+            kept.append(arg)
+    return "archivekit " + shlex.join(kept)
