@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archivekit.errors import InputError
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES, HTML_SUFFIXES, TEXT_SUFFIXES
+from archivekit.extract import HTML_SUFFIXES, TEXT_SUFFIXES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.locations import WARC_SUFFIXES, is_warc_name, record_path
 from archivekit.record import Document
 

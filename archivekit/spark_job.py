@@ -25,7 +25,7 @@ from pathlib import Path
 
 from archivekit.atomic import write_text
 from archivekit.checker import Checker, CheckerRecipe, check_one
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.report.jsonl import result_line
 from archivekit.sources import (
     SourceError,

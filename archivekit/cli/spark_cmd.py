@@ -18,7 +18,7 @@ from archivekit.cli.common import (
     SchemaOpt,
     fail,
 )
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 
 
 @app.command("spark-job", epilog=(

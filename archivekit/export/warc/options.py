@@ -22,7 +22,7 @@ DEFAULT_MAX_SIZE = 1_000_000_000
 PARTIAL_SUFFIX = ".open"
 # Namespace of archivekit's record ids (a UUIDv5 of the record's content in it).
 RECORD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://archivekit.invalid/warc-record")
-# Metadata records are JSON-LD (DESIGN.md: application/warc-fields or JSON-LD), with the
+# Metadata records are JSON-LD (docs/export.md; WARC 1.1 allows warc-fields or any type), with the
 # context inline so a processor expands them offline. The per-field digests are keyed by
 # JSON pointer, not by term: kept as one JSON literal.
 METADATA_CONTENT_TYPE = "application/ld+json"
