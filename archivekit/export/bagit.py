@@ -90,6 +90,22 @@ def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None
     return {a: h.hexdigest() for a, h in hashers.items()}, size
 
 
+def _bag_info(source_organization: str | None, oxum: str, bag_count: str,
+              info: dict | None) -> str:
+    """The text of ``bag-info.txt``."""
+    fields: list[tuple[str, str]] = []
+    if source_organization:
+        fields.append(("Source-Organization", source_organization))
+    fields += [("Bagging-Date", date.today().isoformat()),
+               ("Bag-Software-Agent", f"archivekit {__version__}"),
+               ("Payload-Oxum", oxum),
+               ("Bag-Count", bag_count)]
+    for label, value in (info or {}).items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            fields.append((label, str(item)))
+    return "".join(f"{k}: {' '.join(str(v).split())}\n" for k, v in fields)
+
+
 def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
               algorithms: Iterable[str] = DEFAULT_ALGORITHMS, info: dict | None = None,
               source_organization: str | None = None, bag_count: str = "1 of 1") -> Path:
@@ -128,18 +144,8 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
         _write(tmp / "bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
         for alg in algorithms:
             _write(tmp / f"manifest-{alg}.txt", "".join(manifests[alg]))
-        fields: list[tuple[str, str]] = []
-        if source_organization:
-            fields.append(("Source-Organization", source_organization))
-        fields += [("Bagging-Date", date.today().isoformat()),
-                   ("Bag-Software-Agent", f"archivekit {__version__}"),
-                   ("Payload-Oxum", f"{octets}.{count}"),
-                   ("Bag-Count", bag_count)]
-        for label, value in (info or {}).items():
-            for item in value if isinstance(value, list | tuple) else [value]:
-                fields.append((label, str(item)))
-        _write(tmp / "bag-info.txt", "".join(f"{k}: {' '.join(str(v).split())}\n"
-                                              for k, v in fields))
+        _write(tmp / "bag-info.txt", _bag_info(source_organization, f"{octets}.{count}",
+                                               bag_count, info))
         tag_files = ["bagit.txt", "bag-info.txt"] + [f"manifest-{a}.txt" for a in algorithms]
         for alg in algorithms:
             lines = [f"{_hash_file(tmp / t, [alg])[0][alg]}  {t}\n" for t in tag_files]
