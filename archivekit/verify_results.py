@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from archivekit.ledger import (
     EVENT_FIXITY,
@@ -71,7 +71,7 @@ def results(ledger: Ledger, root: str, display_root: str,
             "error, io, uri, profile, other, relation, relation_other, distance, ord "
             "FROM temp.seen WHERE ord > ? ORDER BY ord LIMIT 500", (last,)).fetchall():
         for row in batch:
-            result = seen_result(*row[:-1], show=show)
+            result = seen_result(SeenEntry(*row[:-1]), show=show)
             _record(writer, row[0], result)
             yield result
         last = batch[-1][-1]
@@ -109,8 +109,30 @@ def _record(writer: BatchWriter | None, key: str, result: Result) -> None:
     writer.article_done()
 
 
-def seen_result(key, display, category, sha, content, simhash, fields, markup_only, error, io,
-                 uri, profile, other, relation, relation_other, distance, show=str) -> Result:
+class SeenEntry(NamedTuple):
+    """One article as ``temp.seen`` holds it after both passes (the columns results read)."""
+
+    key: str
+    display: str
+    category: str
+    sha: str | None
+    content: str | None
+    simhash: str | None
+    fields: str | None  # JSON list of changed field keys
+    markup_only: int | None
+    error: str | None
+    io: int
+    uri: str | None
+    profile: str | None
+    other: str | None = None  # the moved-from path
+    relation: str | None = None  # duplicate | near_duplicate
+    relation_other: str | None = None
+    distance: int | None = None
+
+
+def seen_result(entry: SeenEntry, show=str) -> Result:
+    (key, display, category, sha, content, simhash, fields, markup_only, error, io, uri, profile,
+     other, relation, relation_other, distance) = entry
     findings: list[Finding] = []
     fp: dict = {"category": category}
     changed = json.loads(fields) if fields else []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from archivekit.checker import checker_recipe, fingerprint_document
 from archivekit.digests import raw_digests, simhash_hex
@@ -20,7 +20,7 @@ from archivekit.ledger import (
 )
 from archivekit.record import Document
 from archivekit.runner import Recipe, resolve_jobs, run_documents
-from archivekit.verify_results import seen_result
+from archivekit.verify_results import SeenEntry, seen_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from archivekit.verify import VerifyOptions
@@ -47,7 +47,7 @@ def scan(inputs, ledger: Ledger, checker, root: str, options: VerifyOptions, on_
                 max_page_bytes=checker.max_page_bytes):
             rows.append(row)
             if progress is not None:
-                progress.advance(seen_result(*row[:3], *row[4:], None, None, None, None))
+                progress.advance(seen_result(row.entry()))
             if len(rows) >= 500:
                 db.executemany(INSERT_SEEN, rows)
                 rows.clear()
@@ -55,6 +55,30 @@ def scan(inputs, ledger: Ledger, checker, root: str, options: VerifyOptions, on_
     finally:
         if progress is not None:
             progress.close()
+
+
+class SeenRow(NamedTuple):
+    """Pass 1's row for one article (the columns of ``INSERT_SEEN``, in order)."""
+
+    key: str
+    display: str
+    category: str  # unchanged | changed | new | unreadable
+    is_new: int
+    sha256: str | None = None
+    content: str | None = None
+    simhash: str | None = None
+    fields: str | None = None
+    markup_only: int | None = None
+    error: str | None = None
+    io: int = 0
+    uri: str | None = None
+    profile: str | None = None
+
+    def entry(self) -> SeenEntry:
+        """The row as results read it, before pass 2 adds moves and relations."""
+        return SeenEntry(self.key, self.display, self.category, self.sha256, self.content,
+                         self.simhash, self.fields, self.markup_only, self.error, self.io,
+                         self.uri, self.profile)
 
 
 @dataclass
@@ -86,7 +110,7 @@ class VerifyRecipe:
             state.ledger.close()
 
 
-def verify_one(document: Document, state: ScanState) -> tuple:
+def verify_one(document: Document, state: ScanState) -> SeenRow:
     """Pass 1 for one article (in a pool worker with ``jobs``): its row for ``temp.seen``.
     Digests first; the article is checked and fingerprinted only when they differ from
     the ledger's (or it is new)."""
@@ -94,23 +118,23 @@ def verify_one(document: Document, state: ScanState) -> tuple:
     stored = state.ledger.get(key)
     is_new = int(stored is None)
     if document.read_error:
-        return (key, document.path, "unreadable", is_new, None, None, None, None, None,
-                document.read_error, int(document.io_error), None, None)
+        return SeenRow(key, document.path, "unreadable", is_new, error=document.read_error,
+                       io=int(document.io_error))
     algorithms = set(stored.digests) if stored else set()
     algorithms.add("sha256")
     digests = raw_digests(document.content, sorted(algorithms))
     if stored and all(digests[a] == d for a, d in stored.digests.items()):
-        return (key, document.path, "unchanged", 0, digests["sha256"], stored.content_sha256,
-                simhash_hex(stored.simhash), None, None, None, 0, stored.uri, stored.profile)
+        return SeenRow(key, document.path, "unchanged", 0, digests["sha256"], stored.content_sha256,
+                       simhash_hex(stored.simhash), uri=stored.uri, profile=stored.profile)
     result, fp = fingerprint_document(document, state.checker, digests=digests)
     fields = markup_only = None
     if stored:
         markup_only = int(fp.content_sha256 is not None
                           and fp.content_sha256 == stored.content_sha256)
         fields = json.dumps(changed_fields(stored.fields, fp.fields))
-    return (key, document.path, "new" if is_new else "changed", is_new, digests["sha256"],
-            fp.content_sha256, simhash_hex(fp.simhash), fields, markup_only, None, 0, result.uri,
-            result.profile)
+    return SeenRow(key, document.path, "new" if is_new else "changed", is_new, digests["sha256"],
+                   fp.content_sha256, simhash_hex(fp.simhash), fields, markup_only,
+                   uri=result.uri, profile=result.profile)
 
 
 def changed_fields(old: dict[str, str], new: dict[str, str]) -> list[str]:
