@@ -133,17 +133,25 @@ _UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
                        r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def normalise_title(text: str | None) -> str:
+def normalise_title(text: str | None, suffix: bool = True) -> str:
+    """White space, quotes and case normalised; with ``suffix``, less a trailing
+    " | Site" (or " - Site" ...)."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = " ".join(text.split())
-    text = _SUFFIX.sub("", text) or text
+    if suffix:
+        text = _SUFFIX.sub("", text) or text
     return text.casefold().strip(" \"'")
 
 
 def headline_matches(found: str | None, truth: str | None) -> bool:
-    return bool(truth) and normalise_title(found) == normalise_title(truth)
+    """Equal once normalised, the site-name suffix dropped from either side or both
+    (a tool that already dropped it is not asked to drop one more part)."""
+    if not truth or not found:
+        return False
+    mine = {normalise_title(found, False), normalise_title(found)}
+    return bool(mine & {normalise_title(truth, False), normalise_title(truth)})
 
 
 def tokens(text: str | None) -> list[str]:

@@ -318,11 +318,11 @@ def test_without_its_selectors_the_same_profile_misses_the_parts(tmp_path):
     record, found = _courier(tmp_path)
     assert record["profile"] == "example-courier"  # banner and notice still match
     # The generic reading still finds the headline (the <title> less its " | Site"),
-    # the body (content density) and the photo's credit (class word "source"); the
-    # byline, in a class no rule knows, is missed.
-    assert {f.rule for f in found} >= {"attribution.missing"}
-    assert "headline.missing" not in {f.rule for f in found}
+    # the byline (class word "writer"), the body (content density) and the photo's
+    # credit (class word "source"); the caption, in a class no rule knows, is missed.
+    assert {f.rule for f in found} == {"image.caption.missing"}
     assert record["headline"] == "Tram depot to become a night market"
+    assert record["authors"] == ["Hana Pelletier"]
     assert len(record["body"]) == 3 and record["body"][0].startswith("The old tram depot")
     assert [i["credit"] for i in record["images"]] == ["Marta Kovač / Courier Pictures"]
 

@@ -83,10 +83,12 @@ class Segment:
 class _Walker:
     """Cuts a subtree into text segments in document order."""
 
-    def __init__(self, strict: bool, drop: set[int]) -> None:
+    def __init__(self, strict: bool, drop: dict[int, object]) -> None:
+        # Sets of elements are dicts id -> element: an lxml proxy keeps its id only while
+        # it is alive, so the dict keeps it alive.
         self.strict, self.drop = strict, drop
         self.segments: list[Segment] = []
-        self.has_blocks: set[int] = set()
+        self.has_blocks: dict[int, object] = {}
 
     def skip(self, el) -> bool:
         tag = el.tag
@@ -114,7 +116,7 @@ class _Walker:
             elif self.skip(child):
                 pass
             elif tag in BLOCK_TAGS:
-                self.has_blocks.add(id(owner))
+                self.has_blocks[id(owner)] = owner
                 self._flush(buf, owner)
                 self.block(child)
             else:
@@ -130,8 +132,9 @@ class _Walker:
                 self.segments.append(Segment(owner, text))
 
 
-def segments(container, drop: set[int] | None = None, strict: bool = False) -> list[Segment]:
-    walker = _Walker(strict, drop or set())
+def segments(container, drop: dict[int, object] | None = None,
+             strict: bool = False) -> list[Segment]:
+    walker = _Walker(strict, drop or {})
     walker.block(container)
     return walker.segments
 
@@ -240,16 +243,16 @@ def _fishy(el, strict: bool) -> bool:
             or (is_list and density > 0.6))
 
 
-def _cleaned(nodes: list, strict: bool) -> set[int]:
-    drop: set[int] = set()
+def _cleaned(nodes: list, strict: bool) -> dict[int, object]:
+    drop: dict[int, object] = {}
     for node in nodes:
         for el in node.iter("table", "ul", "ol", "div", "section", "dl"):
             if el is not node and _fishy(el, strict):
-                drop.add(id(el))
+                drop[id(el)] = el
     return drop
 
 
-def _attempt(root, strict: bool, skip: set[int]) -> tuple[list, list[Segment]]:
+def _attempt(root, strict: bool, skip: dict[int, object]) -> tuple[list, list[Segment]]:
     walker = _Walker(strict, skip)
     walker.block(root)
     scores = _score(walker)
@@ -264,14 +267,14 @@ def _attempt(root, strict: bool, skip: set[int]) -> tuple[list, list[Segment]]:
     return nodes, found
 
 
-def density_body(root, skip: set[int] | None = None) -> tuple[list, list[Segment]]:
+def density_body(root, skip: dict[int, object] | None = None) -> tuple[list, list[Segment]]:
     """The containers that hold the body and its segments in document order.
 
     A first attempt drops unlikely-named blocks and fishy lists; when it finds under
     500 characters, a second one without those cuts is tried and the longer kept.
     ``skip`` holds ids of elements whose text is not body (headline, byline, date).
     """
-    skip = skip or set()
+    skip = skip or {}
     nodes, found = _attempt(root, True, skip)
     if sum(len(s.text) for s in found) >= 500:
         return nodes, found

@@ -72,7 +72,7 @@ def _article_scope(containers: list, headline_el):
     if first.tag == "article" or article is not None:
         return first if first.tag == "article" else article
     if headline_el is not None:
-        mine = set(map(id, first.iterancestors()))
+        mine = {id(a): a for a in first.iterancestors()}
         for ancestor in headline_el.iterancestors():
             if ancestor.tag in ("body", "html"):
                 break

@@ -29,7 +29,7 @@ def find_body(index: Index, parts: Parts, body_el=None, skip: tuple = ()) -> tup
     if bodies:
         _template_body(descendants(bodies, "p"), bodies, parts)
         return bodies, []
-    skipped = {id(el) for el in skip if el is not None}
+    skipped = {id(el): el for el in skip if el is not None}
     found = segments(body_el, skipped) if body_el is not None else []
     nodes = [body_el]
     if sum(len(s.text) for s in found) < 200:

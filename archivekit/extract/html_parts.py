@@ -10,6 +10,7 @@ import re
 from lxml import etree
 
 from archivekit.extract.assemble import Parts, clean, match_banner, match_footer
+from archivekit.extract.density import name_words
 from archivekit.extract.dom import Index, descendants, doc_order, has_class, inside, order, text
 from archivekit.extract.structured import Structured
 from archivekit.profiles import ProfileSet
@@ -25,8 +26,8 @@ _NOT_HEADLINES = frozenset({"menu", "navigation", "search", "article", "home", "
                             "untitled", "main menu", "skip to content", "log in", "sign in"})
 _BY = re.compile(r"^(?:(?:written|posted|reported|words|story|text|photos?)\s+)?"
                  r"(?:by|par|por|von|di|door|av)\b[:\s]*", re.I)
-# Author classes of generic markup, as class tokens; the HuffPost templates' come first.
-_AUTHOR_CLASSES = ("author", "byline__name", "author-name", "byline-name", "byline")
+# Words of the class or id of a byline element in generic markup.
+_AUTHOR_WORDS = frozenset({"author", "byline", "byl", "writer", "writtenby", "creator"})
 
 
 def _literal(value: str) -> str:
@@ -145,14 +146,18 @@ def find_headline(index: Index, found: Structured, parts: Parts, banner_el):
         return None
     title_el = next(iter(index.tag("title")), None)
     title = strip_site(text(title_el), site) if title_el is not None else None
-    if headings:
-        h, v = next(((h, v) for h, v in headings if title and _norm(title).startswith(_norm(v))),
-                    headings[0])
-        set_headline(parts, v, h, banner_el)
-        return h
     # A page cut off in its head has a title and nothing else: not an article.
-    if title and index.body is not None and _norm(title) not in _NOT_HEADLINES \
-            and _norm(title) != _norm(site):
+    usable = bool(title) and index.body is not None and _norm(title) not in _NOT_HEADLINES \
+        and _norm(title) != _norm(site)
+    match = next(((h, v) for h, v in headings if usable and _norm(title).startswith(_norm(v))),
+                 None)
+    if match is None and headings and (not usable or (len(headings) == 1 and not
+                                                      15 <= len(title) <= 150)):
+        match = headings[0]
+    if match is not None:
+        set_headline(parts, match[1], match[0], banner_el)
+        return match[0]
+    if usable:
         parts.headline = title
     return None
 
@@ -193,7 +198,7 @@ def find_authors(index: Index, found: Structured, parts: Parts, profiles: Profil
     if els:
         parts.authors = dedupe(clean_author(text(el), prefixes) for el in els)
     elif found.authors:
-        parts.authors = dedupe(clean_author(a, prefixes) for a in found.authors)
+        parts.authors = dedupe(clean_author(a, prefixes) for a in split_names(found.authors))
     if not parts.authors:
         els = _markup_authors(index)
         parts.authors = dedupe(clean_author(text(el), prefixes) for el in els)
@@ -207,20 +212,42 @@ def find_authors(index: Index, found: Structured, parts: Parts, profiles: Profil
     return els
 
 
+_NAME_LIST = re.compile(r"\s*(?:,|;|\s&\s|\band\b|\bet\b|\by\b|\bund\b)\s*")
+
+
+def split_names(values: list[str]) -> list[str]:
+    """"A, B and C" as three names (structured data often gives one string)."""
+    out = []
+    for value in values:
+        parts = [p for p in _NAME_LIST.split(value) if p and p.strip()]
+        # "Smith, John": two words split into two one-word names is a reversed name.
+        out.extend(parts if len(parts) > 1 and all(" " in p.strip() for p in parts[:1])
+                   else [value])
+    return out
+
+
 def _markup_authors(index: Index) -> list:
-    """Author elements of generic markup: ``rel=author`` links, else the first class
-    token of _AUTHOR_CLASSES that names elements outside furniture."""
-    shown = [el for el in index.rel_author if el.tag == "a"]
+    """Author elements of generic markup: ``rel=author`` links, else the first element
+    outside furniture whose class or id has the word "author" or "byline" and whose
+    text is byline-sized."""
+    shown = [el for el in index.rel_author if el.tag == "a" and text(el)]
     if shown:
         return shown
-    for token in _AUTHOR_CLASSES:
-        els = [el for el in index.cls(token) if not _furniture(el) and not inside(el, "a")]
-        # An author block holding a name element: the name, not the whole block.
-        els = [el for el in els if not any(other is not el and el in other.iterancestors()
-                                           for other in els)]
-        if els:
-            return els[:5]
+    body = index.body if index.body is not None else index.root
+    for el in body.iter(etree.Element):
+        if not (el.get("class") or el.get("id")) or not name_words(el) & _AUTHOR_WORDS:
+            continue
+        value = text(el)
+        if value and len(value) < 100 and not _furniture(el) and _names_someone(value):
+            return [el]
     return []
+
+
+def _names_someone(value: str) -> bool:
+    """Not a date line or a label: some letters left once a date is taken out."""
+    found = date_in_text(value)
+    rest = value.replace(found, "") if found else value
+    return sum(c.isalpha() for c in _BY.sub("", rest)) >= 3 and not (found and len(rest) < 12)
 
 
 def _furniture(el) -> bool:
