@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from archivekit.extract.assemble import clean
 
@@ -55,13 +56,19 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _COMMAS = re.compile(r"[,\uff0c\u3001\u060c]")
 
 
-def name_words(el) -> set[str]:
+def name_words(el) -> frozenset[str]:
     """The words of an element's class and id ("storyBody main-text" -> story, body,
     main, text)."""
-    names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if not names.strip():
-        return set()
-    return set(_WORDS.findall(_CAMEL.sub(" ", names).lower()))
+    cls, ident = el.get("class"), el.get("id")
+    if not cls and not ident:
+        return frozenset()
+    return _words(f"{cls or ''} {ident or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _words(names: str) -> frozenset[str]:
+    # Class names repeat across a collection's pages: each is split once.
+    return frozenset(_WORDS.findall(_CAMEL.sub(" ", names).lower()))
 
 
 def _hidden(el) -> bool:

@@ -22,6 +22,7 @@ X_ORDER = etree.XPath("count(preceding::*) + count(ancestor::*)", smart_strings=
 # declaration are not supported"); the text is already decoded, so it can go.
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
+_X_ITEMPROP = etree.XPath("//*[@itemprop]")
 # The class tokens and tags the extractor looks up (see Index).
 CLASSES = frozenset({
     "headline", "headline__title", "dek", "headline__subtitle", "entry__byline__author",
@@ -104,15 +105,15 @@ class Index:
     """Elements of interest by class token, by tag and by ``itemprop``, each list in
     document order, gathered in one walk of the tree."""
 
-    __slots__ = ("classes", "tags", "itemprops", "rel_author", "root", "body", "_metas")
+    __slots__ = ("classes", "tags", "_itemprops", "rel_author", "root", "body", "_metas")
 
-    def __init__(self, root) -> None:
+    def __init__(self, root, microdata: bool = True) -> None:
+        """``microdata=False``: the page has no ``itemprop`` (its text says so)."""
         self.root = root
         # Runs over every element of the page: kept to dict lookups, no per-element split
         # unless the class attribute is not a single known token.
         classes: dict[str, list] = {token: [] for token in CLASSES}
         tags: dict[str, list] = {tag: [] for tag in TAGS}
-        itemprops: list = []
         class_bucket, tag_bucket = classes.get, tags.get
         for el in root.iter(etree.Element):
             bucket = tag_bucket(el.tag)
@@ -128,9 +129,8 @@ class Index:
                         bucket = class_bucket(token)
                         if bucket is not None:
                             bucket.append(el)
-            if el.get("itemprop") is not None:
-                itemprops.append(el)
-        self.classes, self.tags, self.itemprops = classes, tags, itemprops
+        self.classes, self.tags = classes, tags
+        self._itemprops: list | None = None if microdata else []
         self.rel_author = [a for a in tags["a"] + tags["link"]
                            if "author" in (a.get("rel") or "").split()]
         self.body = root.find("body") if root.tag == "html" else None
@@ -167,6 +167,13 @@ class Index:
             if (found := self.meta_values(key)):
                 return found[0]
         return None, None
+
+    @property
+    def itemprops(self) -> list:
+        """Elements with an ``itemprop`` (one XPath, on the first question)."""
+        if self._itemprops is None:
+            self._itemprops = _X_ITEMPROP(self.root)
+        return self._itemprops
 
     def prop(self, name: str) -> list:
         """Elements whose ``itemprop`` names ``name`` (not ``<meta>``: see meta_values)."""

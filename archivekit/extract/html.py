@@ -35,7 +35,7 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
         return None
     parts = Parts(encoding=decoded.encoding, encoding_clean=decoded.clean,
                   encoding_problem=decoded.problem)
-    index = Index(root)
+    index = Index(root, microdata="itemprop" in decoded.text)
     found = read_structured(index)
     find_url_and_language(root, index, parts)
     banner_el = find_banner_and_footer(root, parts, profiles)
@@ -44,20 +44,21 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
     author_els = find_authors(index, found, parts, profiles)
     date_el = find_date(index, found, parts)
     byline = [el.getparent() for el in author_els]
-    containers, pairs = find_body(index, parts, found.body_el,
-                                  (headline_el, *author_els, banner_el, date_el))
+    containers, pairs = find_body(index, parts, (headline_el, *author_els, banner_el, date_el))
     scope = template_scope(index)
     if scope is None:
         scope = _article_scope(containers, headline_el)
     blocks: list = []
+    # The templates mark their image blocks; a loose <img> counts on other pages.
     parts.images = find_images(index, scope, profiles, lead=found.image, skip=tuple(byline),
-                               blocks=blocks)
+                               blocks=blocks, loose=bool(pairs))
     if pairs:
         set_generic_body(pairs, parts, blocks)
     profile = page_profile(parts, uri, profiles, forced_profile) if profiles.has_selectors else None
     if profile is not None and profile.selectors:
         apply_selectors(root, dict(profile.selectors), parts, banner_el, profiles,
-                        lambda: image_containers(index, scope, lead=found.image))
+                        lambda: image_containers(index, scope, lead=found.image,
+                                                 loose=bool(pairs)))
     parts.where_missing = _where_missing(root, index)
     return parts
 

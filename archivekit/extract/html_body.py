@@ -13,12 +13,12 @@ from archivekit.extract.density import density_body, segments
 from archivekit.extract.dom import Index, descendants
 
 
-def find_body(index: Index, parts: Parts, body_el=None, skip: tuple = ()) -> tuple[list, list]:
+def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]:
     """The containers the body comes from (the article's extent) and, off the templates,
     its (element, text) pairs for :func:`set_texts` (a template's body is set here).
 
-    ``body_el`` is the element structured data marks as the article's body; ``skip``
-    holds elements whose text is not body (the headline, the byline, the date).
+    Off the templates, the element microdata marks as the article's body is read
+    first. ``skip`` holds elements whose text is not body (headline, byline, date).
     """
     sections = index.cls("entry__content-list", "section")
     if sections:
@@ -30,6 +30,7 @@ def find_body(index: Index, parts: Parts, body_el=None, skip: tuple = ()) -> tup
         _template_body(descendants(bodies, "p"), bodies, parts)
         return bodies, []
     skipped = {id(el): el for el in skip if el is not None}
+    body_el = next(iter(index.prop("articleBody")), None)
     found = segments(body_el, skipped) if body_el is not None else []
     nodes = [body_el]
     if sum(len(s.text) for s in found) < 200:
@@ -64,19 +65,23 @@ def set_body(paragraphs: list, parts: Parts) -> None:
     """The body from its paragraph elements: their clean text, less empty paragraphs and
     repeats of the banner or notice."""
     texts = clean_all([p.text if len(p) == 0 else "".join(p.itertext()) for p in paragraphs])
-    set_texts(list(zip(paragraphs, texts, strict=True)), parts)
+    _set(paragraphs, texts, parts)
 
 
 def set_texts(pairs: list, parts: Parts) -> None:
     """The body from (element, clean text) pairs, less empty ones and repeats of the
     banner or notice."""
+    _set([el for el, _ in pairs], [t for _, t in pairs], parts)
+
+
+def _set(elements: list, texts: list, parts: Parts) -> None:
     banner, footer = parts.banner, parts.footer
     # The banner or notice repeated as a paragraph is not body text; one test over the
     # joined text spares a test per paragraph on the pages (nearly all) without one.
-    joined = "\0".join(t or "" for _, t in pairs)
+    joined = "\0".join(t or "" for t in texts)
     skip_repeats = bool((banner and banner in joined) or (footer and footer in joined))
     body = []
-    for el, text in pairs:
+    for el, text in zip(elements, texts, strict=True):
         if not text:
             continue
         if skip_repeats and ((banner and banner in text) or (footer and footer in text)):

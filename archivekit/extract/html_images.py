@@ -37,6 +37,7 @@ _TRAILING_CREDIT = re.compile(
     r"(?: Photo)?[^()]*)\)|(?:Credit|Photo|Image|Crédit|Foto)s?\s*:\s*[^.]{2,80}|"
     r"[A-Z][^.()]{1,60}/(?:Getty Images|Reuters|AFP|AP|EPA)[^.()]{0,40}|"
     r"REUTERS/[^.()]{2,60})\s*$")
+_NO_WORDS: frozenset[str] = frozenset()
 _IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.I)
 
 
@@ -58,8 +59,8 @@ def split_caption(caption: str | None, credit: str | None, profiles: ProfileSet)
             return None, caption
         if (m := _TRAILING_CREDIT.search(caption)) and m.start() > 0:
             return clean(caption[: m.start()]), clean(m.group("credit"))
-    if credit and caption is None and not looks_like_credit(credit, profiles) \
-            and len(credit.split()) > 8:
+    if credit and caption is None and len(credit.split()) > 8 \
+            and not looks_like_credit(credit, profiles):
         return credit, None
     return caption, credit
 
@@ -71,14 +72,14 @@ def template_scope(index: Index):
 
 
 def find_images(index: Index, scope, profiles: ProfileSet, *, lead: str | None = None,
-                skip: tuple = (), blocks: list | None = None) -> list[Image]:
+                skip: tuple = (), blocks: list | None = None, loose: bool = True) -> list[Image]:
     """The article's images in document order (at most one past the image limit:
     enough for extract() to report it). ``scope`` is the article element (``None``:
     the page); ``lead`` the lead image's URL; ``skip`` elements whose images are not
     the article's (the byline). ``blocks``, when given, receives the containers of the
     images returned."""
     out: list[Image] = []
-    for container in image_containers(index, scope, lead=lead, skip=skip):
+    for container in image_containers(index, scope, lead=lead, skip=skip, loose=loose):
         image = image_in(container, profiles)
         if image is None or (container.tag != "figure" and image.caption is None
                              and image.credit is None and not _is_lead(image.src, lead)):
@@ -91,11 +92,14 @@ def find_images(index: Index, scope, profiles: ProfileSet, *, lead: str | None =
     return out
 
 
-def image_containers(index: Index, scope, *, lead: str | None = None, skip: tuple = ()) -> list:
-    """Figures, image blocks and blocks around a loose ``<img>`` that are the article's."""
+def image_containers(index: Index, scope, *, lead: str | None = None, skip: tuple = (),
+                     loose: bool = True) -> list:
+    """Figures, image blocks and (with ``loose``) blocks around a loose ``<img>`` that
+    are the article's."""
     skipped = {id(el) for el in skip if el is not None}
     candidates = index.tag("figure") + index.cls("image", "div")
-    candidates += _loose_images(index, scope, lead, {id(c) for c in candidates})
+    if loose:
+        candidates += _loose_images(index, scope, lead, {id(c) for c in candidates})
     return [c for c in doc_order(candidates) if _article_image(c, scope, skipped, lead)]
 
 
@@ -148,6 +152,9 @@ def _article_image(container, scope, skipped: set[int], lead: str | None) -> boo
     if not in_scope:
         img = container if container.tag == "img" else container.find(".//img")
         return img is not None and _is_lead(img.get("src"), lead)
+    # Figures and the templates' image blocks are the article's by their markup.
+    if container.tag == "figure" or "image" in (container.get("class") or "").split():
+        return True
     return not _decoration(container)
 
 
@@ -174,9 +181,10 @@ def image_in(container, profiles: ProfileSet) -> Image | None:
         for el in walk:
             if el.tag == "img" and img is None:
                 img = el
-            if not el.get("class") and el.tag != "figcaption":
+            cls = el.get("class")
+            if cls is None and el.tag != "figcaption":
                 continue
-            words = name_words(el)
+            words = name_words(el) if cls else _NO_WORDS
             if words & _CREDIT_WORDS:
                 credit_el = credit_el if credit_el is not None else el
             elif caption_el is None and (words & _CAPTION_WORDS or el.tag == "figcaption"):

@@ -34,8 +34,6 @@ class Structured:
     site_name: str | None = None
     image: str | None = None
     body_text: str | None = None
-    # The element microdata marks as the article's body, when there is one.
-    body_el: object = None
 
 
 def read_structured(index: Index) -> Structured:
@@ -50,7 +48,8 @@ def read_structured(index: Index) -> Structured:
             article.get("publisher")) else None
         found.body_text = _string(article.get("articleBody"))
     _from_meta(index, found)
-    _from_microdata(index, found)
+    if found.headline is None or not found.authors or found.date is None:
+        _from_microdata(index, found)
     return found
 
 
@@ -93,9 +92,6 @@ def _from_microdata(index: Index, found: Structured) -> None:
             if value:
                 found.date, found.date_el = value, el
                 break
-    bodies = index.prop("articleBody")
-    if bodies:
-        found.body_el = bodies[0]
 
 
 def _jsonld_article(index: Index) -> dict | None:
