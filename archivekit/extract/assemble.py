@@ -153,12 +153,40 @@ def find_agencies(texts, profiles: ProfileSet, matcher: _AgencyMatcher | None = 
     return sorted(found, key=found.__getitem__)
 
 
+# Agency codes that name an agency only as a whole byline or a whole part of a credit
+# line ("AP", "Name/AFP"): in prose the two letters may be anything else.
+_BARE_AGENCIES = {"AP": "Associated Press", "AFP": "Agence France-Presse", "EPA": "EPA",
+                  "PA": "PA Images"}
+_CREDIT_PARTS = re.compile(r"\s*(?:/|\||,|;|\bvia\b|:)\s*")
+
+
+def bare_agencies(texts, profiles: ProfileSet) -> list[str]:
+    """Agencies named by a bare code making up a byline or a part of a credit line."""
+    known = {name for name, _ in profiles.agencies}
+    found = []
+    for value in texts:
+        if value and len(value) < 80:
+            for part in _CREDIT_PARTS.split(value.strip(" ()")):
+                name = _BARE_AGENCIES.get(part.strip(" ()"))
+                if name in known and name not in found:
+                    found.append(name)
+    return found
+
+
+def _with_bare(found: list[str], texts, profiles: ProfileSet) -> list[str]:
+    extra = [n for n in bare_agencies(texts, profiles) if n not in found]
+    if not extra:
+        return found
+    rank = {name: i for i, (name, _) in enumerate(profiles.agencies)}
+    return sorted(found + extra, key=rank.__getitem__)
+
+
 def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:
     # Credit lines repeat across a collection ("Name / Reuters"): remember the answers.
     key = (credit, id(profiles))
     found = _CREDIT_AGENCIES.get(key)
     if found is None:
-        found = find_agencies([credit], profiles)
+        found = _with_bare(find_agencies([credit], profiles), [credit], profiles)
         if len(_CREDIT_AGENCIES) > 10_000:
             _CREDIT_AGENCIES.clear()
         _CREDIT_AGENCIES[key] = found
@@ -243,7 +271,7 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     _mark(lines, "/published_before_closure", parts.date_line)
 
     bylines = [b for b in (clean(a) for a in parts.authors + parts.wire_bylines) if b]
-    agencies = find_agencies(bylines + parts.body, profiles)
+    agencies = _with_bare(find_agencies(bylines + parts.body, profiles), bylines, profiles)
     _mark(lines, "/attribution", parts.authors_line or parts.headline_line)
 
     images = []

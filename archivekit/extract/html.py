@@ -12,7 +12,12 @@ from archivekit.extract.assemble import Parts
 from archivekit.extract.decode import Decoded
 from archivekit.extract.dom import Index, parse_html
 from archivekit.extract.html_body import find_body, set_generic_body
-from archivekit.extract.html_images import find_images, image_containers, template_scope
+from archivekit.extract.html_images import (
+    find_images,
+    image_containers,
+    not_headshots,
+    template_scope,
+)
 from archivekit.extract.html_parts import (
     find_authors,
     find_banner_and_footer,
@@ -43,7 +48,7 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
     find_dek(index, parts)
     author_els = find_authors(index, found, parts, profiles)
     date_el = find_date(index, found, parts)
-    byline = [el.getparent() for el in author_els]
+    byline = [_byline_block(el) for el in author_els]
     containers, pairs = find_body(index, parts, (headline_el, *author_els, banner_el, date_el))
     scope = template_scope(index)
     if scope is None:
@@ -54,6 +59,7 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
                                blocks=blocks, loose=bool(pairs))
     if pairs:
         set_generic_body(pairs, parts, blocks)
+        parts.images = not_headshots(parts.images, parts.authors)
     profile = page_profile(parts, uri, profiles, forced_profile) if profiles.has_selectors else None
     if profile is not None and profile.selectors:
         apply_selectors(root, dict(profile.selectors), parts, banner_el, profiles,
@@ -61,6 +67,15 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
                                                  loose=bool(pairs)))
     parts.where_missing = _where_missing(root, index)
     return parts
+
+
+def _byline_block(author_el):
+    """The block holding an author's name (and headshot): its parent, when that holds
+    little else."""
+    parent = author_el.getparent()
+    if parent is not None and len("".join(parent.itertext())) < 200:
+        return parent
+    return author_el
 
 
 def _article_scope(containers: list, headline_el):

@@ -46,7 +46,8 @@ def _within(el, ids: set[int]) -> bool:
 def set_generic_body(pairs: list, parts: Parts, images: list) -> None:
     """The body from the density reading's pairs, less text inside an image block."""
     blocks = {id(el) for el in images}
-    set_texts([(el, t) for el, t in pairs if not blocks or not _within(el, blocks)], parts)
+    set_texts([(el, t) for el, t in pairs if (not blocks or not _within(el, blocks))
+               and any(c.isalnum() for c in t)], parts)
 
 
 def _template_body(paragraphs: list, containers: list, parts: Parts) -> None:

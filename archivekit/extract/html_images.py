@@ -29,7 +29,7 @@ _CREDIT_WORDS = frozenset({"credit", "credits", "copyright", "photographer", "at
 _CAPTION_WORDS = frozenset({"caption", "legend", "description", "desc"})
 # Credit forms: "Name / Agency", "X via Agency", "(AP Photo/Name)", "Photo: AFP", "© Name".
 _CREDIT_FORM = re.compile(
-    r"\bvia\b|\S\s?/\s?\S|\s\|\s|^\(?(?:AP |AAP |CP )?Photo\b|^\(.*\)$|^(?:Credit|Photo|Image|"
+    r"\bvia\b|[^\W\d_]\s?/\s?[^\W\d_]|\s\|\s|^\(?(?:AP |AAP |CP )?Photo\b|^\(.*\)$|^(?:Credit|Photo|Image|"
     r"Picture|Photograph|Foto|Crédit|Source)s?\s*:|^©|\bImages?$|\bPress$|\bPhoto$|^Supplied$|"
     r"^Handout$|^Getty\b", re.I)
 _TRAILING_CREDIT = re.compile(
@@ -96,7 +96,7 @@ def image_containers(index: Index, scope, *, lead: str | None = None, skip: tupl
                      loose: bool = True) -> list:
     """Figures, image blocks and (with ``loose``) blocks around a loose ``<img>`` that
     are the article's."""
-    skipped = {id(el) for el in skip if el is not None}
+    skipped = {id(el): el for el in skip if el is not None}
     candidates = index.tag("figure") + index.cls("image", "div")
     if loose:
         candidates += _loose_images(index, scope, lead, {id(c) for c in candidates})
@@ -134,11 +134,14 @@ def _is_lead(src: str | None, lead: str | None) -> bool:
     return src.split("?")[0].rsplit("/", 1)[-1] == lead.split("?")[0].rsplit("/", 1)[-1]
 
 
-def _article_image(container, scope, skipped: set[int], lead: str | None) -> bool:
+def _article_image(container, scope, skipped: dict, lead: str | None) -> bool:
     """Inside ``scope`` (when given; the lead image may stand outside it), and not
     furniture: one walk up the ancestors answers both."""
     in_scope = scope is None
     is_block = container.tag != "figure"
+    if skipped and (id(container) in skipped or any(
+            container in el.iterancestors() for el in skipped.values())):
+        return False  # the byline's block, with its headshot
     for ancestor in container.iterancestors():
         tag = ancestor.tag
         if tag in _FURNITURE or (is_block and tag == "figure") or id(ancestor) in skipped:
@@ -191,8 +194,10 @@ def image_in(container, profiles: ProfileSet) -> Image | None:
                 caption_el = el
     credit = text(credit_el) if credit_el is not None else None
     caption = _caption_text(caption_el, credit_el) if caption_el is not None else None
-    if caption is None and credit is None and img is not None and container.tag != "img":
-        caption = text(container)
+    if caption is None and img is not None and container.tag not in ("img", "figure"):
+        # A block without caption markup: its other text is the caption.
+        caption = _caption_text(container, credit_el) if credit_el is not None \
+            else text(container)
     caption, credit = split_caption(caption, credit, profiles)
     if caption is None and img is not None:
         caption = clean(img.get("alt"))
@@ -200,6 +205,13 @@ def image_in(container, profiles: ProfileSet) -> Image | None:
         return None
     src = (img.get("src") or img.get("data-src")) if img is not None else None
     return Image(src=clean(src), caption=caption, credit=credit, line=container.sourceline)
+
+
+def not_headshots(images: list[Image], authors: list[str]) -> list[Image]:
+    """Images less the byline's headshots: an uncredited image captioned with an
+    author's name."""
+    names = {a.casefold() for a in authors}
+    return [i for i in images if not (i.credit is None and i.caption and i.caption.casefold() in names)]
 
 
 def _caption_text(caption_el, credit_el) -> str | None:

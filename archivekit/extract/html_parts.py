@@ -247,7 +247,7 @@ def _names_someone(value: str) -> bool:
     """Not a date line or a label: some letters left once a date is taken out."""
     found = date_in_text(value)
     rest = value.replace(found, "") if found else value
-    return sum(c.isalpha() for c in _BY.sub("", rest)) >= 3 and not (found and len(rest) < 12)
+    return sum(c.isalpha() for c in _BY.sub("", rest)) >= 2 and not (found and len(rest) < 12)
 
 
 def _furniture(el) -> bool:

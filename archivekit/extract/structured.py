@@ -38,11 +38,12 @@ class Structured:
 
 def read_structured(index: Index) -> Structured:
     found = Structured()
-    article = _jsonld_article(index)
+    article, script = _jsonld_article(index)
     if article is not None:
         found.headline = _string(article.get("headline")) or _string(article.get("name"))
         found.authors = _names(article.get("author")) or _names(article.get("creator"))
         found.date = _string(article.get("datePublished")) or _string(article.get("dateCreated"))
+        found.date_el = script if found.date else None
         found.image = _url(article.get("image"))
         found.site_name = _names(article.get("publisher"))[0] if _names(
             article.get("publisher")) else None
@@ -94,9 +95,9 @@ def _from_microdata(index: Index, found: Structured) -> None:
                 break
 
 
-def _jsonld_article(index: Index) -> dict | None:
+def _jsonld_article(index: Index) -> tuple[dict | None, object]:
     """The first article object of the page's JSON-LD (a page object's ``mainEntity``
-    counts); else ``None``."""
+    counts) and its script; else ``None``."""
     for script in index.tag("script"):
         if "ld+json" not in (script.get("type") or "").lower():
             continue
@@ -109,11 +110,11 @@ def _jsonld_article(index: Index) -> dict | None:
             continue
         for obj in _objects(data):
             if _types(obj) & ARTICLE_TYPES:
-                return obj
+                return obj, script
             main = obj.get("mainEntity")
             if _types(obj) & PAGE_TYPES and isinstance(main, dict) and _types(main) & ARTICLE_TYPES:
-                return main
-    return None
+                return main, script
+    return None, None
 
 
 def _objects(data, depth: int = 0):
