@@ -96,7 +96,9 @@ class Scores:
 def _html_text(path: Path) -> str:
     import lxml.html
 
-    root = lxml.html.fromstring(path.read_bytes())
+    # Readability's expected.html is UTF-8 without a charset declaration: decode it first
+    # (lxml would read undeclared bytes as Latin-1).
+    root = lxml.html.fromstring(path.read_text(encoding="utf-8"))
     return " ".join(root.itertext())
 
 

@@ -185,10 +185,12 @@ def _score(walker: _Walker) -> dict[int, list]:
 def _top(scores: dict[int, list]):
     el, best = max(scores.values(), key=lambda entry: entry[1])
     # Several near-best candidates under one ancestor: the ancestor holds the article.
-    near = [e for e, s in scores.values() if e is not el and s >= best * 0.75]
+    # (Its own ancestors and descendants score from its text: they are not rivals.)
+    above = {id(a): a for a in el.iterancestors()}
+    near = [e for e, s in scores.values() if e is not el and s >= best * 0.75
+            and id(e) not in above and el not in e.iterancestors()]
     if len(near) >= 2:
-        mine = list(el.iterancestors())
-        for ancestor in mine:
+        for ancestor in above.values():
             if ancestor.tag in ("body", "html"):
                 break
             if sum(1 for e in near if ancestor in e.iterancestors()) >= 2:
