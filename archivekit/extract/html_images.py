@@ -55,10 +55,11 @@ def split_caption(caption: str | None, credit: str | None, profiles: ProfileSet)
     """Caption and credit told apart by content: a caption that is a credit line moves
     to the credit; a credit at the caption's end is split off."""
     if caption and credit is None:
+        m = _TRAILING_CREDIT.search(caption)
+        if m and len(caption[: m.start()].split()) >= 3:
+            return clean(caption[: m.start()]), clean(m.group("credit"))
         if looks_like_credit(caption, profiles) and len(caption.split()) <= 8:
             return None, caption
-        if (m := _TRAILING_CREDIT.search(caption)) and m.start() > 0:
-            return clean(caption[: m.start()]), clean(m.group("credit"))
     if credit and caption is None and len(credit.split()) > 8 \
             and not looks_like_credit(credit, profiles):
         return credit, None
@@ -142,6 +143,8 @@ def _article_image(container, scope, skipped: dict, lead: str | None) -> bool:
     if skipped and (id(container) in skipped or any(
             container in el.iterancestors() for el in skipped.values())):
         return False  # the byline's block, with its headshot
+    if container.tag in _FURNITURE:
+        return False
     for ancestor in container.iterancestors():
         tag = ancestor.tag
         if tag in _FURNITURE or (is_block and tag == "figure") or id(ancestor) in skipped:
