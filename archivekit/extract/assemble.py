@@ -254,16 +254,8 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     banner_edition = banner_match.group("edition") if banner_match else None
     profile = choose_profile(parts, uri, profiles, forced_profile, banner_edition)
 
-    banner = None
-    if parts.banner:
-        year = int(banner_match.group("year")) if banner_match else None
-        matches = profile is None or (
-            banner_edition is not None and banner_edition.casefold() == profile.edition.casefold()
-            and year == profile.closed_year)
-        before = (parts.headline_order is None or parts.banner_order is None
-                  or parts.banner_order < parts.headline_order)
-        banner = {"text": parts.banner, "edition": banner_edition, "closed_year": year,
-                  "matches_profile": matches, "before_headline": before}
+    banner = _banner(parts, banner_match, profile)
+    if banner is not None:
         _mark(lines, "/banner", parts.banner_line)
 
     published, published_dt = parse_date(parts.date_published)
@@ -274,16 +266,7 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     agencies = _with_bare(find_agencies(bylines + parts.body, profiles), bylines, profiles)
     _mark(lines, "/attribution", parts.authors_line or parts.headline_line)
 
-    images = []
-    for index, image in enumerate(parts.images):
-        credit_agency = _credit_agency(image.credit, profiles)
-        images.append({  # both extractors give captions and credits through clean()
-            "src": image.src,
-            "caption": image.caption,
-            "credit": image.credit,
-            "credit_agency": credit_agency[0] if credit_agency else None,
-        })
-        _mark(lines, f"/images/{index}", image.line)
+    images = _images(parts, profiles, lines)
 
     footer = None
     if parts.footer:
@@ -324,6 +307,34 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     if parts.encoding_problem:
         extraction.details["/parse/encoding_clean"] = parts.encoding_problem
     return extraction
+
+
+def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
+    if not parts.banner:
+        return None
+    edition = banner_match.group("edition") if banner_match else None
+    year = int(banner_match.group("year")) if banner_match else None
+    matches = profile is None or (
+        edition is not None and edition.casefold() == profile.edition.casefold()
+        and year == profile.closed_year)
+    before = (parts.headline_order is None or parts.banner_order is None
+              or parts.banner_order < parts.headline_order)
+    return {"text": parts.banner, "edition": edition, "closed_year": year,
+            "matches_profile": matches, "before_headline": before}
+
+
+def _images(parts: Parts, profiles: ProfileSet, lines: dict[str, int]) -> list[dict]:
+    images = []
+    for index, image in enumerate(parts.images):
+        credit_agency = _credit_agency(image.credit, profiles)
+        images.append({  # both extractors give captions and credits through clean()
+            "src": image.src,
+            "caption": image.caption,
+            "credit": image.credit,
+            "credit_agency": credit_agency[0] if credit_agency else None,
+        })
+        _mark(lines, f"/images/{index}", image.line)
+    return images
 
 
 def _mark(lines: dict[str, int], pointer: str, line: int | None) -> None:
