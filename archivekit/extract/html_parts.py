@@ -151,8 +151,7 @@ def find_headline(index: Index, found: Structured, parts: Parts, banner_el):
         and _norm(title) != _norm(site)
     match = next(((h, v) for h, v in headings if usable and _norm(title).startswith(_norm(v))),
                  None)
-    if match is None and headings and (not usable or (len(headings) == 1 and not
-                                                      15 <= len(title) <= 150)):
+    if match is None and headings and not usable:
         match = headings[0]
     if match is not None:
         set_headline(parts, match[1], match[0], banner_el)
