@@ -227,3 +227,11 @@ def test_extract_unreadable_and_missing_inputs(extract_runs):
     missing = extract_runs["missing"]
     assert missing.returncode == 3 and "Traceback" not in missing.stderr
     assert "nope.html" in missing.stderr
+
+
+@pytest.mark.parametrize("credit", ["Alex Wong | Getty Images", "Credit: EPA", "Photo: AFP"])
+def test_text_dump_credit_forms(credit):
+    text = (FIXTURES / "text/ca-caption-missing.txt").read_text(encoding="utf-8")
+    text = text.replace("Aoife Brennan / The Canadian Press", credit)
+    data = extract(Document(path="dump.txt", content=text.encode("utf-8")), PROFILES).data
+    assert [(i["caption"], i["credit"]) for i in data["images"]] == [(None, credit)]
