@@ -14,11 +14,11 @@ credit line names a source or an agency ("Name / Reuters", "X via Getty Images",
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
 from archivekit.extract.assemble import Image, clean, find_agencies
-from archivekit.extract.density import name_words
 from archivekit.extract.dom import Index, doc_order, text
 from archivekit.limits import DEFAULT_MAX_IMAGES
 from archivekit.profiles import ProfileSet
@@ -37,7 +37,6 @@ _TRAILING_CREDIT = re.compile(
     r"(?: Photo)?[^()]*)\)|(?:Credit|Photo|Image|Crédit|Foto)s?\s*:\s*[^.]{2,80}|"
     r"[A-Z][^.()]{1,60}/(?:Getty Images|Reuters|AFP|AP|EPA)[^.()]{0,40}|"
     r"REUTERS/[^.()]{2,60})\s*$")
-_NO_WORDS: frozenset[str] = frozenset()
 _IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.I)
 
 
@@ -178,26 +177,11 @@ def _decoration(container) -> bool:
 
 def image_in(container, profiles: ProfileSet) -> Image | None:
     """The image, credit and caption inside a figure or image block (one small walk)."""
-    img = credit_el = caption_el = None
-    if container.tag == "img":
-        img = container
-    else:
-        walk = container.iter(etree.Element)
-        next(walk)  # the container itself
-        for el in walk:
-            if el.tag == "img" and img is None:
-                img = el
-            cls = el.get("class")
-            if cls is None and el.tag != "figcaption":
-                continue
-            words = name_words(el) if cls else _NO_WORDS
-            if words & _CREDIT_WORDS:
-                credit_el = credit_el if credit_el is not None else el
-            elif caption_el is None and (words & _CAPTION_WORDS or el.tag == "figcaption"):
-                caption_el = el
+    img, credit_el, caption_el = _marked(container)
     credit = text(credit_el) if credit_el is not None else None
     caption = _caption_text(caption_el, credit_el) if caption_el is not None else None
-    if caption is None and img is not None and container.tag not in ("img", "figure"):
+    if caption is None and img is not None and container.tag not in ("img", "figure") \
+            and "image" not in (container.get("class") or "").split():
         # A block without caption markup: its other text is the caption.
         caption = _caption_text(container, credit_el) if credit_el is not None \
             else text(container)
@@ -208,6 +192,34 @@ def image_in(container, profiles: ProfileSet) -> Image | None:
         return None
     src = (img.get("src") or img.get("data-src")) if img is not None else None
     return Image(src=clean(src), caption=caption, credit=credit, line=container.sourceline)
+
+
+def _marked(container) -> tuple:
+    """The first ``<img>``, the first credit-classed element and the first caption-
+    classed one (or ``figcaption``) inside ``container``."""
+    if container.tag == "img":
+        return container, None, None
+    img = credit_el = caption_el = None
+    walk = container.iter(etree.Element)
+    next(walk)  # the container itself
+    for el in walk:
+        tag = el.tag
+        if tag == "img" and img is None:
+            img = el
+        cls = el.get("class")
+        role = _role(cls) if cls else 0
+        if role == 1:
+            credit_el = credit_el if credit_el is not None else el
+        elif caption_el is None and (role == 2 or tag == "figcaption"):
+            caption_el = el
+    return img, credit_el, caption_el
+
+
+@lru_cache(maxsize=4096)
+def _role(cls: str) -> int:
+    """1: a credit's class ("image__credit", "photo-source"); 2: a caption's; else 0."""
+    words = set(re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", cls).lower()))
+    return 1 if words & _CREDIT_WORDS else 2 if words & _CAPTION_WORDS else 0
 
 
 def not_headshots(images: list[Image], authors: list[str]) -> list[Image]:
