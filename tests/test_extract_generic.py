@@ -11,7 +11,8 @@ from conftest import FIXTURES, run_archivekit
 
 from archivekit.checker import Checker
 from archivekit.extract import extract
-from archivekit.extract.html_parts import date_in_text, strip_site
+from archivekit.extract.html_parts import strip_site
+from archivekit.extract.structured import date_in_text
 from archivekit.profiles import load_profiles
 from archivekit.record import Document
 

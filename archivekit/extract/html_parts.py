@@ -12,7 +12,7 @@ from lxml import etree
 from archivekit.extract.assemble import Parts, clean, match_banner, match_footer
 from archivekit.extract.density import name_words
 from archivekit.extract.dom import Index, descendants, doc_order, has_class, inside, order, text
-from archivekit.extract.structured import Structured
+from archivekit.extract.structured import Structured, date_in_text
 from archivekit.profiles import ProfileSet
 
 # Inline elements that may wrap part of a banner ("... archive for <a>HuffPost Canada</a>, ...").
@@ -253,29 +253,8 @@ def _furniture(el) -> bool:
     return any(a.tag in ("nav", "footer", "aside", "form") for a in el.iterancestors())
 
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
-                       r"(?:Z|[+-]\d{2}:?\d{2})?)?\b")
-_WORD_DATE = re.compile(r"\b(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Za-z]{3,9})\.?,?\s+(?P<y1>\d{4})"
-                        r"|(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2}),?\s+(?P<y2>\d{4}))\b")
 _DATE_CLASSES = ("timestamp", "date", "published", "pubdate", "dateline", "post-date",
                  "entry-date", "article-date", "publish-date")
-
-
-def date_in_text(value: str | None) -> str | None:
-    """An ISO date in ``value``, or a "3 March 2019" / "March 3, 2019" date as ISO."""
-    if not value:
-        return None
-    if (m := _ISO_DATE.search(value)):
-        return m.group(0)
-    if (m := _WORD_DATE.search(value)):
-        day, month, year = (m.group("d1"), m.group("m1"), m.group("y1")) if m.group("d1") \
-            else (m.group("d2"), m.group("m2"), m.group("y2"))
-        number = _MONTHS.get(month[:3].lower())
-        if number and 1 <= int(day) <= 31:
-            return f"{year}-{number:02d}-{int(day):02d}"
-    return None
 
 
 def find_date(index: Index, found: Structured, parts: Parts):

@@ -9,6 +9,7 @@ authors and date without guessing at the page's template.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from archivekit.extract.assemble import clean
@@ -89,7 +90,9 @@ def _from_microdata(index: Index, found: Structured) -> None:
             found.authors.extend(names or [t for t in [text(el)] if t])
     if found.date is None:
         for el in index.prop("datePublished"):
-            value = clean(el.get("datetime") or el.get("content") or el.get("value")) or text(el)
+            # A machine value in an attribute (<abbr title=...> too), else a date in the text.
+            value = clean(el.get("datetime") or el.get("content") or el.get("value")) \
+                or date_in_text(el.get("title")) or date_in_text(text(el))
             if value:
                 found.date, found.date_el = value, el
                 break
@@ -165,3 +168,24 @@ def _url(value) -> str | None:
 
 def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://", "//", "www."))
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+                       r"(?:Z|[+-]\d{2}:?\d{2})?)?\b")
+_WORD_DATE = re.compile(r"\b(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Za-z]{3,9})\.?,?\s+(?P<y1>\d{4})"
+                        r"|(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2}),?\s+(?P<y2>\d{4}))\b")
+def date_in_text(value: str | None) -> str | None:
+    """An ISO date in ``value``, or a "3 March 2019" / "March 3, 2019" date as ISO."""
+    if not value:
+        return None
+    if (m := _ISO_DATE.search(value)):
+        return m.group(0)
+    if (m := _WORD_DATE.search(value)):
+        day, month, year = (m.group("d1"), m.group("m1"), m.group("y1")) if m.group("d1") \
+            else (m.group("d2"), m.group("m2"), m.group("y2"))
+        number = _MONTHS.get(month[:3].lower())
+        if number and 1 <= int(day) <= 31:
+            return f"{year}-{number:02d}-{int(day):02d}"
+    return None
