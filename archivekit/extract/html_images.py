@@ -96,11 +96,16 @@ def image_containers(index: Index, scope, *, lead: str | None = None, skip: tupl
                      loose: bool = True) -> list:
     """Figures, image blocks and (with ``loose``) blocks around a loose ``<img>`` that
     are the article's."""
+    # The skipped elements and their ancestors, as id -> element (the dict keeps each
+    # lxml proxy alive, so its id stays its own): a container among the ancestors
+    # holds the byline.
     skipped = {id(el): el for el in skip if el is not None}
+    holding = {id(a): a for el in skipped.values() for a in el.iterancestors()}
     candidates = index.tag("figure") + index.cls("image", "div")
     if loose:
         candidates += _loose_images(index, scope, lead, {id(c) for c in candidates})
-    return [c for c in doc_order(candidates) if _article_image(c, scope, skipped, lead)]
+    return [c for c in doc_order(candidates)
+            if id(c) not in holding and _article_image(c, scope, skipped, lead)]
 
 
 def _loose_images(index: Index, scope, lead: str | None, known: set[int]) -> list:
@@ -139,10 +144,8 @@ def _article_image(container, scope, skipped: dict, lead: str | None) -> bool:
     furniture: one walk up the ancestors answers both."""
     in_scope = scope is None
     is_block = container.tag != "figure"
-    if skipped and (id(container) in skipped or any(
-            container in el.iterancestors() for el in skipped.values())):
-        return False  # the byline's block, with its headshot
-    if container.tag in _FURNITURE:
+    if container.tag in _FURNITURE or id(container) in skipped:
+        return False  # furniture, or the byline's block with its headshot
         return False
     for ancestor in container.iterancestors():
         tag = ancestor.tag
