@@ -105,7 +105,7 @@ class Index:
     """Elements of interest by class token, by tag and by ``itemprop``, each list in
     document order, gathered in one walk of the tree."""
 
-    __slots__ = ("classes", "tags", "_itemprops", "rel_author", "root", "body", "_metas")
+    __slots__ = ("classes", "tags", "_itemprops", "root", "body", "_metas")
 
     def __init__(self, root, microdata: bool = True) -> None:
         """``microdata=False``: the page has no ``itemprop`` (its text says so)."""
@@ -131,8 +131,6 @@ class Index:
                             bucket.append(el)
         self.classes, self.tags = classes, tags
         self._itemprops: list | None = None if microdata else []
-        self.rel_author = [a for a in tags["a"] + tags["link"]
-                           if "author" in (a.get("rel") or "").split()]
         self.body = root.find("body") if root.tag == "html" else None
         self._metas: dict[str, list[tuple[str, object]]] | None = None
 
@@ -167,6 +165,12 @@ class Index:
             if (found := self.meta_values(key)):
                 return found[0]
         return None, None
+
+    @property
+    def rel_author(self) -> list:
+        """``<a>`` and ``<link>`` elements with ``rel=author``."""
+        return [a for a in self.tags["a"] + self.tags["link"]
+                if "author" in (a.get("rel") or "").split()]
 
     @property
     def itemprops(self) -> list:
