@@ -45,8 +45,9 @@ def extract(
 ) -> None:
     """Print the record extracted from every article: headline, authors, date, images
     with caption and credit, body."""
+    from archivekit.checker import check_paths
     from archivekit.extract.show import json_line, text_block
-    from archivekit.runner import RunnerError, check_paths
+    from archivekit.runner import RunnerError
 
     checker = load_checker(schema=None, profile=profile, profile_dir=profile_dir,
                            max_page_size=max_page_size, keep_record=True)
