@@ -373,14 +373,18 @@ def run_spark_job(input_list: str, output_dir: str, *, master: str | None = None
     except ImportError:
         raise SparkJobError("pyspark is not installed: pip install 'archivekit[spark]'") from None
 
-    conf = SparkConf().setAppName(app_name)
-    if master:
-        conf.setMaster(master)
-    elif not conf.contains("spark.master"):
-        conf.setMaster("local[*]")  # not under spark-submit: no cluster
-    conf.set("spark.ui.enabled", "false")
-    conf.set("spark.ui.showConsoleProgress", "true" if console_progress and sys.stderr.isatty() else "false")
     try:
+        # The JVM first (under spark-submit: its own), so that SparkConf reads the master
+        # spark-submit or spark-defaults.conf set; a SparkConf made before it is empty.
+        SparkContext._ensure_initialized()
+        conf = SparkConf().setAppName(app_name)
+        if master:
+            conf.setMaster(master)
+        elif not conf.contains("spark.master"):
+            conf.setMaster("local[*]")  # no master from anywhere: no cluster
+        conf.set("spark.ui.enabled", "false")
+        conf.set("spark.ui.showConsoleProgress",
+                 "true" if console_progress and sys.stderr.isatty() else "false")
         sc = SparkContext.getOrCreate(conf)
     except Exception as exc:  # Java missing or the JVM failed to start
         raise SparkJobError(f"cannot start Spark: {str(exc).strip().splitlines()[0][:300]}") from None
