@@ -43,7 +43,7 @@ def s3(tmp_path_factory, request):
     return server
 
 
-def _spark(run_cli, env, *args, timeout=300):
+def _spark(env, *args, timeout=300):
     """``archivekit spark-job ...`` in local[2] with ``env`` (the store's settings)."""
     import subprocess
     import sys
@@ -78,7 +78,7 @@ def test_s3_inputs_and_outputs_match_the_local_pool(s3, run_cli, tmp_path, monke
     listing.write_text(f"{PREFIX}/html/\n{PREFIX}/text\n{PREFIX}/{WARC}\n"
                        f"{PREFIX}/html/no-such-page.html\n")
     out = f"s3://{BUCKET}/runs/env"
-    spark = _spark(run_cli, s3.env(), listing, "-o", out, "--warc")
+    spark = _spark(s3.env(), listing, "-o", out, "--warc")
     assert spark.returncode == 3, spark.stderr[-3000:]  # the missing object is unreadable input
 
     archived = tmp_path / "archive"
@@ -132,7 +132,7 @@ def test_list_in_the_bucket_endpoint_from_storage_option(s3, run_cli, tmp_path):
     env = s3.env()
     del env["AWS_ENDPOINT_URL_S3"]
     out = tmp_path / "out"
-    spark = _spark(run_cli, env, f"s3://{BUCKET}/lists/inputs.txt", "-o", out,
+    spark = _spark(env, f"s3://{BUCKET}/lists/inputs.txt", "-o", out,
                    "--storage-option", f"s3.endpoint_url={s3.endpoint}")
     expected = _local_lines(run_cli, "check", FIXTURES / "text", FIXTURES / WARC, "-f", "json")
     assert spark.returncode == 1, spark.stderr[-3000:]
@@ -146,7 +146,7 @@ def test_a_wrong_credential_is_a_finding_per_input(s3, run_cli, tmp_path):
     listing = tmp_path / "inputs.txt"
     listing.write_text(f"{PREFIX}/text/\n{PREFIX}/{WARC}\n")
     out = tmp_path / "out"
-    spark = _spark(run_cli, s3.env(secret="not-the-secret"), listing, "-o", out)
+    spark = _spark(s3.env(secret="not-the-secret"), listing, "-o", out)
     assert spark.returncode == 3
     results = [json.loads(line) for part in sorted((out / "results").glob("part-*"))
                for line in part.read_text().splitlines()]
@@ -164,7 +164,7 @@ def test_an_unreachable_endpoint_is_a_finding(s3, run_cli, tmp_path):
     listing = tmp_path / "inputs.txt"
     listing.write_text(f"{PREFIX}/{WARC}\n")
     out = tmp_path / "out"
-    spark = _spark(run_cli, s3.env(endpoint=closed), listing, "-o", out)
+    spark = _spark(s3.env(endpoint=closed), listing, "-o", out)
     assert spark.returncode == 3
     [line] = (out / "results" / "part-00000").read_text().splitlines()
     [finding] = json.loads(line)["findings"]
@@ -189,7 +189,7 @@ def test_an_output_the_job_cannot_reach_is_a_one_line_error(s3, run_cli, tmp_pat
     else:
         args += ["--storage-option", "endpoint_url"]
         words, code = "expected PROTOCOL.KEY=VALUE", 2
-    proc = _spark(run_cli, env, *args, timeout=120)
+    proc = _spark(env, *args, timeout=120)
     assert proc.returncode == code
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("archivekit: error:"), proc.stderr
