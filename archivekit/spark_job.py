@@ -157,19 +157,25 @@ class OutputDir:
 
     @contextmanager
     def lines(self, *parts: str):
-        """A ``write(line)`` for one file, complete under its name only when the block ends
-        without error (a temporary name and a rename locally; one upload on a store)."""
+        """A ``write(line)`` for one file, there under its name only when the block ends
+        without error: written to a temporary name and renamed on a filesystem, written
+        to a local temporary file and uploaded in one piece to a store. Lines are encoded
+        as ``check``'s standard output encodes them (lone surrogates backslash-escaped)."""
         if self.url:
-            with self._filesystem().open(self._path(*parts), "wb") as handle:
-                yield lambda line: handle.write(line.encode("utf-8", "surrogateescape") + b"\n")
-            return
-        final = Path(self.join(*parts))
-        final.parent.mkdir(parents=True, exist_ok=True)
-        temp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+            fd, name = tempfile.mkstemp(prefix="archivekit-results-")
+            os.close(fd)
+            temp, final = Path(name), None
+        else:
+            final = Path(self.join(*parts))
+            final.parent.mkdir(parents=True, exist_ok=True)
+            temp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
         try:
             with open(temp, "wb") as handle:
-                yield lambda line: handle.write(line.encode("utf-8", "surrogateescape") + b"\n")
-            os.replace(temp, final)
+                yield lambda line: handle.write(line.encode("utf-8", "backslashreplace") + b"\n")
+            if final is None:
+                self._filesystem().put_file(str(temp), self._path(*parts))
+            else:
+                os.replace(temp, final)
         finally:
             if temp.exists():
                 temp.unlink()
@@ -184,11 +190,11 @@ class OutputDir:
         if self.url:
             with self._filesystem().open(self._path(*parts), "rb") as handle:
                 for raw in handle:
-                    yield raw.decode("utf-8", "surrogateescape").rstrip("\n")
+                    yield raw.decode("utf-8", "replace").rstrip("\n")
         else:
             with open(self.join(*parts), "rb") as handle:
                 for raw in handle:
-                    yield raw.decode("utf-8", "surrogateescape").rstrip("\n")
+                    yield raw.decode("utf-8", "replace").rstrip("\n")
 
     def glob(self, *parts: str) -> list[str]:
         """The names (last component) of the files matching ``parts``, sorted."""
