@@ -68,7 +68,8 @@ class Cluster:
     # --- environment shared by the daemons and spark-submit --------------------------
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.pop("SPARK_HOME", None)
+        for name in ("SPARK_HOME", "PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON"):
+            env.pop(name, None)  # spark-submit runs the python3 first on PATH, as a user's would
         env.update({
             "SPARK_HOME": str(spark_home()),
             "SPARK_CONF_DIR": str(self.conf_dir),
@@ -77,8 +78,6 @@ class Cluster:
             "SPARK_DAEMON_MEMORY": "256m",
             "SPARK_LOG_DIR": str(self.root / "logs"),
             "SPARK_PID_DIR": str(self.root / "pids"),
-            "PYSPARK_PYTHON": self.python,
-            "PYSPARK_DRIVER_PYTHON": self.python,
             "PATH": os.path.dirname(self.python) + os.pathsep + env.get("PATH", ""),
             "NO_COLOR": "1",
         })
