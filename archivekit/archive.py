@@ -230,7 +230,6 @@ class Archiver:
         self._worker: ArticleWorker | None = None
         self.pages = []
         self.bag_files: dict[str, str] = {}
-        self._warc_reports: dict[str, object] = {}
         self._report = None
         if settings.report:
             self._report_path = out / "report.jsonl"
@@ -263,9 +262,7 @@ class Archiver:
     def commit(self, prepared: PreparedArticle) -> Result:
         """Write an article prepared by :class:`ArticleWorker` (in input order)."""
         result = prepared.result
-        problems = self._input_warc_problems(prepared.path)
-        if problems:
-            result.findings.extend(problems)
+        if self._input_warc_problems(result):
             self.skipped += prepared.has_content
         elif prepared.exportable:
             self._export(prepared)
@@ -295,25 +292,11 @@ class Archiver:
             self.jsonld.add_text(text, prepared.path, prepared.jsonld_id)
         self.exported += 1
 
-    def _input_warc_problems(self, source: str) -> list[Finding]:
-        """Errors warc-check finds in the input WARC record this document came from."""
-        if "#" not in source:
-            return []
-        path, _, offset_text = source.rpartition("#")
-        if not is_warc_name(path) or not offset_text.isdigit():
-            return []
-        report = self._warc_reports.get(path)
-        if report is None:
-            from archivekit.warccheck import check_warc
-
-            report = self._warc_reports[path] = check_warc(path)
-        whole_file = [f for f in report.findings if f.severity == ERROR and (
-            f.rule in ("warc.gzip.multi_record_member", "warc.not_warc"))]
-        found = whole_file or report.errors_at(int(offset_text))
-        return [Finding(rule=f.rule, severity=ERROR, pointer="/source",
-                        message=f"input WARC record at offset {f.pointer.lstrip('/')}: "
-                                f"{f.message}; not exported")
-                for f in found]
+    @staticmethod
+    def _input_warc_problems(result: Result) -> list[Finding]:
+        """The errors warc-check found in the input WARC record of this article (the page
+        reader put them on it, from the same reading pass)."""
+        return [f for f in result.findings if f.severity == ERROR and f.rule.startswith("warc.")]
 
     def _bag_source(self, source: str, io_error: bool) -> None:
         if not self.settings.bag or source == "-" or io_error:

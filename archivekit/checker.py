@@ -63,6 +63,8 @@ def check_document(document: Document, checker: Checker) -> Result:
         return Result(path=document.path, uri=document.uri, profile=checker.forced_profile,
                       findings=[unreadable_finding(str(exc))], fingerprint=fingerprint)
     findings = validate(extraction, checker.schema)
+    if document.warc_findings:
+        findings = [*document.warc_findings, *findings]
     fingerprint["content_sha256"] = content_digest(extraction.data)
     return Result(path=document.path, uri=extraction.data.get("url") or document.uri,
                   profile=extraction.data.get("profile"), findings=findings,

@@ -76,7 +76,8 @@ def check_warc(path: str) -> WarcReport:
         return report
     with handle:
         try:
-            walk(handle, report)
+            for _ in walk(handle, report):
+                pass
         except OSError as exc:
             report.add("warc.unreadable", f"cannot read: {exc.strerror or exc}", 0)
             report.io_error = True

@@ -106,7 +106,9 @@ class Dechunker:
 class BlockReader:
     """Hashes a block as it streams past; see the module docstring."""
 
-    def __init__(self, block_digest, payload_digest, *, http: bool, keep: int = 0):
+    def __init__(self, block_digest, payload_digest, *, http: bool, keep=0):
+        # keep: bytes of the entity-body to keep, or a function of the HTTP header that
+        # says how many (the page reader keeps only pages).
         self.block_hash = hashlib.new(block_digest[0]) if block_digest else None
         self.payload_digest = payload_digest
         self.http = http
@@ -125,6 +127,8 @@ class BlockReader:
         if self.block_hash is not None:
             self.block_hash.update(data)
         if self.in_body:
+            if callable(self.keep):
+                self.keep = 0  # no HTTP header: nothing to keep
             self._body(data)
             return
         self._head_buf += data
@@ -138,6 +142,8 @@ class BlockReader:
         rest = bytes(self._head_buf[end + 4:])
         self._head_buf = bytearray()
         self.in_body = True
+        if callable(self.keep):
+            self.keep = self.keep(self.head)
         if _is_chunked(self.head):
             self.entity_hash = hashlib.new(self.payload_digest[0]) if self.payload_digest else None
             self.dechunker = Dechunker(self._entity)

@@ -100,6 +100,21 @@ def uri_problem(value: str) -> str | None:
     return None
 
 
+def uri_escape(value: str) -> str:
+    """``value`` with every character RFC 3986 does not allow percent-encoded (as UTF-8)."""
+    if all(c in _URI_CHARS for c in value) and not _BAD_ESCAPE.search(value):
+        return value
+    out = []
+    for i, char in enumerate(value):
+        if char == "%" and not _BAD_ESCAPE.match(value, i):
+            out.append(char)
+        elif char in _URI_CHARS and char != "%":
+            out.append(char)
+        else:
+            out.append("".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogateescape")))
+    return "".join(out)
+
+
 def _rule(rule_id: str, severity: str, message: str, help_text: str) -> tuple[str, Rule]:
     return rule_id, Rule(rule_id, severity, message, help_text)
 
@@ -127,6 +142,10 @@ RULES: dict[str, Rule] = dict([
           "member found after it."),
     _rule("warc.gzip.empty_member", WARNING, "a gzip member holds no record",
           "An empty gzip member between records; harmless, but not written by a WARC tool."),
+    _rule("warc.gzip.limit", ERROR, "a gzip member decompresses past a limit",
+          "When pages are read (check, archive), a gzip member that inflates past "
+          "max_member_bytes or by more than max_gzip_ratio is taken for a gzip bomb; "
+          "reading goes on at the next gzip member found after it."),
     _rule("warc.gzip.multi_record_member", ERROR, "several records share one gzip member",
           "WARC 1.1 Annex D: each record of a .warc.gz is its own gzip member. A whole-file "
           "gzip cannot be read at a record's offset; every record of the file is suspect."),
@@ -193,7 +212,4 @@ RULES: dict[str, Rule] = dict([
     _rule("warc.revisit.payload_digest", ERROR, "identical-payload-digest revisit without a digest",
           "WARC 1.1 section 6.7.2: a revisit with this profile shall carry the "
           "WARC-Payload-Digest of the payload it refers to."),
-    _rule("warc.http.content_encoding", WARNING, "the HTTP Content-Encoding cannot be decoded",
-          "The payload's gzip, deflate or br encoding is damaged or unknown (br needs the "
-          "brotli package); the record's page is reported unreadable, the file read on."),
 ])

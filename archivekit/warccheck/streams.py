@@ -89,22 +89,26 @@ class Plain:
 class Member(Plain):
     """The decompressed bytes of one gzip member starting at ``offset``."""
 
-    def __init__(self, handle: BinaryIO, offset: int):
+    def __init__(self, handle: BinaryIO, offset: int, limits=None):
         super().__init__(handle, offset)
+        self.limits = limits     # archivekit.limits.Limits, or None: no gzip-bomb limit
+        self.read_in = 0         # compressed bytes read
         self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self.pending = b""
         self.ended = False       # the member's gzip trailer was read
         self.truncated = False   # the file ended inside the member
         self.corrupt: str | None = None
+        self.limit: str | None = None  # why a limit stopped the inflating
         self.end_offset: int | None = None
         self.inflated = 0        # decompressed bytes so far
 
     def _more(self) -> bytes:
-        if self.ended or self.truncated or self.corrupt:
+        if self.ended or self.truncated or self.corrupt or self.limit:
             return b""
         while True:
             if not self.pending:
                 self.pending = self.handle.read(1 << 16)
+                self.read_in += len(self.pending)
                 if not self.pending:
                     self.truncated = True
                     return b""
@@ -120,4 +124,18 @@ class Member(Plain):
                     self.inflater.unused_data)
             if out or self.ended:
                 self.inflated += len(out)
+                if self.limits is not None:
+                    self.limit = _over_limit(self.inflated, self.read_in, self.limits)
+                    if self.limit:
+                        return b""
                 return out
+
+
+def _over_limit(out: int, read_in: int, limits) -> str | None:
+    if out > limits.max_member_bytes:
+        return (f"gzip member decompresses past {limits.max_member_bytes:,} bytes "
+                "(limit max_member_bytes): a gzip bomb or a whole-file gzip")
+    if out > limits.ratio_floor_bytes and out > limits.max_gzip_ratio * read_in:
+        return (f"gzip member expands more than {limits.max_gzip_ratio}:1 ({out:,} bytes from "
+                f"{read_in:,}; limit max_gzip_ratio): a gzip bomb")
+    return None

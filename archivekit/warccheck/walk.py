@@ -4,16 +4,19 @@ A broken record costs its own findings, never the rest of the file: in a plain W
 the walk goes on at the next line that starts with ``WARC/``; in a .warc.gz at the
 next gzip member (after a corrupt member, at the next gzip header found).
 
-A *visitor* (optional) sees every record once it is checked: ``keep(header)`` says how
-many bytes of its entity-body to keep, ``record(offset, checked)`` gets the result.
+:func:`walk` yields ``(offset, Checked)`` for every record whose block was reached;
+``keep(header)`` (optional) says how many bytes of the entity-body to keep (an int, or
+a function of the HTTP header), for the page reader. With ``limits`` a gzip member
+that inflates past them (a gzip bomb) is a finding, not a long wait.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from archivekit.record import WARNING
-from archivekit.warccheck.record import check_block, check_fields, read_header
+from archivekit.warccheck.record import Checked, check_block, check_fields, read_header
 from archivekit.warccheck.streams import Member, Plain
 
 SCAN_SIZE = 1 << 20
@@ -22,40 +25,39 @@ SCAN_SIZE = 1 << 20
 class _State:
     """What the walk of one file carries from record to record."""
 
-    __slots__ = ("report", "visitor", "seen_ids")
+    __slots__ = ("report", "keep", "limits", "seen_ids")
 
-    def __init__(self, report, visitor):
+    def __init__(self, report, keep, limits):
         self.report = report
-        self.visitor = visitor
+        self.keep = keep
+        self.limits = limits
         self.seen_ids: dict[str, int] = {}
 
 
-def walk(handle: BinaryIO, report, visitor=None) -> None:
+Walk = Iterator[tuple[int, Checked]]
+
+
+def walk(handle: BinaryIO, report, keep=None, limits=None) -> Walk:
     head = handle.read(2)
     handle.seek(0)
-    state = _State(report, visitor)
+    state = _State(report, keep, limits)
     if not head:
         report.add("warc.empty", "empty file, no WARC record", 0)
     elif head == b"\x1f\x8b":
-        _walk_gzip(handle, state)
+        yield from _walk_gzip(handle, state)
     else:
-        _walk_plain(handle, state)
+        yield from _walk_plain(handle, state)
 
 
-def _one_record(stream, offset: int, state: _State) -> bool:
-    """Check the record at the stream's position; False when the stream is lost."""
+def _one_record(stream, offset: int, state: _State) -> Checked | None:
+    """Check the record at the stream's position; None when its header is lost."""
     report = state.report
     report.records += 1
     header = read_header(stream, offset, report)
-    if header is None:
-        return False
-    if not check_fields(header, offset, report, state.seen_ids):
-        return False
-    keep = state.visitor.keep(header) if state.visitor is not None else 0
-    checked = check_block(stream, header, offset, report, keep)
-    if state.visitor is not None:
-        state.visitor.record(offset, checked)
-    return not checked.lost
+    if header is None or not check_fields(header, offset, report, state.seen_ids):
+        return None
+    keep = state.keep(header) if state.keep is not None else 0
+    return check_block(stream, header, offset, report, keep)
 
 
 def _not_warc(report, head: bytes, offset: int) -> None:
@@ -69,7 +71,7 @@ def _not_warc(report, head: bytes, offset: int) -> None:
 
 # --- plain -------------------------------------------------------------------------------
 
-def _walk_plain(handle: BinaryIO, state: _State) -> None:
+def _walk_plain(handle: BinaryIO, state: _State) -> Walk:
     report = state.report
     stream = Plain(handle, 0)
     while True:
@@ -83,8 +85,14 @@ def _walk_plain(handle: BinaryIO, state: _State) -> None:
                 return
             report.add("warc.trailing_garbage", "bytes after the last record that are not a "
                        "WARC record", offset)
-        elif _one_record(stream, offset, state):
-            continue
+        else:
+            checked = _one_record(stream, offset, state)
+            if checked is not None:
+                yield offset, checked
+                if not checked.lost:
+                    continue
+            else:
+                yield offset, None
         found = resync(handle, offset + 1)
         if found is None:
             return
@@ -109,7 +117,7 @@ def resync(handle: BinaryIO, start: int, marker: bytes = b"\nWARC/", skip: int =
 
 # --- gzip --------------------------------------------------------------------------------
 
-def _walk_gzip(handle: BinaryIO, state: _State) -> None:
+def _walk_gzip(handle: BinaryIO, state: _State) -> Walk:
     offset: int | None = 0
     while offset is not None:
         handle.seek(offset)
@@ -121,13 +129,13 @@ def _walk_gzip(handle: BinaryIO, state: _State) -> None:
                              "a gzip member", offset)
             offset = resync(handle, offset + 1, b"\x1f\x8b\x08", 0)
             continue
-        offset = _walk_member(handle, offset, state)
+        offset = yield from _walk_member(handle, offset, state)
 
 
-def _walk_member(handle: BinaryIO, offset: int, state: _State) -> int | None:
-    """Check the records of the member at ``offset``; the offset of the next member."""
+def _walk_member(handle: BinaryIO, offset: int, state: _State):
+    """Check the records of the member at ``offset``; returns the next member's offset."""
     report = state.report
-    member = Member(handle, offset)
+    member = Member(handle, offset, state.limits)
     count = 0
     garbage = False
     while not member.at_end():
@@ -145,14 +153,19 @@ def _walk_member(handle: BinaryIO, offset: int, state: _State) -> int | None:
                        "member; a whole-file gzip is not a WARC.gz)", offset)
             report.file_error = True
         count += 1
-        if not _one_record(member, offset, state):
+        checked = _one_record(member, offset, state)
+        yield offset, checked
+        if checked is None or checked.lost:
             break
     return _member_end(handle, member, offset, count or garbage, report)
 
 
 def _member_end(handle: BinaryIO, member: Member, offset: int, count: int, report) -> int | None:
-    while not (member.ended or member.truncated or member.corrupt):
+    while not (member.ended or member.truncated or member.corrupt or member.limit):
         member._more()  # the rest of a member whose record broke: inflated and dropped
+    if member.limit:
+        report.add("warc.gzip.limit", member.limit, offset)
+        return resync(handle, offset + 1, b"\x1f\x8b\x08", 0)
     if member.corrupt:
         report.add("warc.gzip.corrupt", f"gzip member cannot be inflated: {member.corrupt}",
                    offset)
