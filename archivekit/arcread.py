@@ -135,20 +135,26 @@ def _http_fields(head: bytes) -> dict[str, str]:
 def _document(name: str, url: str, fields: list[bytes], block: bytes, length: int,
               max_page_bytes: int) -> Document | None:
     content_type = fields[2].decode("latin-1")
-    body, encoding = block, None
+    body, encoding, complete = block, None, len(block) >= length
     http = _split_http(block) if url.startswith(("http:", "https:")) else None
+    if url.startswith(("http:", "https:")) and http is None:
+        return None  # an HTTP capture without its response header: no page type known
     if http is not None:
         head, body = http
         headers = _http_fields(head)
         content_type = headers.get("content-type", "")
         encoding = headers.get("content-encoding")
+        declared = headers.get("content-length", "")
+        # An Archive-length too long for the last record, whose HTTP body is all there.
+        if not complete and declared.isdigit() and len(body) >= int(declared):
+            complete, body = True, body[:int(declared)]
         if "chunked" in headers.get("transfer-encoding", "").lower():
             body = _dechunked(body)
     if not is_page_type(content_type) or url.startswith(("dns:", "filedesc:")):
         return None
     doc = Document(path=name, content=b"", uri=url, date=_date(fields[1]),
                    content_type=content_type)
-    if len(block) < length:
+    if not complete:
         doc.read_error = (f"corrupt or truncated ARC: record ends {length - len(block):,} bytes "
                           "before its Archive-length")
         return doc

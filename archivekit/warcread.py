@@ -157,8 +157,8 @@ def _document(path: str, offset: int, checked: Checked | None, max_page_bytes: i
         why = "; ".join(f.message for f in report.errors_at(offset)) or "unreadable record header"
         return Document(path=name, content=b"", read_error=f"corrupt or truncated WARC: {why}")
     reader, header = checked.reader, checked.header
-    if not reader.keep:
-        return None
+    if not reader.keep or callable(reader.keep):
+        return None  # not a page (or an HTTP header that never ends)
     uri = header.get("WARC-Target-URI")
     if uri and header.version == "1.0" and uri.startswith("<") and uri.endswith(">"):
         uri = uri[1:-1]
