@@ -176,6 +176,8 @@ class BlockReader:
         """None (not chunked), or the :class:`Dechunker` state at the block's end."""
         if self.dechunker is None:
             return None
+        if not self.dechunker.chunks:
+            return "not_chunked"  # not even one chunk-size line
         return "done" if self.dechunker.complete else self.dechunker.state
 
     def payload_verdict(self) -> str | None:
@@ -194,7 +196,7 @@ class BlockReader:
 
     def entity(self) -> bytes:
         """The kept start of the entity-body; the body as stored when not de-chunkable."""
-        if self.dechunker is not None and self.dechunker.state in ("not_chunked", "broken"):
+        if self.chunk_state() in ("not_chunked", "broken"):
             return bytes(self.kept_raw)
         return bytes(self.kept)
 
