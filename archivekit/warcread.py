@@ -21,7 +21,7 @@ from archivekit.limits import DEFAULT_LIMITS, DEFAULT_MAX_PAGE_BYTES, Limits
 from archivekit.record import Document, Finding
 from archivekit.warccheck import WarcReport
 from archivekit.warccheck.record import Checked, Header
-from archivekit.warccheck.streams import Member
+from archivekit.warccheck.streams import BUFFERING, Member
 from archivekit.warccheck.walk import walk
 
 PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -43,7 +43,7 @@ def read_archive(path: str, *, stream: BinaryIO | None = None,
                  limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
     """Every HTML or text response/resource record of a WARC or ARC file, as a document."""
     try:
-        handle = _seekable(stream) if stream is not None else open(path, "rb")
+        handle = _seekable(stream) if stream is not None else open(path, "rb", buffering=BUFFERING)
     except OSError as exc:
         yield Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
                        io_error=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from archivekit.record import ERROR, Finding, Result
 from archivekit.warccheck.rules import RULES
+from archivekit.warccheck.streams import BUFFERING
 from archivekit.warccheck.walk import walk
 
 __all__ = ["RULES", "WarcReport", "check_warc", "check_warc_result", "check_warcs", "walk"]
@@ -69,7 +70,7 @@ FILE_RULES = ("warc.gzip.multi_record_member", "warc.not_warc", "warc.arc")
 def check_warc(path: str) -> WarcReport:
     report = WarcReport(path)
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb", buffering=BUFFERING)
     except OSError as exc:
         report.add("warc.unreadable", f"cannot read: {exc.strerror or exc}", 0)
         report.io_error = True

@@ -18,6 +18,8 @@ from archivekit.warccheck.rules import DIGEST_ALGORITHMS
 
 MAX_HTTP_HEAD = 1 << 16
 _HEX = re.compile(rb"^[0-9A-Fa-f]+$")
+_NEW = {algo: getattr(hashlib, algo) for algo in DIGEST_ALGORITHMS}
+_SIZES = {algo: new().digest_size for algo, new in _NEW.items()}
 
 
 def parse_digest(value: str | None) -> tuple[str, bytes] | str | None:
@@ -29,11 +31,28 @@ def parse_digest(value: str | None) -> tuple[str, bytes] | str | None:
     algo = algo.strip().lower().replace("-", "")
     if not sep or algo not in DIGEST_ALGORITHMS:
         return "unsupported"
-    raw = decode_digest(encoded.strip(), hashlib.new(algo).digest_size)
+    raw = decode_digest(encoded.strip(), _SIZES[algo])
     return (algo, raw) if raw is not None else "malformed"
 
 
+_B32_TO_INT = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789abcdefghijklmnopqrstuv")
+_B32 = re.compile(r"^[A-Z2-7]+=*$")
+
+
+def _b32_fast(text: str, size: int) -> bytes | None:
+    """Base32 (RFC 4648) of a ``size``-byte digest, decoded with int() instead of the
+    slow pure-Python b32decode: the common case (sha1 in base32) on every record."""
+    digits = text.rstrip("=")
+    if len(digits) != -(-size * 8 // 5) or not _B32.match(text):
+        return None
+    value = int(digits.translate(_B32_TO_INT), 32)
+    return (value >> (len(digits) * 5 - size * 8)).to_bytes(size, "big")
+
+
 def decode_digest(text: str, size: int) -> bytes | None:
+    raw = _b32_fast(text.upper(), size)
+    if raw is not None:
+        return raw
     for decode in (lambda t: base64.b32decode(t.upper()), lambda t: base64.b16decode(t.upper()),
                    lambda t: base64.b64decode(t, validate=True),
                    lambda t: base64.urlsafe_b64decode(t)):
@@ -109,7 +128,7 @@ class BlockReader:
     def __init__(self, block_digest, payload_digest, *, http: bool, keep=0):
         # keep: bytes of the entity-body to keep, or a function of the HTTP header that
         # says how many (the page reader keeps only pages).
-        self.block_hash = hashlib.new(block_digest[0]) if block_digest else None
+        self.block_hash = _NEW[block_digest[0]]() if block_digest else None
         self.payload_digest = payload_digest
         self.http = http
         self.keep = keep
@@ -117,7 +136,11 @@ class BlockReader:
         self.kept_raw = bytearray()  # the message-body's start as stored (chunked only)
         self.head = b"" if http else None  # the HTTP header once complete
         self._head_buf = bytearray()
-        self.body_hash = hashlib.new(payload_digest[0]) if payload_digest else None
+        # Outside HTTP the payload is the block: one hash serves both digests.
+        self.shared = bool(not http and block_digest and payload_digest
+                           and block_digest[0] == payload_digest[0])
+        self.body_hash = self.block_hash if self.shared else (
+            _NEW[payload_digest[0]]() if payload_digest else None)
         self.body_length = 0
         self.dechunker: Dechunker | None = None
         self.entity_hash = None
@@ -131,7 +154,9 @@ class BlockReader:
                 self.keep = 0  # no HTTP header: nothing to keep
             self._body(data)
             return
-        self._head_buf += data
+        # Only the first 64 KiB are looked at (and copied) for the end of the HTTP header.
+        seen = len(self._head_buf)
+        self._head_buf += data[:MAX_HTTP_HEAD + 4 - seen]
         end = self._head_buf.find(b"\r\n\r\n")
         if end < 0:
             if len(self._head_buf) > MAX_HTTP_HEAD:
@@ -139,20 +164,20 @@ class BlockReader:
                 self.body_hash = None
             return
         self.head = bytes(self._head_buf[:end])
-        rest = bytes(self._head_buf[end + 4:])
+        rest = data[end + 4 - seen:]  # the body starts in this piece: a view, not a copy
         self._head_buf = bytearray()
         self.in_body = True
         if callable(self.keep):
             self.keep = self.keep(self.head)
         if _is_chunked(self.head):
-            self.entity_hash = hashlib.new(self.payload_digest[0]) if self.payload_digest else None
+            self.entity_hash = _NEW[self.payload_digest[0]]() if self.payload_digest else None
             self.dechunker = Dechunker(self._entity)
         if rest:
             self._body(rest)
 
     def _body(self, data) -> None:
         self.body_length += len(data)
-        if self.body_hash is not None:
+        if self.body_hash is not None and not self.shared:
             self.body_hash.update(data)
         if self.dechunker is None:
             if self.keep and len(self.kept) < self.keep:

@@ -36,7 +36,8 @@ class Header:
     version: str = ""
     fields: list[tuple[str, str]] = field(default_factory=list)
     index: dict[str, list[str]] = field(default_factory=dict)
-    size: int = 0  # bytes of the header lines after the version line
+    size: int = 0  # bytes of the header
+    rec_type: str | None = None  # WARC-Type, once the header is read
 
     def get(self, name: str) -> str | None:
         values = self.index.get(name.lower())
@@ -45,10 +46,6 @@ class Header:
     def add(self, name: str, value: str) -> None:
         self.fields.append((name, value))
         self.index.setdefault(name.lower(), []).append(value)
-
-    @property
-    def rec_type(self) -> str | None:
-        return self.get("WARC-Type")
 
 
 class Checked:
@@ -116,8 +113,57 @@ def _header_line(stream, offset: int, report, header: Header) -> bytes | None:
     return line
 
 
+_VERSION_TEXT = {"WARC/1.0": "1.0", "WARC/1.1": "1.1"}
+_GOOD_NAMES: dict[str, str] = {}  # field names seen to be tokens -> lower-cased
+
+
+def _read_header_fast(stream) -> Header | None:
+    """The header of a well-formed record in one go (split, not read line by line);
+    None, with nothing consumed, for anything out of the ordinary."""
+    end = stream.buf.find(b"\r\n\r\n", stream.pos, stream.pos + MAX_HEADER_BYTES)
+    if end < 0:
+        stream.peek(MAX_HEADER_BYTES)
+        end = stream.buf.find(b"\r\n\r\n", stream.pos, stream.pos + MAX_HEADER_BYTES)
+        if end < 0:
+            return None
+    raw = stream.buf[stream.pos:end]
+    crlf = raw.count(b"\r\n")
+    if raw.count(b"\n") != crlf or raw.count(b"\r") != crlf or b"\n " in raw or b"\n\t" in raw:
+        return None
+    lines = raw.decode("utf-8", "replace").split("\r\n")
+    version = _VERSION_TEXT.get(lines[0])
+    if version is None:
+        return None
+    fields: list[tuple[str, str]] = []
+    index: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep:
+            return None
+        key = _GOOD_NAMES.get(name)
+        if key is None:
+            if not TOKEN.match(name):
+                return None
+            key = name.lower()
+            if len(_GOOD_NAMES) < 1024:
+                _GOOD_NAMES[name] = key
+        value = value.strip()
+        fields.append((name, value))
+        if key in index:
+            index[key].append(value)
+        else:
+            index[key] = [value]
+    types = index.get("warc-type")
+    header = Header(version, fields, index, end + 4 - stream.pos, types[0] if types else None)
+    stream.pos = end + 4
+    return header
+
+
 def read_header(stream, offset: int, report) -> Header | None:
     """The record's header, or None when the stream is lost inside it."""
+    fast = _read_header_fast(stream)
+    if fast is not None:
+        return fast
     version = read_version(stream, offset, report)
     if version is None:
         return None
@@ -140,37 +186,51 @@ def read_header(stream, offset: int, report) -> Header | None:
                        offset)
             continue
         header.add(name, value.strip())
+    header.rec_type = header.get("WARC-Type")
     return header
 
 
 # --- the fields --------------------------------------------------------------------------
 
+_MANDATORY = tuple((name, name.lower()) for name in MANDATORY)
+_MANDATORY_BY_TYPE = {kind: tuple((name, name.lower()) for name in names)
+                      for kind, names in MANDATORY_BY_TYPE.items()}
+# lower-cased field name -> (name, types it is allowed on or None, types it is forbidden
+# on, whether it may appear once only): one look-up per field of a record.
+_FIELD_RULES = {name.lower(): (name, ALLOWED_ONLY_ON.get(name), FORBIDDEN_ON.get(name, ()),
+                               name in SINGLE)
+                for name in (*ALLOWED_ONLY_ON, *FORBIDDEN_ON, *SINGLE)}
+_URI_IN_BRACKETS = tuple((name, name.lower()) for name in URI_IN_BRACKETS)
+
+
 def _check_presence(header: Header, offset: int, report) -> None:
-    get, rec_type = header.get, header.rec_type
-    for name in MANDATORY:
-        if get(name) is None:
+    index, rec_type = header.index, header.rec_type
+    for name, key in _MANDATORY:
+        if key not in index:
             report.add("warc.field.missing", f"mandatory field {name} is missing", offset)
     if rec_type is not None and rec_type not in RECORD_TYPES:
         report.add("warc.type.unknown", f"unknown record type {rec_type!r}", offset, WARNING)
-    for name in MANDATORY_BY_TYPE.get(rec_type or "", ()):
-        if get(name) is None:
+    for name, key in _MANDATORY_BY_TYPE.get(rec_type or "", ()):
+        if key not in index:
             report.add("warc.field.missing", f"{name} is mandatory on {rec_type} records", offset)
-    for name, allowed in ALLOWED_ONLY_ON.items():
-        if get(name) is not None and rec_type and rec_type not in allowed:
+    for key, values in index.items():
+        rules = _FIELD_RULES.get(key)
+        if rules is None:
+            continue
+        name, allowed, forbidden, single = rules
+        if allowed and rec_type and rec_type not in allowed:
             report.add("warc.field.forbidden", f"{name} is not allowed on {rec_type} records "
                        f"(only on {', '.join(allowed)})", offset)
-    for name, forbidden in FORBIDDEN_ON.items():
-        if get(name) is not None and rec_type in forbidden:
+        if rec_type in forbidden:
             report.add("warc.field.forbidden", f"{name} is not allowed on {rec_type} records",
                        offset)
-    for name in SINGLE:
-        if len(header.index.get(name.lower(), ())) > 1:
+        if single and len(values) > 1:
             report.add("warc.field.repeated", f"{name} appears more than once", offset)
 
 
 def _check_values(header: Header, offset: int, report, seen_ids: dict[str, int]) -> None:
-    for name in URI_IN_BRACKETS:
-        for value in header.index.get(name.lower(), ()):
+    for name, key in _URI_IN_BRACKETS:
+        for value in header.index.get(key, ()):
             if not BRACKETED.match(value):
                 report.add("warc.field.malformed", f"{name} is not a <uri>: {value[:80]!r}", offset)
     record_id = header.get("WARC-Record-ID")
@@ -247,7 +307,7 @@ def check_block(stream, header: Header, offset: int, report, keep: int = 0) -> C
         report.add("warc.truncated", f"file ends inside the record block ({got} of {length} "
                    "bytes)", offset)
         return Checked(header, reader, lost=True, missing=length - got)
-    _check_digests(header, reader, offset, report)
+    _check_digests(header, reader, block_digest, offset, report)
     if reader.http:
         check_http(header, reader, offset, report)
     tail = stream.read(4)
@@ -261,9 +321,9 @@ def check_block(stream, header: Header, offset: int, report, keep: int = 0) -> C
     return Checked(header, reader)
 
 
-def _check_digests(header: Header, reader: BlockReader, offset: int, report) -> None:
-    if reader.block_hash is not None and \
-            reader.block_hash.digest() != parse_digest(header.get("WARC-Block-Digest"))[1]:
+def _check_digests(header: Header, reader: BlockReader, block_digest, offset: int,
+                   report) -> None:
+    if reader.block_hash is not None and reader.block_hash.digest() != block_digest[1]:
         report.add("warc.digest.mismatch", f"WARC-Block-Digest {header.get('WARC-Block-Digest')} "
                    "does not match the block", offset)
     verdict = reader.payload_verdict()

@@ -7,6 +7,7 @@ severity, a one-line message and a help text for the rule catalogue.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from datetime import datetime
@@ -68,8 +69,10 @@ _W3CDTF = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _URI_CHARS = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*\Z")
 
 
+@functools.lru_cache(maxsize=4096)
 def date_problem(value: str) -> str | None:
     """Why ``value`` is not a UTC W3CDTF date, or None when it is one."""
     match = _W3CDTF.match(value)
@@ -90,6 +93,8 @@ def date_problem(value: str) -> str | None:
 
 def uri_problem(value: str) -> str | None:
     """Why ``value`` is not an RFC 3986 URI, or None when it is one."""
+    if _URI.match(value) and "%" not in value:
+        return None
     if not _SCHEME.match(value):
         return "has no scheme"
     for char in value:

@@ -2,7 +2,8 @@
 
 Both readers keep one buffer and a position in it, so reading a block hands out views
 of the buffer (``feed``) instead of copying it; lines and look-ahead copy only the few
-bytes they return.
+bytes they return. Open the file with a large buffer (``BUFFERING``): the walker seeks
+back to each member's end, which is then a move inside the buffer, not a new read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 READ_SIZE = 1 << 20
+BUFFERING = 1 << 20
 # Decompressed bytes produced per step, so a gzip bomb cannot fill memory.
 INFLATE_STEP = 1 << 20
 
@@ -93,6 +95,7 @@ class Member(Plain):
         super().__init__(handle, offset)
         self.limits = limits     # archivekit.limits.Limits, or None: no gzip-bomb limit
         self.read_in = 0         # compressed bytes read
+        self.read_size = 1 << 14
         self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self.pending = b""
         self.ended = False       # the member's gzip trailer was read
@@ -107,7 +110,9 @@ class Member(Plain):
             return b""
         while True:
             if not self.pending:
-                self.pending = self.handle.read(1 << 16)
+                # Small reads first (most members are a few KiB), larger as it goes on.
+                self.pending = self.handle.read(self.read_size)
+                self.read_size = min(self.read_size * 2, READ_SIZE)
                 self.read_in += len(self.pending)
                 if not self.pending:
                     self.truncated = True
