@@ -28,6 +28,7 @@ PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 # Pages of one gzip member held back until its findings are complete (a whole-file
 # gzip holds many; past this many they go out with what is known so far).
 MAX_PENDING = 64
+MAX_PENDING_BYTES = 64 << 20
 
 
 class DecodeError(Exception):
@@ -97,12 +98,16 @@ def _read_warc(path: str, handle: BinaryIO, max_page_bytes: int,
     report = WarcReport(path)
     pending: list[tuple[int, Document]] = []
     keep = _keeper(max_page_bytes + 1)
+    held = 0
     for offset, checked in walk(handle, report, keep, limits):
-        if pending and (pending[0][0] != offset or len(pending) >= MAX_PENDING):
+        if pending and (pending[0][0] != offset or len(pending) >= MAX_PENDING
+                        or held > MAX_PENDING_BYTES):
             yield from _flush(pending, report)
+            held = 0
         doc = _document(path, offset, checked, max_page_bytes, report)
         if doc is not None:
             pending.append((offset, doc))
+            held += len(doc.content)
     yield from _flush(pending, report)
     if any(f.rule in ("warc.not_warc", "warc.empty") for f in report.findings):
         why = "no WARC record in the file (empty)" if report.findings[0].rule == "warc.empty" \
@@ -174,8 +179,12 @@ def _document(path: str, offset: int, checked: Checked | None, max_page_bytes: i
         doc.read_error = (f"corrupt or truncated WARC: record ends {checked.missing:,} bytes "
                           "before its Content-Length")
         return doc
+    entity = reader.entity()
+    if len(entity) > max_page_bytes:  # kept up to the cap: the payload is larger still
+        doc.read_error = f"record payload is over the limit of {max_page_bytes:,} bytes"
+        return doc
     try:
-        content = decode_content(reader.entity(), encoding, max_page_bytes + 1)
+        content = decode_content(entity, encoding, max_page_bytes + 1)
     except DecodeError as exc:
         doc.read_error = f"cannot decode the page's Content-Encoding: {exc}"
         return doc

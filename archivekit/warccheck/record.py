@@ -27,6 +27,10 @@ from archivekit.warccheck.rules import (
 )
 
 MAX_HEADER_BYTES = 1 << 16
+_LOWER = {name: name.lower() for name in (
+    "WARC-Type", "WARC-Record-ID", "WARC-Date", "WARC-Refers-To-Date", "WARC-Target-URI",
+    "WARC-Payload-Digest", "WARC-Block-Digest", "WARC-Profile", "Content-Length", "Content-Type",
+    "WARC-Truncated")}
 
 
 @dataclass(slots=True)
@@ -40,7 +44,7 @@ class Header:
     rec_type: str | None = None  # WARC-Type, once the header is read
 
     def get(self, name: str) -> str | None:
-        values = self.index.get(name.lower())
+        values = self.index.get(_LOWER.get(name) or name.lower())
         return values[0] if values else None
 
     def add(self, name: str, value: str) -> None:
@@ -128,6 +132,7 @@ def _read_header_fast(stream) -> Header | None:
             return None
     raw = stream.buf[stream.pos:end]
     crlf = raw.count(b"\r\n")
+    # A bare CR or LF, or a folded line: left to the careful reader.
     if raw.count(b"\n") != crlf or raw.count(b"\r") != crlf or b"\n " in raw or b"\n\t" in raw:
         return None
     lines = raw.decode("utf-8", "replace").split("\r\n")
