@@ -12,6 +12,14 @@ import zlib
 from collections.abc import Callable
 from typing import BinaryIO
 
+try:  # zlib-ng inflates the same data ~1.3x faster than zlib (a dependency of archivekit)
+    from zlib_ng import zlib_ng as _inflate_lib
+
+    _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate_lib.error)
+except ImportError:  # pragma: no cover
+    _inflate_lib = zlib
+    _INFLATE_ERRORS = (zlib.error,)
+
 READ_SIZE = 1 << 20
 BUFFERING = 1 << 20
 # Decompressed bytes produced per step, so a gzip bomb cannot fill memory.
@@ -96,7 +104,7 @@ class Member(Plain):
         self.limits = limits     # archivekit.limits.Limits, or None: no gzip-bomb limit
         self.read_in = 0         # compressed bytes read
         self.read_size = 1 << 14
-        self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.inflater = _inflate_lib.decompressobj(16 + zlib.MAX_WBITS)
         self.pending = b""
         self.ended = False       # the member's gzip trailer was read
         self.truncated = False   # the file ended inside the member
@@ -119,7 +127,7 @@ class Member(Plain):
                     return b""
             try:
                 out = self.inflater.decompress(self.pending, INFLATE_STEP)
-            except zlib.error as exc:
+            except _INFLATE_ERRORS as exc:
                 self.corrupt = str(exc)
                 return b""
             self.pending = self.inflater.unconsumed_tail
