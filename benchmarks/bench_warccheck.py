@@ -15,7 +15,9 @@ each tool as a command a user runs (a fresh process, import time included):
 * ``fastwarc check --verify-payloads --quiet FILE`` (block and payload digests).
 
 Reports the median MB/s (of the .warc.gz's size) of each and the ratios. Target
-(issue 11): warc-check MB/s >= warcio check.
+(issue 11): warc-check MB/s >= warcio check. Then, in this process (no start-up cost:
+archivekit's CLI imports every verb's modules first), ``check_warc`` beside warcio's
+``Checker``, interleaved the same way.
 """
 
 from __future__ import annotations
@@ -118,6 +120,32 @@ def timed(command: list[str]) -> float:
     return seconds
 
 
+def in_process(path: Path, rounds: int) -> dict[str, float]:
+    """Median seconds of archivekit's check_warc and warcio's Checker, in this process."""
+    import contextlib
+    import io
+    from types import SimpleNamespace
+
+    from warcio.checker import Checker
+
+    sys.path.insert(0, str(ROOT))
+    from archivekit.warccheck import check_warc
+
+    def warcio_check() -> None:
+        with contextlib.redirect_stdout(io.StringIO()):
+            Checker(SimpleNamespace(inputs=[str(path)], verbose=False)).process_all()
+
+    runs = {"archivekit check_warc": lambda: check_warc(str(path)),
+            "warcio Checker": warcio_check}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=40.0, help="size of the .warc.gz to build")
@@ -151,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         ours = rates["warc-check"]
         print(f"warc-check / warcio check   = {ours / rates['warcio check']:.2f}")
         print(f"warc-check / fastwarc check = {ours / rates['fastwarc check']:.2f}")
+        library = in_process(path, args.rounds)
+        for name, seconds in library.items():
+            print(f"in process: {name:<22} {size_mb / seconds:7.1f} MB/s")
         return 0 if ours >= rates["warcio check"] else 1
     finally:
         if args.keep is None:
