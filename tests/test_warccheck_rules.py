@@ -363,3 +363,9 @@ def test_warc_check_strict_fails_on_warnings_and_the_summary_counts_records(tmp_
     proc = run_cli("warc-check", path)
     assert proc.returncode == 0 and "1 file (2 records): 1 valid" in proc.stdout, proc.stdout
     assert run_cli("warc-check", "--strict", path).returncode == 1
+
+
+def test_a_member_of_garbage_is_garbage_not_an_empty_member(tmp_path):
+    data = members(warcinfo()) + gzip.compress(b"<html>not a record</html>", mtime=0)
+    assert findings(write(tmp_path, "m.warc.gz", data)) == [
+        ("warc.trailing_garbage", ERROR, f"/{len(members(warcinfo()))}")]

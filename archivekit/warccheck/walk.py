@@ -146,6 +146,7 @@ def _walk_member(handle: BinaryIO, offset: int, state: _State):
                 return None
             report.add("warc.trailing_garbage", "bytes inside a gzip member that are not a WARC "
                        "record", offset)
+            garbage = True
             break
         if count == 1:
             report.add("warc.gzip.multi_record_member",
