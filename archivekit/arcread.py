@@ -15,12 +15,13 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from archivekit.content_encoding import DecodeError, decode_content, is_page_type
 from archivekit.limits import Limits
+from archivekit.locations import record_path
 from archivekit.record import Document
 from archivekit.warccheck.digest_reader import Dechunker
 from archivekit.warccheck.streams import Member, Plain
 from archivekit.warccheck.walk import resync
-from archivekit.warcread import DecodeError, decode_content, is_page_type
 
 MAX_LINE = 1 << 16
 _DATE = re.compile(rb"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})")
@@ -53,7 +54,7 @@ def read_arc(path: str, handle: BinaryIO, max_page_bytes: int,
         problem = member.corrupt or member.limit or ("the file ends inside a gzip member"
                                                      if member.truncated else None)
         if problem:
-            yield Document(path=f"{path}#{offset}", content=b"",
+            yield Document(path=record_path(path, offset), content=b"",
                            read_error=f"corrupt or truncated ARC: {problem}")
             offset = resync(handle, offset + 1, b"\x1f\x8b\x08", 0) if not member.truncated else None
         else:
@@ -80,7 +81,7 @@ def _records(stream, path: str, member_offset, layout: _Layout,
         if length > max_page_bytes + MAX_LINE:
             got = stream.feed(length, lambda _view: None)
             if _is_page_guess(url, fields):
-                yield Document(path=f"{path}#{start}", content=b"", uri=url, date=_date(fields[1]),
+                yield Document(path=record_path(path, start), content=b"", uri=url, date=_date(fields[1]),
                                read_error=f"record payload is over the limit of {max_page_bytes:,} bytes")
             if got < length:
                 return
@@ -89,7 +90,7 @@ def _records(stream, path: str, member_offset, layout: _Layout,
         if url.startswith("filedesc:"):
             _learn_layout(block, layout)
             continue
-        doc = _document(f"{path}#{start}", url, fields, block, length, max_page_bytes)
+        doc = _document(record_path(path, start), url, fields, block, length, max_page_bytes)
         if doc is not None:
             yield doc
         if len(block) < length:

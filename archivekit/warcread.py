@@ -4,39 +4,32 @@
 HTML or text ``response``/``resource`` record becomes a :class:`Document` carrying the
 ``warc.*`` findings of its record (``warc_findings``), and a broken record costs its own
 findings, never the records after it. Content-encodings (gzip, deflate, br) are
-decoded here, bounded by the page limit; one that cannot be decoded makes that one
-page unreadable. ARC 1.0/1.1 files (``filedesc://`` first) are read record by record
-into documents the same way (ARC has no conformance check of its own here).
+decoded (:mod:`archivekit.content_encoding`), bounded by the page limit; one that
+cannot be decoded makes that one page unreadable. ARC 1.0/1.1 files (``filedesc://``
+first) are read record by record into documents the same way (ARC has no conformance
+check of its own here).
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from archivekit.content_encoding import DecodeError, decode_content, is_page_type
 from archivekit.limits import DEFAULT_LIMITS, DEFAULT_MAX_PAGE_BYTES, Limits
+from archivekit.locations import record_path
 from archivekit.record import Document, Finding
 from archivekit.warccheck import WarcReport
 from archivekit.warccheck.record import Checked, Header
 from archivekit.warccheck.streams import BUFFERING, Member
 from archivekit.warccheck.walk import walk
 
-PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 # Pages of one gzip member held back until its findings are complete (a whole-file
 # gzip holds many; past this many they go out with what is known so far).
 MAX_PENDING = 64
 MAX_PENDING_BYTES = 64 << 20
-
-
-class DecodeError(Exception):
-    """A Content-Encoding that cannot be decoded."""
-
-
-def is_page_type(content_type: str | None) -> bool:
-    return (content_type or "").split(";")[0].strip().lower() in PAGE_CONTENT_TYPES
 
 
 def read_archive(path: str, *, stream: BinaryIO | None = None,
@@ -112,7 +105,7 @@ def _read_warc(path: str, handle: BinaryIO, max_page_bytes: int,
     if any(f.rule in ("warc.not_warc", "warc.empty") for f in report.findings):
         why = "no WARC record in the file (empty)" if report.findings[0].rule == "warc.empty" \
             else "not a WARC record: the file is not a WARC"
-        yield Document(path=path if "empty" in why else f"{path}#0", content=b"", read_error=why)
+        yield Document(path=path if "empty" in why else record_path(path, 0), content=b"", read_error=why)
 
 
 def _flush(pending: list[tuple[int, Document]], report: WarcReport) -> Iterator[Document]:
@@ -157,7 +150,7 @@ def _http_field(head: bytes, name: bytes) -> str | None:
 
 def _document(path: str, offset: int, checked: Checked | None, max_page_bytes: int,
               report: WarcReport) -> Document | None:
-    name = f"{path}#{offset}"
+    name = record_path(path, offset)
     if checked is None:
         why = "; ".join(f.message for f in report.errors_at(offset)) or "unreadable record header"
         return Document(path=name, content=b"", read_error=f"corrupt or truncated WARC: {why}")
@@ -193,59 +186,6 @@ def _document(path: str, offset: int, checked: Checked | None, max_page_bytes: i
     else:
         doc.content = content
     return doc
-
-
-# --- content-encodings -------------------------------------------------------------------
-
-def decode_content(data: bytes, encoding: str | None, limit: int) -> bytes:
-    """``data`` decoded from its Content-Encoding (a list, applied last first), at most
-    ``limit`` bytes of it; raises :class:`DecodeError`."""
-    if not encoding:
-        return data
-    for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
-        if coding in ("identity", "none"):
-            continue
-        if coding in ("gzip", "x-gzip"):
-            data = _inflate(data, 16 + zlib.MAX_WBITS, limit)
-        elif coding == "deflate":
-            try:
-                data = _inflate(data, zlib.MAX_WBITS, limit)
-            except DecodeError:
-                data = _inflate(data, -zlib.MAX_WBITS, limit)  # raw deflate, as some servers send
-        elif coding == "br":
-            data = _unbrotli(data, limit)
-        else:
-            raise DecodeError(f"unknown content-coding {coding!r}")
-    return data
-
-
-def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits)
-    try:
-        out = inflater.decompress(data, limit)
-    except zlib.error as exc:
-        raise DecodeError(f"{'gzip' if wbits > 15 else 'deflate'}: {exc}") from None
-    if not inflater.eof and not inflater.unconsumed_tail and len(out) < limit:
-        raise DecodeError(f"{'gzip' if wbits > 15 else 'deflate'}: the data ends early")
-    return out
-
-
-def _unbrotli(data: bytes, limit: int) -> bytes:
-    try:
-        import brotli
-    except ImportError:
-        raise DecodeError("br needs the brotli package, which is not installed "
-                          "(pip install brotli)") from None
-    decoder = brotli.Decompressor()
-    try:
-        out = decoder.process(data, output_buffer_limit=limit)
-    except brotli.error as exc:
-        raise DecodeError(f"br: {exc or 'corrupt data'}") from None
-    except TypeError:  # an older brotli without output_buffer_limit
-        out = decoder.process(data)[:limit]
-    if len(out) < limit and not decoder.is_finished():
-        raise DecodeError("br: the data ends early")
-    return out
 
 
 __all__ = ["DecodeError", "decode_content", "is_page_type", "read_archive"]
