@@ -21,7 +21,7 @@ from archivekit.export.warc import (
     WarcRef,
     export_stamp,
 )
-from archivekit.locations import STDIN, parse_location, source_file
+from archivekit.locations import source_file
 from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report.base import Summary
 from archivekit.report.jsonl import result_line
@@ -96,7 +96,6 @@ class Archiver:
         self._worker: ArticleWorker | None = None
         self.pages = []
         self.bag_files: dict[str, str] = {}
-        self._warc_reports: dict[str, object] = {}
         self._report = None
         if settings.report:
             self._report_path = out / "report.jsonl"
@@ -129,9 +128,7 @@ class Archiver:
     def commit(self, prepared: PreparedArticle) -> Result:
         """Write an article prepared by :class:`ArticleWorker` (in input order)."""
         result = prepared.result
-        problems = self._input_warc_problems(prepared.path)
-        if problems:
-            result.findings.extend(problems)
+        if self._input_warc_problems(result):
             self.skipped += prepared.has_content
         elif prepared.exportable:
             self._export(prepared)
@@ -161,24 +158,11 @@ class Archiver:
             self.jsonld.add_text(text, prepared.path, prepared.jsonld_id)
         self.exported += 1
 
-    def _input_warc_problems(self, source: str) -> list[Finding]:
-        """Errors warc-check finds in the input WARC record this document came from."""
-        location = parse_location(source)
-        if location is None or location.file == STDIN:
-            return []
-        path = location.file
-        report = self._warc_reports.get(path)
-        if report is None:
-            from archivekit.warccheck import check_warc
-
-            report = self._warc_reports[path] = check_warc(path)
-        whole_file = [f for f in report.findings if f.severity == ERROR and (
-            f.rule in ("warc.gzip.multi_record_member", "warc.not_warc"))]
-        found = whole_file or report.errors_at(location.offset)
-        return [Finding(rule=f.rule, severity=ERROR, pointer="/source",
-                        message=f"input WARC record at offset {f.pointer.lstrip('/')}: "
-                                f"{f.message}; not exported")
-                for f in found]
+    @staticmethod
+    def _input_warc_problems(result: Result) -> list[Finding]:
+        """The errors warc-check found in the input WARC record of this article (the page
+        reader put them on it, from the same reading pass)."""
+        return [f for f in result.findings if f.severity == ERROR and f.rule.startswith("warc.")]
 
     def _bag_source(self, source: str, io_error: bool) -> None:
         if not self.settings.bag or source == "-" or io_error:
