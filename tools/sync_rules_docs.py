@@ -6,11 +6,13 @@ tests/test_catalogue.py fail while either is stale.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from archivekit.catalogue import markdown_table, rules_page
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's archivekit, not whichever one is installed
+
+from archivekit.catalogue import markdown_table, rules_page  # noqa: E402
 
 
 def main() -> None:
