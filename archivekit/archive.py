@@ -58,9 +58,15 @@ class ArchiveSettings:
     sd_publisher: str = "archivekit"
     strict: bool = False
     inputs: tuple[str, ...] = ()
+    replay_url: str | None = None  # JSON-LD archivedAt's base; None: pywb's for the prefix
+    bag_profile: str = "btr"
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
+        if self.replay_url is None:
+            from archivekit.export.jsonld import default_replay_url
+
+            self.replay_url = default_replay_url(self.warc_options.prefix)
         if self.wacz:
             self.warc = True
 
@@ -88,6 +94,8 @@ class WorkerRecipe:
     jsonld: bool
     publishers: dict[str, tuple[str, str | None]]
     sd_publisher: str
+    collection_name: str = "archivekit collection"
+    replay_url: str | None = None
 
 
 @dataclass(slots=True)
@@ -146,7 +154,9 @@ class ArticleWorker:
 
             self.context = ArticleContext(publishers=recipe.publishers,
                                           sd_publisher=recipe.sd_publisher,
-                                          sd_date=recipe.stamp.date().isoformat())
+                                          sd_date=recipe.stamp.date().isoformat(),
+                                          collection=recipe.collection_name,
+                                          replay_url=recipe.replay_url)
 
     def prepare(self, document: Document) -> PreparedArticle:
         result = self.checker.check(document)
@@ -222,10 +232,13 @@ class Archiver:
 
             self.jsonld = JsonLdWriter(out / "jsonld", collection_name=settings.collection_name,
                                        sd_publisher=settings.sd_publisher,
-                                       date=stamp, publishers=publishers)
+                                       date=stamp, publishers=publishers,
+                                       replay_url=settings.replay_url)
         self.recipe = WorkerRecipe(warc_options=settings.warc_options if settings.warc else None,
                                    stamp=stamp, jsonld=settings.jsonld, publishers=publishers,
-                                   sd_publisher=settings.sd_publisher)
+                                   sd_publisher=settings.sd_publisher,
+                                   collection_name=settings.collection_name,
+                                   replay_url=settings.replay_url)
         self.serial = SerialHint(shared_serial)
         self._worker: ArticleWorker | None = None
         self.pages = []
@@ -291,7 +304,8 @@ class Archiver:
             if _ref_key(ref) != prepared.jsonld_ref:  # a revisit, or the file rolled meanwhile
                 from archivekit.export.jsonld import dumps, with_warc_ref, without_warc_ref
 
-                text = dumps(with_warc_ref(without_warc_ref(json.loads(text)), ref))
+                text = dumps(with_warc_ref(without_warc_ref(json.loads(text)), ref,
+                                          replay=self.settings.replay_url))
             self.jsonld.add_text(text, prepared.path, prepared.jsonld_id)
         self.exported += 1
 
