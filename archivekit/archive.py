@@ -356,15 +356,13 @@ class Archiver:
                 settings.out_dir / f"{settings.warc_options.prefix}.wacz", outcome.warc_files,
                 self.pages, date=settings.warc_options.date, title=settings.collection_name)
         if settings.bag:
-            from archivekit.export.bagit import write_bag
+            from archivekit.export.bag_profiles import bag_collection
 
-            # Built beside the old bag and swapped in, so a rerun replaces a finished bag.
-            fresh = settings.out_dir / ".bag.new"
-            # Leftovers of a killed run: write_bag's ".<name>.tmp-<pid>" and our own.
-            for stale in (fresh, *settings.out_dir.glob("..bag.new.tmp-*")):
-                shutil.rmtree(stale, ignore_errors=True)
-            write_bag(sorted(self.bag_files.items(), key=lambda p: p[1]), fresh)
-            outcome.bag_dir = _swap_dir(fresh, settings.out_dir / "bag")
+            # Every file of the collection (what is left out is listed in the bag, with why).
+            outcome.bag_dir = bag_collection(settings.out_dir, settings.inputs, self.bag_files,
+                                             profile=settings.bag_profile,
+                                             source_organization=settings.warc_options.operator,
+                                             title=settings.collection_name)
         if self._report is not None:
             self._report.close()
             os.replace(self._report.name, self._report_path)
@@ -397,7 +395,7 @@ class Archiver:
                 "warc": [str(p.relative_to(out)) for p in outcome.warc_files],
                 "jsonld": str(outcome.jsonld_dir.relative_to(out)) if outcome.jsonld_dir else None,
                 "wacz": outcome.wacz_file.name if outcome.wacz_file else None,
-                "bag": "bag" if outcome.bag_dir else None,
+                "bag": outcome.bag_dir.name if outcome.bag_dir else None,
                 "report": "report.jsonl",
                 "report_html": "report.html",
             },

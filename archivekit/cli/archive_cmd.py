@@ -32,6 +32,21 @@ class Digest(StrEnum):
     sha256 = "sha256"
 
 
+class BagProfileName(StrEnum):
+    btr = "btr"
+    aptrust = "aptrust"
+    none = "none"
+
+
+BagProfileOpt = Annotated[BagProfileName, typer.Option(
+    "--bag-profile", help="BagIt profile of the bag: btr (Beyond the Repository), aptrust "
+    "(APTrust 2.2: md5 manifest, aptrust-info.txt, NAME.tar) or none (plain RFC 8493).")]
+ReplayOpt = Annotated[str | None, typer.Option(
+    "--replay-url", help="Wayback replay base of the JSON-LD archivedAt URLs "
+    "(REPLAY/TIMESTAMP/URL); default http://localhost:8080/PREFIX/ (pywb).",
+    show_default=False)]
+
+
 OutOpt = Annotated[str, typer.Option("--output", "-o", help="Output directory (created if "
                                      "missing).", show_default=False)]
 DateOpt = Annotated[str | None, typer.Option(
@@ -82,7 +97,8 @@ def command_line(argv: list[str] | None = None) -> str:
 def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bool,
                    report: bool, date: str | None, digest: Digest, gzip_level: int,
                    max_size: int, prefix: str, operator: str | None, name: str | None,
-                   strict: bool, paths: list[str]):
+                   strict: bool, paths: list[str], bag_profile: str = "btr",
+                   replay_url: str | None = None):
     from archivekit.archive import ArchiveSettings
     from archivekit.export.warc import ExportError, WarcOptions, parse_date_option
 
@@ -97,7 +113,8 @@ def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bo
     return ArchiveSettings(out_dir=output, warc=warc, jsonld=jsonld, wacz=wacz, bag=bag,
                            report=report, warc_options=options, collection_name=collection,
                            sd_publisher=operator or "archivekit", strict=strict,
-                           inputs=tuple(paths))
+                           inputs=tuple(paths), bag_profile=str(bag_profile),
+                           replay_url=replay_url)
 
 
 def run_job(paths: list[str], settings, *, fmt: Format, strict: bool, quiet: bool,
@@ -141,7 +158,7 @@ def _outcome_line(outcome) -> str:
     if outcome.wacz_file:
         parts.append(f"WACZ {outcome.wacz_file.name}")
     if outcome.bag_dir:
-        parts.append("bag/")
+        parts.append(outcome.bag_dir.name + ("" if outcome.bag_dir.suffix else "/"))
     return ", ".join(parts)
 
 
@@ -154,18 +171,22 @@ EXPORT_OPTIONS: dict[str, tuple[object, object]] = {
     "prefix": (PrefixOpt, "archivekit"),
     "operator": (OperatorOpt, None),
     "name": (NameOpt, None),
+    "bag_profile": (BagProfileOpt, BagProfileName.btr),
+    "replay_url": (ReplayOpt, None),
 }
 
 
 def run_verb(verb: str, paths: list[str], output: str, *, warc: bool, jsonld: bool, wacz: bool,
              bag: bool, report: bool, date: str | None, digest: Digest, gzip_level: int,
              max_size: int, prefix: str, operator: str | None, name: str | None,
+             bag_profile: BagProfileName = BagProfileName.btr, replay_url: str | None = None,
              **check_options) -> int:
     """``archive`` or ``export`` with the options of both; returns the exit code."""
     settings = build_settings(output=output, warc=warc, jsonld=jsonld, wacz=wacz, bag=bag,
                               report=report, date=date, digest=digest, gzip_level=gzip_level,
                               max_size=max_size, prefix=prefix, operator=operator, name=name,
-                              strict=check_options["strict"], paths=paths)
+                              strict=check_options["strict"], paths=paths,
+                              bag_profile=bag_profile.value, replay_url=replay_url)
     return run_job(paths, settings, verb=verb, **check_options)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from archivekit.cli.app import app
+from archivekit.cli.archive_cmd import BagProfileName, BagProfileOpt
 from archivekit.cli.common import (
     EXIT_INPUT,
     FollowOpt,
@@ -135,11 +136,14 @@ def bag(
         show_default=False)] = None,
     root: RootOpt = None,
     follow_symlinks: FollowOpt = False,
+    bag_profile: BagProfileOpt = BagProfileName.btr,
 ) -> None:
-    """Write a BagIt 1.0 bag (RFC 8493) of the collection's files."""
-    from archivekit.export.bagit import BagError, write_bag
+    """Write a BagIt 1.0 bag (RFC 8493) of every file of the collection, valid under the
+    Beyond the Repository profile (default), APTrust 2.2's (as NAME.tar) or none."""
+    from archivekit.errors import ArchivekitError
+    from archivekit.export.bag_profiles import collection_files, write_profiled_bag
+    from archivekit.export.bagit import BagError
     from archivekit.ledger import collection_root, ledger_key
-    from archivekit.sources import SourceError, collect_paths
 
     extra: dict[str, list[str]] = {}
     for line in info or []:
@@ -149,12 +153,17 @@ def bag(
         extra.setdefault(label.strip(), []).append(value.strip())
     base = collection_root(paths, root)
     try:
-        files = [(p, ledger_key(p, base)) for p in collect_paths(paths, follow_symlinks=follow_symlinks)
-                 if p != "-" and not p.startswith("\0")]
-        done = write_bag(files, output, algorithms=algorithm or ("sha256", "sha512"), info=extra,
-                         source_organization=source_organization)
-    except (SourceError, BagError) as exc:
+        found = collection_files(paths, follow_symlinks=follow_symlinks)
+        files = [(p, ledger_key(p, base)) for p in found.files]
+        done = write_profiled_bag(files, output, profile=bag_profile.value, algorithms=algorithm,
+                                  info=extra, source_organization=source_organization,
+                                  left_out=found.left_out)
+    except ArchivekitError as exc:
+        raise fail(str(exc), exc.exit_code) from None
+    except BagError as exc:
         raise fail(str(exc), EXIT_INPUT) from None
     except OSError as exc:
         raise fail(f"{exc.filename or output}: {exc.strerror or exc}", EXIT_INPUT) from None
+    for path, why in found.left_out:
+        warn(f"left out of the bag: {path}: {why}")
     warn(f"wrote bag {done} ({len(files)} files)")

@@ -89,10 +89,12 @@ def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None
 
 def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
               algorithms: Iterable[str] = DEFAULT_ALGORITHMS, info: dict | None = None,
-              source_organization: str | None = None, bag_count: str = "1 of 1") -> Path:
+              source_organization: str | None = None, bag_count: str = "1 of 1",
+              tag_files: dict[str, str] | None = None) -> Path:
     """Write a BagIt 1.0 bag at ``out_dir`` from ``(source path, name under data/)`` pairs.
 
-    ``info`` adds lines to ``bag-info.txt`` (a list value writes the label once per item).
+    ``info`` adds lines to ``bag-info.txt`` (a list value writes the label once per item);
+    ``tag_files`` more tag files (name -> text, e.g. ``aptrust-info.txt``), in the tag manifests.
     ``out_dir`` must not exist or be an empty directory. Returns its path.
     """
     algorithms = tuple(dict.fromkeys(algorithms))
@@ -137,9 +139,12 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
                 fields.append((label, str(item)))
         _write(tmp / "bag-info.txt", "".join(f"{k}: {' '.join(str(v).split())}\n"
                                               for k, v in fields))
-        tag_files = ["bagit.txt", "bag-info.txt"] + [f"manifest-{a}.txt" for a in algorithms]
+        for tag_name, text in (tag_files or {}).items():
+            _write(tmp / payload_name(tag_name), text)
+        listed = ["bagit.txt", "bag-info.txt", *(tag_files or {})] + [
+            f"manifest-{a}.txt" for a in algorithms]
         for alg in algorithms:
-            lines = [f"{_hash_file(tmp / t, [alg])[0][alg]}  {t}\n" for t in tag_files]
+            lines = [f"{_hash_file(tmp / t, [alg])[0][alg]}  {t}\n" for t in listed]
             _write(tmp / f"tagmanifest-{alg}.txt", "".join(lines))
         if out.exists():
             out.rmdir()
