@@ -108,6 +108,7 @@ class PreparedArticle:
     exportable: bool      # has content and was read whole
     has_content: bool
     headline: str | None
+    text: str | None      # the body, for the WACZ page's full-text field
     warc: PreparedRecord | None
     jsonld: str | None    # the NewsArticle, serialised with the WARC place ``jsonld_ref``
     jsonld_ref: tuple[str, str, str] | None
@@ -172,6 +173,7 @@ class ArticleWorker:
         prepared = PreparedArticle(result=result, path=document.path, io_error=document.io_error,
                                    exportable=exportable, has_content=bool(document.content),
                                    headline=(record or {}).get("headline"), warc=None,
+                                   text="\n\n".join((record or {}).get("body") or []) or None,
                                    jsonld=None, jsonld_ref=None, jsonld_id=None)
         if exportable:
             ref = None
@@ -241,7 +243,11 @@ class Archiver:
                                    replay_url=settings.replay_url)
         self.serial = SerialHint(shared_serial)
         self._worker: ArticleWorker | None = None
-        self.pages = []
+        self.pages = None
+        if settings.wacz:
+            from archivekit.export.wacz import PagesWriter
+
+            self.pages = PagesWriter(out / ("pages.jsonl" + PARTIAL_SUFFIX))
         self.bag_files: dict[str, str] = {}
         self._warc_reports: dict[str, object] = {}
         self._report = None
@@ -298,7 +304,8 @@ class Archiver:
                 from archivekit.export.wacz import Page
 
                 self.pages.append(Page(id=ref.record_id.strip("<>").rsplit(":", 1)[-1],
-                                       url=ref.target_uri, ts=ref.date, title=prepared.headline))
+                                       url=ref.target_uri, ts=ref.date, title=prepared.headline,
+                                       text=prepared.text))
         if self.jsonld is not None and prepared.jsonld is not None:
             text = prepared.jsonld
             if _ref_key(ref) != prepared.jsonld_ref:  # a revisit, or the file rolled meanwhile

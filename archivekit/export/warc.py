@@ -18,6 +18,7 @@ import codecs
 import hashlib
 import io
 import os
+import re
 import uuid
 import zlib
 from collections.abc import Callable
@@ -171,7 +172,8 @@ def target_uri_for(document: Document, result: Result) -> str:
     if document.uri:
         return document.uri
     record_url = (result.record or {}).get("url")
-    if record_url:
+    # A canonical URL without a scheme ("huffpost.com/...") is no URL a replay can look up.
+    if record_url and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", record_url):
         return record_url
     # fsencode: a file name that is not UTF-8 keeps its real bytes, percent-encoded.
     return "urn:archivekit:file:" + quote(os.fsencode(Path(document.path).as_posix()), safe="/._-~")
