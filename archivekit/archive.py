@@ -109,6 +109,7 @@ class PreparedArticle:
     has_content: bool
     headline: str | None
     text: str | None      # the body, for the WACZ page's full-text field
+    facts: dict | None    # what report.html shows of the record (report.html.article_facts)
     warc: PreparedRecord | None
     jsonld: str | None    # the NewsArticle, serialised with the WARC place ``jsonld_ref``
     jsonld_ref: tuple[str, str, str] | None
@@ -170,10 +171,12 @@ class ArticleWorker:
             digests = fp.fields
         exportable = bool(document.content) and not document.read_error
         record = result.record
+        from archivekit.report.html import article_facts
         prepared = PreparedArticle(result=result, path=document.path, io_error=document.io_error,
                                    exportable=exportable, has_content=bool(document.content),
                                    headline=(record or {}).get("headline"), warc=None,
                                    text="\n\n".join((record or {}).get("body") or []) or None,
+                                   facts=article_facts(record) if record is not None else None,
                                    jsonld=None, jsonld_ref=None, jsonld_id=None)
         if exportable:
             ref = None
@@ -260,7 +263,8 @@ class Archiver:
             from archivekit.report.html import HtmlReport
 
             self._html = HtmlReport(title=f"archivekit report: {settings.collection_name}",
-                                    rules=checker.schema.rules())
+                                    rules=checker.schema.rules(),
+                                    command_line=settings.warc_options.command_line)
         self.exported = 0
         self.skipped = 0
 
@@ -292,7 +296,7 @@ class Archiver:
         self.summary.add(result, self.settings.strict)
         if self._report is not None:
             self._report.write(result_line(result) + "\n")
-            self._html.add(result)
+            self._html.add(result, prepared.facts)
         return result
 
     def _export(self, prepared: PreparedArticle) -> None:
