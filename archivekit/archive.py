@@ -390,6 +390,8 @@ class Archiver:
             self.warc.abort()
         if self.jsonld is not None:
             self.jsonld.abort()
+        if self.pages is not None:
+            self.pages.close()  # pages.jsonl.open stays, like the other .open files
         if self._report is not None:
             self._report.close()
 
