@@ -14,32 +14,47 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES, HTML_SUFFIXES, TEXT_SUFFIXES
+from archivekit.errors import InputError
+from archivekit.extract import HTML_SUFFIXES, TEXT_SUFFIXES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
+from archivekit.locations import WARC_SUFFIXES, is_warc_name, record_path
 from archivekit.record import Document
 
-WARC_SUFFIXES = (".warc", ".warc.gz")
+__all__ = ["WARC_SUFFIXES", "is_warc_name"]  # re-exported: they live in archivekit.locations
+
 ARTICLE_SUFFIXES = HTML_SUFFIXES + TEXT_SUFFIXES
 PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
-class SourceError(Exception):
+class SourceError(InputError):
     """An input path that cannot be used at all (missing, not a file or directory)."""
 
 
-def is_warc_name(name: str) -> bool:
-    return name.lower().endswith(WARC_SUFFIXES)
+@dataclass(frozen=True, slots=True)
+class UnlistedDir:
+    """A directory met while walking the inputs that could not be listed: a value in the
+    stream of paths (reported as ``parse.unreadable``), so the rest is still read."""
+
+    path: str
+    reason: str
+
+    def document(self) -> Document:
+        return Document(path=self.path, content=b"", read_error=f"cannot list directory: {self.reason}",
+                        io_error=True)
 
 
 def collect_paths(inputs: Iterable[str], *, follow_symlinks: bool = False,
-                  on_error: Callable[[SourceError], None] | None = None) -> Iterator[str]:
+                  on_error: Callable[[SourceError], None] | None = None) -> Iterator[str | UnlistedDir]:
     """Expand inputs to the list of files to read, directories recursively in sorted order.
 
     An input that does not exist raises :class:`SourceError`, or is passed to
     ``on_error`` and skipped so the rest is still read. Within a directory only files
-    with an article or WARC suffix are taken; hidden entries are skipped.
+    with an article or WARC suffix are taken; hidden entries are skipped. A sub-directory
+    that cannot be listed comes as an :class:`UnlistedDir` value.
     """
     for raw in inputs:
         try:
@@ -50,7 +65,7 @@ def collect_paths(inputs: Iterable[str], *, follow_symlinks: bool = False,
             on_error(exc)
 
 
-def _expand(raw: str, follow_symlinks: bool) -> Iterator[str]:
+def _expand(raw: str, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
     if raw == "-":
         yield "-"
         return
@@ -70,7 +85,7 @@ def _expand(raw: str, follow_symlinks: bool) -> Iterator[str]:
         raise SourceError(f"{raw}: not a file or directory")
 
 
-def _walk(root: Path, follow_symlinks: bool) -> Iterator[str]:
+def _walk(root: Path, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
     errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append,
                                                 followlinks=follow_symlinks):
@@ -86,16 +101,15 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[str]:
                     yield path
     for exc in errors:
         # A sub-directory we could not list: report it as an unreadable input.
-        yield f"\0unreadable-dir\0{exc.filename}\0{exc.strerror}"
+        yield UnlistedDir(str(exc.filename), str(exc.strerror))
 
 
-def read_documents(paths: Iterable[str], *, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+def read_documents(paths: Iterable[str | UnlistedDir], *,
+                   max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
                    stdin: BinaryIO | None = None) -> Iterator[Document]:
     for path in paths:
-        if path.startswith("\0unreadable-dir\0"):
-            _, _, name, reason = path.split("\0")
-            yield Document(path=name, content=b"", read_error=f"cannot list directory: {reason}",
-                           io_error=True)
+        if isinstance(path, UnlistedDir):
+            yield path.document()
         elif path == "-":
             yield from read_stream(stdin or sys.stdin.buffer, "-", max_page_bytes)
         elif is_warc_name(path):
@@ -259,16 +273,16 @@ def read_warc(path: str, *, stream: BinaryIO | None = None,
                 records += 1
                 if record.format != "warc":
                     # warcio's ARC fallback parses almost any line; a .warc must hold WARC.
-                    yield Document(path=f"{path}#{offset}", content=b"",
+                    yield Document(path=record_path(path, offset), content=b"",
                                    read_error="not a WARC record: the file is not a WARC")
                     return
-                doc = _document_from_record(record, f"{path}#{offset}", max_page_bytes)
+                doc = _document_from_record(record, record_path(path, offset), max_page_bytes)
                 if doc is not None:
                     yield doc
             if not records:
                 yield Document(path=path, content=b"", read_error="no WARC record in the file (empty)")
         except Exception as exc:  # warcio raises many kinds on corrupt input
-            yield Document(path=f"{path}#{offset}", content=b"",
+            yield Document(path=record_path(path, offset), content=b"",
                            read_error=f"corrupt or truncated WARC: {_describe(exc)}")
     finally:
         if stream is None:

@@ -4,7 +4,7 @@ The shape of Common Crawl's cc-pyspark: a text file lists the inputs (one per li
 a WARC file, a page file or a directory, as a local path or as a URL that fsspec
 reads: ``s3a://``, ``hdfs://``, ``gs://``, ``file://``...), the list is cut into partitions, each
 partition is mapped with the same per-article code as the local pool
-(:func:`archivekit.runner.check_one`), and each partition writes one NDJSON file of
+(:func:`archivekit.checker.check_one`), and each partition writes one NDJSON file of
 results (``DIR/results/part-NNNNN``, the objects of ``check --format json``) and, with
 ``warc=True``, one WARC of its articles (``DIR/warc/part-NNNNN/``, written by the same
 :class:`archivekit.archive.Archiver` as ``archivekit export --warc``).
@@ -24,10 +24,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from archivekit.atomic import write_text
-from archivekit.checker import Checker
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.checker import Checker, CheckerRecipe, check_one
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.report.jsonl import result_line
-from archivekit.runner import CheckerRecipe, check_one
 from archivekit.sources import (
     SourceError,
     collect_paths,
@@ -72,7 +71,7 @@ def read_input_list(input_list: str, *, expand_dirs: bool = True) -> list[str]:
             out.extend(expand_url(entry))
         elif os.path.isdir(entry):
             out.extend(p for p in collect_paths([entry], on_error=lambda _e: None)
-                       if not p.startswith("\0"))
+                       if isinstance(p, str))
         else:
             out.append(entry)
     return out

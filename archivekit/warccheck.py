@@ -24,6 +24,74 @@ from datetime import datetime
 from typing import BinaryIO
 
 from archivekit.record import ERROR, WARNING, Finding, Result
+from archivekit.rules import Rule
+
+# Every rule id this module emits (the rule catalogue, archivekit.catalogue, gathers them).
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("warc.unreadable", ERROR, "the WARC file cannot be opened or read",
+         "The file could not be opened (missing, no permission, an I/O error). Check the path "
+         "and its permissions."),
+    Rule("warc.empty", ERROR, "an empty file, no WARC record",
+         "The file has no bytes. Re-export it, or drop it from the collection."),
+    Rule("warc.not_warc", ERROR, "the file does not start with a WARC record",
+         "The first bytes are not 'WARC/' (or a gzip member holding one): the file is not a "
+         "WARC, or it is compressed as a whole. Every record in it is suspect."),
+    Rule("warc.trailing_garbage", ERROR, "bytes after the last record that are not a WARC record",
+         "Something was appended to the file, or a record was cut off in the middle. Truncate "
+         "the file at the last good record or re-export it."),
+    Rule("warc.truncated", ERROR, "the file ends inside a record or gzip member",
+         "The file was cut short (an interrupted download or copy). Fetch or write it again; "
+         "the records before the cut are still readable."),
+    Rule("warc.gzip.corrupt", ERROR, "a gzip member cannot be inflated",
+         "The compressed bytes are damaged. Restore the file from a good copy."),
+    Rule("warc.gzip.empty_member", WARNING, "a gzip member holds no record",
+         "A writer emitted an empty gzip member. Readers skip it; rewrite the file to drop it."),
+    Rule("warc.gzip.multi_record_member", ERROR, "several records share one gzip member",
+         "Each record of a .warc.gz must be its own gzip member (WARC 1.1, annex D); a file "
+         "compressed as a whole cannot be read at an offset. Recompress it record by record."),
+    Rule("warc.version", ERROR, "a bad or unknown WARC version line",
+         "The record does not start with 'WARC/1.0' or 'WARC/1.1' (another version is a "
+         "warning, an unreadable line an error). Check the writer."),
+    Rule("warc.header.newline", ERROR, "a header line not ended by CRLF, or a bare CR/LF inside a value",
+         "WARC headers end their lines with CRLF (WARC 1.1, section 4). Fix the writer that "
+         "emits bare LF or CR."),
+    Rule("warc.header.malformed", ERROR, "a header line that is not 'Name: value', or a header over 64 KiB",
+         "The record header cannot be parsed. Check the writer."),
+    Rule("warc.field.missing", ERROR, "a mandatory field is missing",
+         "Every record needs WARC-Record-ID, Content-Length, WARC-Date and WARC-Type, and some "
+         "types more (WARC 1.1, section 5). Add the field."),
+    Rule("warc.field.forbidden", ERROR, "a field that the record type must not carry",
+         "WARC 1.1 section 5 names fields that shall not be used on some record types (e.g. "
+         "WARC-Target-URI on warcinfo). Drop the field."),
+    Rule("warc.field.repeated", ERROR, "a field that may appear once appears more than once",
+         "Fields such as WARC-Record-ID or Content-Length name one thing. Keep one."),
+    Rule("warc.field.malformed", ERROR, "a field value of the wrong form (a <uri>, a number)",
+         "Record ids and references are '<uri>' in angle brackets; Content-Length is a decimal "
+         "number. Fix the value."),
+    Rule("warc.record_id.duplicate", ERROR, "a WARC-Record-ID already used by an earlier record",
+         "Record ids must be unique. Give the record a fresh id (urn:uuid:...)."),
+    Rule("warc.date.malformed", ERROR, "a date that is not a UTC W3C-ISO8601 date",
+         "WARC-Date is written like 2020-01-01T00:00:00Z (UTC, 'Z'). Fix the writer."),
+    Rule("warc.type.unknown", WARNING, "an unknown record type",
+         "WARC-Type is none of the eight WARC 1.1 types; readers will skip the record."),
+    Rule("warc.content_type.missing", WARNING, "a record with a block but no Content-Type",
+         "A reader cannot tell what the block holds. Add a Content-Type."),
+    Rule("warc.length.mismatch", ERROR, "the block is not followed by CRLF CRLF where Content-Length says",
+         "Content-Length disagrees with the block: the rest of the file is read off by that "
+         "much. Rewrite the record with the right length."),
+    Rule("warc.digest.mismatch", ERROR, "a block or payload digest that does not match the bytes",
+         "The bytes changed since the digest was written, or the writer computed it wrongly. "
+         "Restore the record, or rewrite its digest if the bytes are known good."),
+    Rule("warc.digest.unsupported", WARNING, "a digest of an unknown algorithm, not checked",
+         "The digest names an algorithm outside sha1, sha256, sha512, md5, sha224, sha384; "
+         "its bytes are not checked."),
+    Rule("warc.digest.malformed", ERROR, "a digest value that is neither base32, hex nor base64",
+         "The value after 'algorithm:' cannot be decoded to a digest of that algorithm's size. "
+         "Fix the writer."),
+    Rule("warc.http.chunked", ERROR, "an HTTP payload stored chunk-encoded",
+         "With Transfer-Encoding: chunked, readers disagree on the payload digest. Store the "
+         "de-chunked payload (and drop the header) when writing the WARC."),
+)}
 
 READ_SIZE = 1 << 16
 MAX_HEADER_BYTES = 1 << 16

@@ -77,8 +77,7 @@ def run_archive(root: Path, out: Path, level: int, jsonld: bool = True, jobs: in
 
 
 def run_check(root: Path) -> float:
-    from archivekit.checker import Checker
-    from archivekit.runner import check_paths
+    from archivekit.checker import Checker, check_paths
 
     start = time.perf_counter()
     count = sum(1 for _ in check_paths([str(root)], Checker()))
@@ -88,9 +87,9 @@ def run_check(root: Path) -> float:
 def stages(root: Path, out: Path, level: int) -> dict[str, float]:
     """Microseconds per page of each stage of the job, run one stage at a time."""
     from archivekit.checker import Checker
+    from archivekit.digests import fingerprint_record
     from archivekit.export.jsonld import JsonLdWriter
     from archivekit.export.warc import WarcExporter, WarcOptions, parse_date_option
-    from archivekit.fingerprint import fingerprint_record
     from archivekit.sources import collect_paths, read_documents
 
     timings: dict[str, float] = {}

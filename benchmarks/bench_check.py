@@ -40,8 +40,8 @@ def bench_lxml(pages: list[bytes]) -> float:
 def bench_library(paths: list[Path]) -> tuple[float, dict[str, float]]:
     """check_document over the pages (file reads included), with a per-stage split."""
     from archivekit.checker import Checker
+    from archivekit.digests import content_digest
     from archivekit.extract import extract
-    from archivekit.fingerprint import content_digest
     from archivekit.sources import read_file
     from archivekit.validate import validate
 

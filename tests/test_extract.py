@@ -294,7 +294,7 @@ def _courier(profile_dir) -> tuple[dict, list]:
 
 
 def test_a_profile_with_selectors_reads_a_template_the_built_in_rules_do_not_know():
-    """DESIGN.md: a new archive is a new profile file, not a code change. The Courier's
+    """README, Profiles: a new archive is a new profile file, not a code change. The Courier's
     page keeps its headline, byline, date, body and photo credits where no built-in
     rule looks; its profile's CSS selectors say where."""
     record, found = _courier(FIXTURES / "profiles")

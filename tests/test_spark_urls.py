@@ -10,8 +10,7 @@ import json
 import pytest
 from conftest import FIXTURES
 
-from archivekit.checker import Checker
-from archivekit.runner import CheckerRecipe
+from archivekit.checker import Checker, CheckerRecipe
 from archivekit.spark_job import check_partition, read_input_list
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("fsspec") is None,

@@ -18,7 +18,7 @@ from archivekit.cli.common import (
     SchemaOpt,
     fail,
 )
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 
 
 @app.command("spark-job", epilog=(
@@ -49,15 +49,10 @@ def spark_job(
 ) -> None:
     """Check every article listed in INPUT_LIST on Apache Spark (needs the spark extra: pyspark and Java)."""
     from archivekit.checker import Checker
-    from archivekit.profiles import ProfileError
     from archivekit.spark_job import SparkJobError, run_spark_job
-    from archivekit.validate import SchemaLoadError
 
-    try:
-        checker = Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
-                                       max_page_bytes=max_page_size)
-    except (SchemaLoadError, ProfileError) as exc:
-        raise fail(str(exc)) from None
+    checker = Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
+                                   max_page_bytes=max_page_size)
     try:
         counts = run_spark_job(input_list, output, master=master, partitions=partitions,
                                checker=checker, log_level="ERROR" if quiet else "WARN",

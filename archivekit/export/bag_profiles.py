@@ -25,7 +25,13 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from archivekit.errors import InputError, UsageError
-from archivekit.export.bagit import BAG_ALGORITHMS, DEFAULT_ALGORITHMS, write_bag
+from archivekit.export.bagit import (
+    BAG_ALGORITHMS,
+    DEFAULT_ALGORITHMS,
+    bag_name,
+    swap_dir,
+    write_bag,
+)
 
 BTR_ID = "https://raw.githubusercontent.com/dpscollaborative/btr_bagit_profile/master/btr-bagit-profile.json"
 APTRUST_ID = "https://raw.githubusercontent.com/APTrust/preservation-services/master/profiles/aptrust-v2.2.json"
@@ -81,6 +87,14 @@ def algorithms_for(profile: BagProfile, asked: Iterable[str] | None) -> tuple[st
 class CollectionFiles:
     files: list[str] = field(default_factory=list)
     left_out: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+
+    def keyed(self, inputs: list[str], root: str | None = None) -> list[tuple[str, str]]:
+        """``(path, name under data/)`` for the files (``bag``): names relative to the
+        collection root, as the ledger keys them."""
+        from archivekit.ledger.keys import collection_root, ledger_key
+
+        base = collection_root(inputs, root)
+        return [(p, ledger_key(p, base)) for p in self.files]
 
 
 def collection_files(inputs: Iterable[str], *, follow_symlinks: bool = False) -> CollectionFiles:
@@ -232,19 +246,6 @@ def serialize_tar(bag: Path, target: Path, top: str | None = None) -> Path:
     return target
 
 
-def bag_name(path: str, inputs: Iterable[str]) -> str:
-    """The name under data/ in ``archive``'s bag: the path relative to the input directory
-    it was found under, prefixed with that directory's name; a file given by name: its
-    base name."""
-    absolute = os.path.abspath(path)
-    for raw in inputs:
-        root = os.path.abspath(raw)
-        if os.path.isdir(root) and absolute.startswith(root.rstrip(os.sep) + os.sep):
-            base = os.path.basename(root.rstrip(os.sep)) or "collection"
-            return f"{base}/{os.path.relpath(absolute, root)}".replace(os.sep, "/")
-    return os.path.basename(path)
-
-
 def bag_collection(out_dir: Path, inputs: Iterable[str], read: Iterable[str], *,
                    profile: str = "btr", source_organization: str | None = None,
                    title: str | None = None) -> Path:
@@ -270,10 +271,4 @@ def bag_collection(out_dir: Path, inputs: Iterable[str], read: Iterable[str], *,
         shutil.rmtree(stale, ignore_errors=True)
     written = write_profiled_bag(files, fresh, profile=profile, source_organization=source_organization,
                                  title=title, left_out=left_out)
-    old = final.with_name(".bag.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(written, final)
-    shutil.rmtree(old, ignore_errors=True)
-    return final
+    return swap_dir(written, final)

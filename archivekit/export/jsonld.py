@@ -31,9 +31,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archivekit.errors import InputError
 from archivekit.export.isodate import iso_date
 from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef, warc_date
 from archivekit.jsonbytes import compact
+from archivekit.locations import parse_location
 from archivekit.record import Result
 
 SCHEMA_CONTEXT = "https://schema.org/"
@@ -48,7 +50,7 @@ PENDING_TERMS = ("NewsMediaOrganization", "archivedAt", "collectionSize", "condi
                  "creditText", "sdDatePublished", "sdPublisher")
 
 
-class OfflineLoaderError(Exception):
+class OfflineLoaderError(InputError):
     """A JSON-LD processor asked for a document that is not shipped."""
 
 
@@ -152,7 +154,6 @@ def article_base(result: Result, context: ArticleContext,
     """The article's document without what depends on where it lands in the WARC output
     (built in a pool worker; :func:`with_warc_ref` adds the rest in the parent)."""
     record = result.record or {}
-    edition = record.get("edition")
     found_url = record.get("url") or result.uri
     url = absolute_url(found_url)
     doc: dict[str, Any] = {"@context": SCHEMA_CONTEXT, "@type": "NewsArticle"}
@@ -165,6 +166,31 @@ def article_base(result: Result, context: ArticleContext,
         doc["mainEntityOfPage"] = url
     elif found_url and not found_url.startswith("urn:archivekit:"):
         unread.append({"@type": "PropertyValue", "propertyID": "source:url", "value": found_url})
+    _add_text_fields(doc, record, unread)
+    _add_organizations(doc, record, context)
+    body = record.get("body") or []
+    if body:
+        doc["articleBody"] = "\n\n".join(body)
+    words = record.get("word_count")
+    doc["wordCount"] = words if words is not None else sum(len(p.split()) for p in body)
+    images = [_image(image) for image in record.get("images") or []]
+    if images:
+        doc["image"] = images
+    banner = (record.get("banner") or {}).get("text")
+    if banner:
+        doc["conditionsOfAccess"] = banner
+    identifiers = _identifiers(result, field_digests) + unread
+    if identifiers:
+        doc["identifier"] = identifiers
+    doc["sdPublisher"] = software_organization()
+    if context.sd_date:
+        doc["sdDatePublished"] = context.sd_date
+    return doc
+
+
+def _add_text_fields(doc: dict[str, Any], record: dict[str, Any], unread: list[dict]) -> None:
+    """headline, description, author, the dates (a date not read goes to ``unread``),
+    inLanguage."""
     if record.get("headline"):
         doc["headline"] = record["headline"]
     if record.get("dek"):
@@ -177,6 +203,12 @@ def article_base(result: Result, context: ArticleContext,
     _date(doc, "dateModified", record.get("date_modified"), unread)
     if record.get("language"):
         doc["inLanguage"] = record["language"]
+
+
+def _add_organizations(doc: dict[str, Any], record: dict[str, Any], context: ArticleContext) -> None:
+    """publisher (the edition, within its parent), sourceOrganization, isPartOf (the
+    collection's @id)."""
+    edition = record.get("edition")
     parent = context.publishers.get(record.get("profile") or "")
     if edition or parent:
         publisher = _organization(edition or parent[0], "NewsMediaOrganization",
@@ -188,29 +220,15 @@ def article_base(result: Result, context: ArticleContext,
     if agencies:
         doc["sourceOrganization"] = [_organization(a, "NewsMediaOrganization") for a in agencies]
     doc["isPartOf"] = context.collection_id
-    body = record.get("body") or []
-    if body:
-        doc["articleBody"] = "\n\n".join(body)
-    words = record.get("word_count")
-    doc["wordCount"] = words if words is not None else sum(len(p.split()) for p in body)
-    images = [_image(image) for image in record.get("images") or []]
-    if images:
-        doc["image"] = images
-    banner = (record.get("banner") or {}).get("text")
-    if banner:
-        doc["conditionsOfAccess"] = banner
+
+
+def _identifiers(result: Result, field_digests: dict[str, str] | None) -> list[dict[str, str]]:
     identifiers = [{"@type": "PropertyValue", "propertyID": name, "value": value}
                    for name, value in sorted(result.fingerprint.items())
                    if isinstance(value, str)]
     for name, value in sorted((field_digests or {}).items()):
         identifiers.append({"@type": "PropertyValue", "propertyID": f"sha256:{name}", "value": value})
-    identifiers += unread
-    if identifiers:
-        doc["identifier"] = identifiers
-    doc["sdPublisher"] = software_organization()
-    if context.sd_date:
-        doc["sdDatePublished"] = context.sd_date
-    return doc
+    return identifiers
 
 
 def _person(name: str, urls: dict[str, str]) -> dict[str, Any]:
@@ -360,9 +378,8 @@ class JsonLdWriter:
             self._members[unique] = None
         text += "\n"
         self._ndjson.write(text)
-        name = Path(path.split("#")[0]).stem
-        if "#" in path:
-            name += "-" + path.rsplit("#", 1)[1]
+        location = parse_location(path)
+        name = Path(location.file).stem + f"-{location.offset}" if location else Path(path).stem
         file_name = f"{self._count:06d}-{_slug(name)}.jsonld"
         # Compact like the NDJSON line: json.dumps with indent falls back to the slow
         # pure-Python encoder, which cost more than the WARC write.

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archivekit import __version__
+from archivekit.errors import MissingDependency
 from archivekit.export.warc import warc_date
 
 WACZ_VERSION = "1.1.1"
@@ -35,8 +36,20 @@ PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
 INDEXED_RECORDS = "response,revisit,resource"
 
 
-class WaczUnavailable(Exception):
+class WaczUnavailable(MissingDependency):
     """The optional dependency (cdxj-indexer) is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__("cdxj-indexer", "wacz", "WACZ export")
+
+
+def require_indexer() -> None:
+    """Raise :class:`WaczUnavailable` now, before any output is written, if cdxj-indexer
+    cannot be imported."""
+    try:
+        from cdxj_indexer.main import write_cdx_index  # noqa: F401
+    except ImportError:
+        raise WaczUnavailable() from None
 
 
 @dataclass(slots=True)
@@ -96,8 +109,7 @@ def cdxj_index(warc_files: list[Path]) -> bytes:
     try:
         from cdxj_indexer.main import write_cdx_index
     except ImportError:
-        raise WaczUnavailable("WACZ export needs cdxj-indexer: pip install 'archivekit[wacz]'") \
-            from None
+        raise WaczUnavailable() from None
     out = io.StringIO()
     by_dir: dict[Path, list[str]] = {}
     for path in warc_files:
@@ -155,6 +167,13 @@ def write_wacz(target: Path, warc_files: Iterable[Path], pages: Iterable[Page] |
     entries.append(("datapackage.json", datapackage_bytes))
     entries.append(("datapackage-digest.json", digest_bytes))
 
+    _write_zip(target, entries, zip_time)
+    spooled.discard()
+    return target
+
+
+def _write_zip(target: Path, entries: list[tuple[str, Path | bytes]], zip_time: tuple) -> None:
+    """The WACZ's zip, stored (not compressed), under a temporary name and renamed."""
     partial = target.with_name(target.name + ".open")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, source in entries:
@@ -170,8 +189,6 @@ def write_wacz(target: Path, warc_files: Iterable[Path], pages: Iterable[Page] |
                 else:
                     out.write(source)
     os.replace(partial, target)
-    spooled.discard()
-    return target
 
 
 def default_description(title: str, pages: int) -> str:

@@ -41,6 +41,7 @@ from archivekit import __version__
 from archivekit.atomic import write_text
 from archivekit.export.isodate import iso_date
 from archivekit.record import ERROR, Finding, Result
+from archivekit.report.base import Reporter, Summary
 from archivekit.report.clusters import NEAR_DISTANCE, Cluster, find_clusters
 from archivekit.report.html_assets import CSS, SCRIPT, script_hash
 
@@ -414,3 +415,19 @@ def write_html_report(results: Iterable[Result], path: str | os.PathLike, *,
     report.input_errors = list(input_errors)
     report.write(path, generated)
     return report
+
+
+class HtmlReporter(Reporter):
+    """``--format html``: the same page as ``report.html`` (facts from each result's
+    record), written to the stream at the end; no CSV beside a stream."""
+
+    def __init__(self, stream, **options):
+        super().__init__(stream, **options)
+        self.report = HtmlReport(title=f"archivekit report: {self.collection}", rules=self.rules)
+
+    def result(self, result: Result) -> None:
+        self.report.add(result)
+
+    def finish(self, summary: Summary) -> None:
+        self.report.input_errors = list(summary.input_errors)
+        self.stream.write(self.report.render(csv_name=None))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archivekit.record import ERROR, Result
-from archivekit.report import Reporter, Summary
+from archivekit.report.base import Reporter, Summary
 
 _STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "ok": "\x1b[32m", "dim": "\x1b[2m",
            "bold": "\x1b[1m"}
