@@ -28,6 +28,21 @@ class Digest(StrEnum):
     sha256 = "sha256"
 
 
+class BagProfileName(StrEnum):
+    btr = "btr"
+    aptrust = "aptrust"
+    none = "none"
+
+
+BagProfileOpt = Annotated[BagProfileName, typer.Option(
+    "--bag-profile", help="BagIt profile of the bag: btr (Beyond the Repository), aptrust "
+    "(APTrust 2.2: md5 manifest, aptrust-info.txt, NAME.tar) or none (plain RFC 8493).")]
+ReplayOpt = Annotated[str | None, typer.Option(
+    "--replay-url", help="Wayback replay base of the JSON-LD archivedAt URLs "
+    "(REPLAY/TIMESTAMP/URL); default http://localhost:8080/PREFIX/ (pywb).",
+    show_default=False)]
+
+
 OutOpt = Annotated[str, typer.Option("--output", "-o", help="Output directory (created if "
                                      "missing).", show_default=False)]
 DateOpt = Annotated[str | None, typer.Option(
@@ -75,6 +90,8 @@ class ExportArgs:
     prefix: str = "archivekit"
     operator: str | None = None
     name: str | None = None
+    bag_profile: BagProfileName = BagProfileName.btr
+    replay_url: str | None = None
 
     def build_settings(self, paths: list[str], strict: bool):
         """The library's ArchiveSettings; a bad option value is a UsageError (exit 2)."""
@@ -94,7 +111,8 @@ class ExportArgs:
                                wacz=self.wacz, bag=self.bag, report=self.report,
                                warc_options=options, collection_name=collection,
                                sd_publisher=self.operator or "archivekit", strict=strict,
-                               inputs=tuple(paths))
+                               inputs=tuple(paths), bag_profile=str(self.bag_profile),
+                               replay_url=self.replay_url)
 
 
 def run_job(verb: str, paths: list[str], export: ExportArgs, args: CheckArgs) -> int:
@@ -131,7 +149,7 @@ def _outcome_line(outcome) -> str:
     if outcome.wacz_file:
         parts.append(f"WACZ {outcome.wacz_file.name}")
     if outcome.bag_dir:
-        parts.append("bag/")
+        parts.append(outcome.bag_dir.name + ("" if outcome.bag_dir.suffix else "/"))
     return ", ".join(parts)
 
 
@@ -144,6 +162,8 @@ EXPORT_OPTIONS: dict[str, tuple[object, object]] = {
     "prefix": (PrefixOpt, "archivekit"),
     "operator": (OperatorOpt, None),
     "name": (NameOpt, None),
+    "bag_profile": (BagProfileOpt, BagProfileName.btr),
+    "replay_url": (ReplayOpt, None),
 }
 
 

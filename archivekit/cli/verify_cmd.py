@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from archivekit.cli.app import app
+from archivekit.cli.archive_cmd import BagProfileName, BagProfileOpt
 from archivekit.cli.common import (
     EXIT_INPUT,
     CheckArgs,
@@ -117,9 +118,11 @@ def bag(
         show_default=False)] = None,
     root: RootOpt = None,
     follow_symlinks: FollowOpt = False,
+    bag_profile: BagProfileOpt = BagProfileName.btr,
 ) -> None:
-    """Write a BagIt 1.0 bag (RFC 8493) of the collection's files."""
-    from archivekit.export.bagit import collection_files, write_bag
+    """Write a BagIt 1.0 bag (RFC 8493) of every file of the collection, valid under the
+    Beyond the Repository profile (default), APTrust 2.2's (as NAME.tar) or none."""
+    from archivekit.export.bag_profiles import collection_files, write_profiled_bag
 
     extra: dict[str, list[str]] = {}
     for line in info or []:
@@ -128,9 +131,13 @@ def bag(
             raise fail(f"--info {line!r}: expected 'Label: value'")
         extra.setdefault(label.strip(), []).append(value.strip())
     try:
-        files = collection_files(paths, root, follow_symlinks=follow_symlinks)
-        done = write_bag(files, output, algorithms=algorithm or ("sha256", "sha512"), info=extra,
-                         source_organization=source_organization)
+        found = collection_files(paths, follow_symlinks=follow_symlinks)
+        files = found.keyed(paths, root)
+        done = write_profiled_bag(files, output, profile=bag_profile.value, algorithms=algorithm,
+                                  info=extra, source_organization=source_organization,
+                                  left_out=found.left_out)
     except OSError as exc:
         raise fail(f"{exc.filename or output}: {exc.strerror or exc}", EXIT_INPUT) from None
+    for path, why in found.left_out:
+        warn(f"left out of the bag: {path}: {why}")
     warn(f"wrote bag {done} ({len(files)} files)")
