@@ -45,7 +45,8 @@ class GithubReporter(Reporter):
             self.stream.write(line)
         hidden = [f"{n - SHOWN_PER_LEVEL} more {kind}" for n, kind in
                   ((summary.errors, "errors"), (summary.warnings, "warnings")) if n > SHOWN_PER_LEVEL]
-        more = f" ({', '.join(hidden)} than GitHub shows: see the job summary)" if hidden else ""
+        more = (f" (GitHub shows {SHOWN_PER_LEVEL} annotations per level; {' and '.join(hidden)} "
+                "are counted in the job summary)") if hidden else ""
         self.stream.write(f"::notice title=archivekit {self.verb}::{summary.articles} articles, "
                           f"{summary.errors} errors, {summary.warnings} warnings{more}\n")
         target = os.environ.get("GITHUB_STEP_SUMMARY")

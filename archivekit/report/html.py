@@ -29,6 +29,7 @@ from pathlib import Path
 from archivekit.atomic import write_text
 from archivekit.record import ERROR, Finding, Result
 from archivekit.report.base import Reporter, Summary
+from archivekit.report.paths import printable
 
 MAX_ARTICLES = 5000
 
@@ -175,7 +176,7 @@ class HtmlReport:
         for i, (path, profile, findings) in enumerate(self.failing_articles, 1):
             anchor = f"article-{i}"
             rules = ", ".join(sorted({f.rule for f in findings if f.severity == ERROR}))
-            rows.append(f'<tr><td><a href="#{anchor}">{escape(path)}</a></td>'
+            rows.append(f'<tr><td><a href="#{anchor}">{escape(printable(path))}</a></td>'
                         f"<td>{escape(profile or '')}</td><td>{escape(rules)}</td>"
                         f'<td class="n">{len(findings)}</td></tr>')
             items = "".join(
@@ -183,7 +184,7 @@ class HtmlReport:
                 f"<code>{escape(f.rule)}</code> {escape(f.message)}"
                 f"{' <code>' + escape(f.pointer) + '</code>' if f.pointer else ''}"
                 f"{f' (line {f.line})' if f.line is not None else ''}</li>" for f in findings)
-            details.append(f'<div class="article" id="{anchor}"><h3>{escape(path)}</h3>'
+            details.append(f'<div class="article" id="{anchor}"><h3>{escape(printable(path))}</h3>'
                            f'<ul>{items}</ul><a href="#failing">back to the table</a></div>')
         more = ""
         if self.failing > len(self.failing_articles):
