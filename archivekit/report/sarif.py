@@ -144,7 +144,7 @@ def _rule_entry(rule_id: str, own: dict | None, known) -> dict:
     return {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.replace("_", ".").split(".")),
-        "shortDescription": {"text": f"{first}."},
+        "shortDescription": {"text": message},  # the catalogue's message, verbatim
         "fullDescription": {"text": f"{first}. {help_text}"},
         "help": {"text": help_text,
                  "markdown": f"**{rule_id}** ({severity}): {message}.\n\n{help_text}\n\n"
