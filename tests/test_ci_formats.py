@@ -102,6 +102,9 @@ def test_sarif_of_the_fixtures_meets_the_schema_and_githubs_requirements():
     assert warc
     for r in warc:
         offset = r["properties"]["warcRecordOffset"]
+        # A line of the record's page is not a line of the .warc.gz: line 1, and the message.
+        assert r["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+        assert f"WARC record at offset {offset}" in r["message"]["text"]
         assert any(ll["kind"] == "resource" and ll["fullyQualifiedName"].endswith(f"@{offset}")
                    for ll in r["locations"][0]["logicalLocations"])
     # Findings without a line still have a region: line 1.
@@ -189,6 +192,8 @@ def test_github_annotations_worst_first_and_job_summary(tmp_path):
     levels = [line.split(" ", 1)[0] for line in lines]
     assert levels == sorted(levels, key=["::error", "::warning", "::notice"].index)
     assert levels.count("::error") > 10 and "19 more errors" in lines[-1]
+    warc = [line for line in lines if ".warc.gz" in line]
+    assert warc and all("#" not in line.split("::")[1] and ",line=" not in line for line in warc)
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n")  # appended, not replaced
     assert "## archivekit check" in text and "| `banner.missing` |" in text

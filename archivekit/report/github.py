@@ -12,7 +12,7 @@ import os
 
 from archivekit.record import ERROR, Finding, Result
 from archivekit.report.base import Reporter, Summary
-from archivekit.report.paths import printable
+from archivekit.report.paths import artifact, printable, record_note
 
 SHOWN_PER_LEVEL = 10  # what GitHub displays per step and level
 SUMMARY_ARTICLES = 200  # failing articles listed in the job summary
@@ -34,8 +34,13 @@ class GithubReporter(Reporter):
         self._failing: list[tuple[str, list[str]]] = []
 
     def result(self, result: Result) -> None:
+        where = artifact(result.path, self.root)
+        # The file as GitHub matches it to the checkout (a WARC record: the WARC file, with
+        # the record's offset in the message).
+        file = where.path if where.relative else result.path
         for f in result.findings:
-            (self._errors if f.severity == ERROR else self._warnings).append(_annotation(result.path, f))
+            (self._errors if f.severity == ERROR else self._warnings).append(
+                _annotation(file, f, where.offset))
         if not result.valid and len(self._failing) < SUMMARY_ARTICLES:
             self._failing.append((result.path, sorted({f.rule for f in result.findings
                                                        if f.severity == ERROR})))
@@ -55,13 +60,13 @@ class GithubReporter(Reporter):
                 out.write(step_summary(summary, self._failing, self.verb))
 
 
-def _annotation(path: str, f: Finding) -> str:
+def _annotation(path: str, f: Finding, offset: int | None = None) -> str:
     level = "error" if f.severity == ERROR else "warning"
     props = [f"file={_escape_property(printable(path))}"]
-    if f.line is not None:
+    if f.line is not None and offset is None:  # a WARC record's line is not the file's
         props.append(f"line={f.line}")
     props.append(f"title={_escape_property(f.rule)}")
-    message = printable(f.message) + (f" ({f.pointer})" if f.pointer else "")
+    message = printable(f.message) + (f" ({f.pointer})" if f.pointer else "") + record_note(offset, f.line)
     return f"::{level} {','.join(props)}::{_escape_data(message)}\n"
 
 

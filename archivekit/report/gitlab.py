@@ -14,7 +14,7 @@ import json
 
 from archivekit.record import ERROR, Result
 from archivekit.report.base import Reporter, Summary
-from archivekit.report.paths import artifact, printable
+from archivekit.report.paths import artifact, printable, record_note
 from archivekit.report.sarif import finding_fingerprint
 
 SEVERITY = {ERROR: "major", "warning": "minor"}
@@ -31,8 +31,8 @@ class GitlabReporter(Reporter):
             description = printable(f.message)
             if f.pointer:
                 description += f" ({f.pointer})"
-            if where.offset is not None:
-                description += f" (WARC record at offset {where.offset})"
+            description += record_note(where.offset, f.line)
+            line = f.line if f.line is not None and f.line >= 1 and where.offset is None else 1
             self._issues.append({
                 "type": "issue",
                 "description": description,
@@ -41,7 +41,7 @@ class GitlabReporter(Reporter):
                 "severity": SEVERITY.get(f.severity, "minor"),
                 "categories": ["Bug Risk"] if f.severity == ERROR else ["Style"],
                 "location": {"path": printable(where.path),
-                             "lines": {"begin": f.line if f.line is not None and f.line >= 1 else 1}},
+                             "lines": {"begin": line}},
             })
 
     def finish(self, summary: Summary) -> None:

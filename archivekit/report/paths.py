@@ -52,6 +52,13 @@ def _encode(posix_path: str) -> str:
     return quote(os.fsencode(posix_path), safe="/")
 
 
+def record_note(offset: int | None, line: int | None) -> str:
+    """Where in a WARC file a finding is, for the message: its record, and the record's line."""
+    if offset is None:
+        return ""
+    return f" (WARC record at offset {offset}" + (f", line {line} of its page)" if line else ")")
+
+
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 

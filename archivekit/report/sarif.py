@@ -18,7 +18,7 @@ import json
 from archivekit import __version__
 from archivekit.record import ERROR, Finding, Result
 from archivekit.report.base import RULES_DOC_URL, Reporter, Summary
-from archivekit.report.paths import Artifact, artifact, printable
+from archivekit.report.paths import Artifact, artifact, printable, record_note
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "archivekitFinding/v1"
@@ -42,8 +42,10 @@ class SarifReporter(Reporter):
             self._results.append(self._result(f, where))
 
     def _result(self, f: Finding, where: Artifact) -> dict:
-        physical: dict = {"artifactLocation": _artifact_location(where),
-                          "region": {"startLine": f.line if f.line is not None and f.line >= 1 else 1}}
+        # A line of a WARC record's page is not a line of the .warc.gz: region line 1 there,
+        # and the record's own line goes into the message.
+        line = f.line if f.line is not None and f.line >= 1 and where.offset is None else 1
+        physical: dict = {"artifactLocation": _artifact_location(where), "region": {"startLine": line}}
         location: dict = {"physicalLocation": physical}
         logical = []
         if where.offset is not None:
@@ -55,8 +57,7 @@ class SarifReporter(Reporter):
         if logical:
             location["logicalLocations"] = logical
         message = printable(f.message)
-        if where.offset is not None:
-            message += f" (WARC record at offset {where.offset})"
+        message += record_note(where.offset, f.line)
         out = {
             "ruleId": f.rule,
             "level": "error" if f.severity == ERROR else "warning",
