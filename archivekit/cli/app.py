@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from archivekit.cli import helpstyle
+from archivekit.cli.helpstyle import install as _help_as_words
 
-helpstyle.install()
+_help_as_words()
 
 app = typer.Typer(
     name="archivekit",
