@@ -38,31 +38,32 @@ BagProfileOpt = Annotated[BagProfileName, typer.Option(
     "--bag-profile", help="BagIt profile of the bag: btr (Beyond the Repository), aptrust "
     "(APTrust 2.2: md5 manifest, aptrust-info.txt, NAME.tar) or none (plain RFC 8493).")]
 ReplayOpt = Annotated[str | None, typer.Option(
-    "--replay-url", help="Wayback replay base of the JSON-LD archivedAt URLs "
+    "--replay-url", metavar="URL", help="Wayback replay base of the JSON-LD archivedAt URLs "
     "(REPLAY/TIMESTAMP/URL); default http://localhost:8080/PREFIX/ (pywb).",
     show_default=False)]
 
 
-OutOpt = Annotated[str, typer.Option("--output", "-o", help="Output directory (created if "
+OutOpt = Annotated[str, typer.Option("--output", "-o", metavar="DIR", help="Output directory (created if "
                                      "missing).", show_default=False)]
 DateOpt = Annotated[str | None, typer.Option(
-    "--date", help="Export date (ISO 8601, UTC if no zone): the WARC file names, warcinfo "
+    "--date", metavar="DATE", help="Export date (ISO 8601, UTC if no zone): the WARC file names, warcinfo "
     "and JSON-LD sdDatePublished, and the capture date of local files (instead of their "
     "modification time). The same input and --date give byte-identical WARCs.",
     show_default=False)]
 DigestOpt = Annotated[Digest, typer.Option(
-    "--digest", help="WARC digest: sha1 (base32, the common default) or sha256 (lowercase hex).")]
-GzipOpt = Annotated[int, typer.Option("--gzip-level", min=0, max=9,
+    "--digest", metavar="ALGORITHM",
+    help="WARC digest: sha1 (base32, the common default) or sha256 (lowercase hex).")]
+GzipOpt = Annotated[int, typer.Option("--gzip-level", min=0, max=9, metavar="LEVEL",
                                       help="gzip level of each WARC record (0-9).")]
 MaxSizeOpt = Annotated[int, typer.Option(
-    "--max-size", min=1, help="Start a new WARC file once one reaches this many bytes.")]
+    "--max-size", min=1, metavar="BYTES", help="Start a new WARC file once one reaches this many bytes.")]
 PrefixOpt = Annotated[str, typer.Option(
-    "--prefix", help="WARC file name prefix: PREFIX-TIMESTAMP-SERIAL.warc.gz.")]
+    "--prefix", metavar="PREFIX", help="WARC file name prefix: PREFIX-TIMESTAMP-SERIAL.warc.gz.")]
 OperatorOpt = Annotated[str | None, typer.Option(
-    "--operator", help="Operator named in the warcinfo record (person or organisation).",
+    "--operator", metavar="NAME", help="Operator named in the warcinfo record (person or organisation).",
     show_default=False)]
 NameOpt = Annotated[str | None, typer.Option(
-    "--name", help="Collection name for the JSON-LD collection and the WACZ title.",
+    "--name", metavar="NAME", help="Collection name for the JSON-LD collection and the WACZ title.",
     show_default=False)]
 
 

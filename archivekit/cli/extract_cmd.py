@@ -29,7 +29,7 @@ class ExtractFormat(StrEnum):
 
 
 ExtractFormatOpt = Annotated[ExtractFormat, typer.Option(
-    "--format", "-f", help="text (readable) or json (one {path, uri, record} object per "
+    "--format", "-f", metavar="FORMAT", help="text (readable) or json (one {path, uri, record} object per "
     "line, the record as the schema validates it).")]
 
 

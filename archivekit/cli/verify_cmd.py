@@ -28,7 +28,7 @@ from archivekit.cli.fingerprint_cmd import LedgerOpt, RootOpt
 
 OptionalPaths = Annotated[list[str] | None, typer.Argument(
     help="The collection: files, directories (recursive), .warc/.warc.gz files.",
-    show_default=False)]
+    show_default=False, metavar="PATH")]
 
 
 @app.command(epilog="Examples:\n\n  archivekit verify collection/\n\n"
@@ -40,11 +40,12 @@ def verify(
     paths: OptionalPaths = None,
     ledger: LedgerOpt = "archivekit.db",
     bag: Annotated[str | None, typer.Option(
-        "--bag", help="Check this BagIt bag instead: every changed, missing and unexpected "
+        "--bag", metavar="DIR", help="Check this BagIt bag instead: every changed, missing and unexpected "
         "payload file.", show_default=False)] = None,
     root: RootOpt = None,
     near_distance: Annotated[int, typer.Option(
-        "--near-distance", min=0, max=32, help="Near-duplicate: bodies whose simhashes differ "
+        "--near-distance", min=0, max=32, metavar="BITS",
+        help="Near-duplicate: bodies whose simhashes differ "
         "in at most this many of 64 bits (0 turns it off).")] = 6,
     **options,
 ) -> None:
@@ -104,17 +105,18 @@ def run_verify_bag(bag_dir: str, fmt: Format, strict: bool) -> int:
              "--source-organization 'Example Library'")
 def bag(
     paths: Annotated[list[str], typer.Argument(help="Files and directories to put in the bag.",
-                                               show_default=False)],
-    output: Annotated[str, typer.Option("--output", "-o", help="The bag directory to create "
+                                               show_default=False, metavar="PATH")],
+    output: Annotated[str, typer.Option("--output", "-o", metavar="DIR", help="The bag directory to create "
                                         "(must not exist, or be empty).", show_default=False)],
     algorithm: Annotated[list[str] | None, typer.Option(
-        "--algorithm", "-a", help="Manifest algorithm; repeat for several (default sha256 "
+        "--algorithm", "-a", metavar="ALGORITHM",
+        help="Manifest algorithm; repeat for several (default sha256 "
         "and sha512).", show_default=False)] = None,
     source_organization: Annotated[str | None, typer.Option(
-        "--source-organization", help="Source-Organization in bag-info.txt.",
+        "--source-organization", metavar="NAME", help="Source-Organization in bag-info.txt.",
         show_default=False)] = None,
     info: Annotated[list[str] | None, typer.Option(
-        "--info", help="Another bag-info.txt line, 'Label: value'; repeatable.",
+        "--info", metavar="'LABEL: VALUE'", help="Another bag-info.txt line, 'Label: value'; repeatable.",
         show_default=False)] = None,
     root: RootOpt = None,
     follow_symlinks: FollowOpt = False,

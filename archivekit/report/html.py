@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
+from html import escape as _html_escape
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,12 @@ from archivekit.record import ERROR, Finding, Result
 from archivekit.report.base import Reporter, Summary
 from archivekit.report.clusters import NEAR_DISTANCE, Cluster, find_clusters
 from archivekit.report.html_assets import CSS, SCRIPT, script_hash
+from archivekit.report.paths import printable
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, with control characters and undecodable bytes as visible escapes."""
+    return _html_escape(printable(text))
 
 MAX_ARTICLES = 5000
 MAX_RULE_LINKS = 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from archivekit.record import ERROR, Result
 from archivekit.report.base import Reporter, Summary
+from archivekit.report.paths import printable
 
 _STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "ok": "\x1b[32m", "dim": "\x1b[2m",
            "bold": "\x1b[1m"}
@@ -18,17 +19,22 @@ class TextReporter(Reporter):
         if self.verb == "warc-check":  # one result per file: the summary counts its records
             self.records = getattr(self, "records", 0) + result.fingerprint.get("records", 0)
         write = self.stream.write
+        # A file name with a newline, ESC or "::error" stays on its own line, escaped: it
+        # cannot forge a result line, a workflow command or move the terminal's cursor.
+        path = printable(result.path)
+        if path.startswith("::"):
+            path = "./" + path  # the same file, and no line that starts a workflow command
         if not result.findings:
             known = f" ({len(result.known)} known)" if result.known else ""
-            write(f"{result.path}: {self._paint('ok', 'ok')}{known}\n")
+            write(f"{path}: {self._paint('ok', 'ok')}{known}\n")
             return
         profile = f" [{result.profile}]" if result.profile else ""
-        write(f"{self._paint(result.path, 'bold')}{self._paint(profile, 'dim')}\n")
+        write(f"{self._paint(path, 'bold')}{self._paint(profile, 'dim')}\n")
         for f in result.findings:
             where = f"{f.line}:" if f.line is not None else "-:"
             severity = self._paint(f"{f.severity:<7}", "error" if f.severity == ERROR else "warning")
             pointer = self._paint(f" ({f.pointer})", "dim") if f.pointer else ""
-            write(f"  {where:>6} {severity} {f.rule:<24} {f.message}{pointer}\n")
+            write(f"  {where:>6} {severity} {f.rule:<24} {printable(f.message)}{pointer}\n")
 
     def finish(self, summary: Summary) -> None:
         noun = "article" if summary.articles == 1 else "articles"
