@@ -196,8 +196,9 @@ def dumps(doc: dict[str, Any]) -> str:
 
 @dataclass
 class JsonLdWriter:
-    """Writes ``<n>-<name>.jsonld`` per article, ``articles.ndjson`` and
-    ``collection.jsonld`` into ``out_dir``.
+    """Writes ``articles.ndjson`` (one article a line) and ``collection.jsonld`` into
+    ``out_dir``, and with ``article_files`` also ``<n>-<name>.jsonld`` per article (one
+    file per article costs more than the extraction on a real disk: asked for, not default).
 
     Everything is written into ``.<name>.open/`` beside it and that directory is renamed to
     ``out_dir`` when complete (one rename instead of one per article file)."""
@@ -208,6 +209,7 @@ class JsonLdWriter:
     date: datetime | None = None
     publishers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    article_files: bool = False
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
@@ -236,6 +238,10 @@ class JsonLdWriter:
         self._count += 1
         text += "\n"
         self._ndjson.write(text)
+        if doc_id is not None:
+            self._members.append(doc_id)
+        if not self.article_files:
+            return
         name = Path(path.split("#")[0]).stem
         if "#" in path:
             name += "-" + path.rsplit("#", 1)[1]
@@ -246,8 +252,6 @@ class JsonLdWriter:
                   errors="backslashreplace") as handle:
             handle.write(text)
         self.files.append(file_name)
-        if doc_id is not None:
-            self._members.append(doc_id)
 
     def close(self) -> None:
         self._ndjson.close()

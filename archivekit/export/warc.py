@@ -28,9 +28,10 @@ from urllib.parse import quote
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-from zlib_ng import zlib_ng
 
 from archivekit import __version__
+from archivekit.errors import UsageError
+from archivekit.export import compress
 from archivekit.jsonbytes import compact
 from archivekit.record import Document, Result
 
@@ -67,6 +68,7 @@ class WarcOptions:
     prefix: str = "archivekit"
     digest: str = "sha1"
     gzip_level: int = 6
+    compressor: str = compress.DEFAULT_ENGINE  # deflate engine (archivekit.export.compress)
     max_size: int = DEFAULT_MAX_SIZE
     date: datetime | None = None
     operator: str | None = None
@@ -78,6 +80,10 @@ class WarcOptions:
             raise ExportError(f"unknown digest {self.digest!r} (choose sha1 or sha256)")
         if not 0 <= self.gzip_level <= 9:
             raise ExportError("gzip level must be 0 to 9")
+        try:
+            compress.check_engine(self.compressor)
+        except UsageError as exc:
+            raise ExportError(str(exc)) from None
         # The prefix names files in the output directory (WARCs, the WACZ): one plain name.
         if not self.prefix or self.prefix.startswith(".") or any(c in self.prefix for c in "/\\\0"):
             raise ExportError(f"prefix {self.prefix!r} must be a plain file name "
@@ -276,13 +282,11 @@ class RecordMaker:
         self.stamp = stamp
         self._builder = _Writer(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
         self._warcinfo_ids: dict[int, str] = {}
+        self._deflate = compress.deflater(options.compressor, options.gzip_level)
 
     def compress(self, data: bytes) -> bytes:
-        # zlib-ng writes the same deflate format as zlib (any gzip reader inflates it),
-        # in less time; its bytes are fixed for a given input, level and zlib-ng version.
-        compressor = zlib_ng.compressobj(self.options.gzip_level, zlib_ng.DEFLATED,
-                                         16 + zlib_ng.MAX_WBITS)
-        return compressor.compress(data) + compressor.flush()
+        """``data`` as one gzip member, by the options' engine (zlib-ng by default)."""
+        return self._deflate(data)
 
     def member(self, record) -> bytes:
         buffer = io.BytesIO()
