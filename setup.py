@@ -18,6 +18,10 @@ SPEEDUPS = "archivekit/_speedups"
 MODULES = ["_simhash", "_tree"]
 
 
+# Set by the wheel builds (cibuildwheel): a wheel without its compiled core is a failure.
+REQUIRED = os.environ.get("ARCHIVEKIT_REQUIRE_EXTENSION", "").strip() in ("1", "true", "yes")
+
+
 class OptionalBuildExt(build_ext):
     """build_ext that turns a failed compile into a warning (the pure path still works)."""
 
@@ -25,12 +29,16 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except Exception as exc:  # noqa: BLE001 - no compiler is one of many shapes of error
+            if REQUIRED:
+                raise
             self._skipped(exc)
 
     def build_extension(self, ext):
         try:
             super().build_extension(ext)
         except Exception as exc:  # noqa: BLE001
+            if REQUIRED:
+                raise
             self._skipped(exc, ext.name)
 
     @staticmethod
@@ -46,11 +54,13 @@ def extensions() -> list[Extension]:
         import lxml
         from Cython.Build import cythonize
     except ImportError as exc:
+        if REQUIRED:
+            raise
         print(f"archivekit: not building the compiled core ({exc})", file=sys.stderr)
         return []
-    include = lxml.get_include()
+    include = [d for d in lxml.get_include() if not d.endswith("__pycache__")]
     modules = [Extension(f"archivekit._speedups.{name}", [f"{SPEEDUPS}/{name}.pyx"],
-                         include_dirs=include, optional=True) for name in MODULES]
+                         include_dirs=include, optional=not REQUIRED) for name in MODULES]
     return cythonize(modules, compiler_directives={"language_level": "3"}, quiet=True)
 
 

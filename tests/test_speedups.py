@@ -28,6 +28,9 @@ compiled = pytest.importorskip(
     reason="the compiled core is not built (pip install . or python setup.py build_ext --inplace)")
 
 CORPUS_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
+# Where the archivekit under test is imported from: the checkout, or site-packages when
+# the wheel builds test an installed wheel (subprocesses must import the same one).
+PACKAGE_ROOT = Path(fingerprint.__file__).resolve().parent.parent
 PURE = fingerprint.simhash_pure
 SPACES = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
@@ -239,8 +242,8 @@ def test_walk_equals_lxml_on_generated_html(fragment):
 def _python(code: str, **env) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVEKIT_")}
     full.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                          env=full, timeout=60)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=PACKAGE_ROOT, env=full, timeout=60)
 
 
 SHOW = "from archivekit import fingerprint, speedups; print(speedups.WHICH.split()[0], " \
@@ -264,7 +267,7 @@ def _archive(cwd: Path, **env) -> None:
     """archive the fixtures into CWD/out (the warcinfo records the command line: the same
     relative -o keeps the two runs' bytes comparable)."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVEKIT_")}
-    full.update(env, NO_COLOR="1", PYTHONPATH=str(ROOT))
+    full.update(env, NO_COLOR="1", PYTHONPATH=str(PACKAGE_ROOT))
     cwd.mkdir()
     proc = subprocess.run([sys.executable, "-m", "archivekit", "archive", str(FIXTURES), "-o", "out",
                            "--date", "2024-05-01", "--quiet"], capture_output=True, text=True,
