@@ -148,7 +148,8 @@ def timing(pages: list[bytes], label: str, rounds: int) -> None:
 def child(kind: str, pages: int, work: int, workdir: str | None) -> None:
     """One run to count under callgrind: set-up for ``pages`` pages (the same in every
     run), a warm pass, then ``work`` pages of ``kind``."""
-    if kind == "archive":
+    if kind.startswith("archive"):
+        from archivekit import fingerprint
         from archivekit.archive import ArchiveSettings, archive_paths
         from archivekit.checker import Checker
         from archivekit.export.warc import WarcOptions, parse_date_option
@@ -158,9 +159,16 @@ def child(kind: str, pages: int, work: int, workdir: str | None) -> None:
         warm = sorted(root.glob("*/page-*.html"))
         assert len(warm) >= pages
 
+        # archive-isal: --compressor isal; archive-before: as before issue 15 (the pure
+        # simhash, zlib-ng, one JSON-LD file per article).
+        if kind == "archive-before":
+            fingerprint.simhash = fingerprint.simhash_pure
+
         def run(paths, out):
-            settings = ArchiveSettings(out_dir=out, report=True, warc_options=WarcOptions(
-                date=parse_date_option("2024-05-01")))
+            settings = ArchiveSettings(out_dir=out, report=True, jsonld_files=kind == "archive-before",
+                                       warc_options=WarcOptions(
+                                           date=parse_date_option("2024-05-01"),
+                                           compressor="isal" if kind == "archive-isal" else "zlib-ng"))
             for _ in archive_paths([str(p) for p in paths], checker, settings, jobs=1):
                 pass
             shutil.rmtree(out)
@@ -177,7 +185,7 @@ def child(kind: str, pages: int, work: int, workdir: str | None) -> None:
         fingerprint.simhash(text)
 
 
-def callgrind(pages: int) -> None:
+def callgrind(pages: int, only: tuple[str, ...] = ("simhash", "archive")) -> None:
     from benchmarks.callgrind import instructions_per_item
 
     script = str(Path(__file__).resolve())
@@ -188,13 +196,26 @@ def callgrind(pages: int) -> None:
         print(f"\n== callgrind: instructions per page (({large} - {small} pages) difference; "
               "deterministic)")
         figures = {}
-        for kind in ("simhash", "archive"):
-            for path, env in (("pure", {"ARCHIVEKIT_PURE": "1"}), ("compiled", {"ARCHIVEKIT_COMPILED": "1"})):
-                figures[kind, path] = instructions_per_item(
-                    lambda n, kind=kind: [script, "--child", kind, "--pages", str(large), "--work", str(n),
-                                          "--workdir", str(work / "pages")], small, large, env)
-                print(f"  {kind:<8} {path:<9} {figures[kind, path] / 1e6:9.2f} M instructions/page")
-            print(f"  {kind:<8} compiled / pure: {figures[kind, 'compiled'] / figures[kind, 'pure']:.3f}")
+
+        def count(kind: str, label: str, env: dict[str, str]) -> float:
+            figures[label] = instructions_per_item(
+                lambda n: [script, "--child", kind, "--pages", str(large), "--work", str(n),
+                           "--workdir", str(work / "pages")], small, large, env)
+            print(f"  {label:<40} {figures[label] / 1e6:9.2f} M instructions/page")
+            return figures[label]
+
+        pure, compiled = {"ARCHIVEKIT_PURE": "1"}, {"ARCHIVEKIT_COMPILED": "1"}
+        if "simhash" in only:
+            ratio = count("simhash", "simhash, compiled", compiled) / count("simhash", "simhash, pure", pure)
+            print(f"  simhash compiled / pure: {ratio:.3f}")
+        if "archive" in only:
+            before = count("archive-before", "archive as before (pure, JSON-LD files)", compiled)
+            pure_ir = count("archive", "archive, pure", pure)
+            compiled_ir = count("archive", "archive, compiled", compiled)
+            isal_ir = count("archive-isal", "archive, compiled, --compressor isal", compiled)
+            print(f"  archive compiled / pure: {compiled_ir / pure_ir:.3f}; as before / compiled + isal: "
+                  f"{before / isal_ir:.2f}x (user-space instructions: file creation in the kernel "
+                  "is not counted)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -206,12 +227,17 @@ def main() -> None:
     parser.add_argument("--callgrind", action="store_true",
                         help="also count instructions per page under valgrind (pure vs compiled)")
     parser.add_argument("--callgrind-pages", type=int, default=40)
+    parser.add_argument("--callgrind-only", choices=["simhash", "archive"], default=None,
+                        help="count only this part (and skip the timings)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.pages, args.work, args.workdir)
+        return
+    if args.callgrind_only:
+        callgrind(args.callgrind_pages, (args.callgrind_only,))
         return
     from archivekit import speedups
 
