@@ -20,20 +20,23 @@ import os
 from collections import Counter
 
 from archivekit.atomic import write_text
+from archivekit.errors import InputError
 from archivekit.jsonfile import read_json
+from archivekit.locations import parse_location
 from archivekit.record import Finding, Result
 
 FORMAT_VERSION = 1
 Key = tuple[str, str, str]
 
 
-class BaselineError(ValueError):
+class BaselineError(InputError, ValueError):
     """A baseline file that cannot be read or is not an archivekit baseline."""
 
 
 def place(result: Result) -> str:
-    if "#" in result.path and result.uri:
-        return f"{result.path.rsplit('#', 1)[0]}#{result.uri}"
+    location = parse_location(result.path)
+    if location is not None and result.uri:
+        return f"{location.file}#{result.uri}"
     return result.path
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from archivekit.errors import InputError
+
 MiB = 1024 * 1024
 
 
@@ -40,7 +42,7 @@ DEFAULT_MAX_IMAGES = DEFAULT_LIMITS.max_images
 DEFAULT_MAX_DEPTH = DEFAULT_LIMITS.max_depth
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(InputError):
     """Input that breaches a resource limit; the message names the limit."""
 
 

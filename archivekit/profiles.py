@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from archivekit.errors import UsageError
 from archivekit.jsonfile import read_json
 from archivekit.resources import profiles_dir
 
@@ -55,7 +56,7 @@ class Profile:
         return bool(url) and any(p.search(url) for p in self.url_patterns)
 
 
-class ProfileError(ValueError):
+class ProfileError(UsageError, ValueError):
     pass
 
 

@@ -46,7 +46,7 @@ class CollectionSize:
         total = 0
         estimated = False
         for path in collect_paths(self._inputs, follow_symlinks=self._follow, on_error=_ignore):
-            if is_warc_name(path):
+            if isinstance(path, str) and is_warc_name(path):
                 estimated = True
                 try:
                     size = os.path.getsize(path)

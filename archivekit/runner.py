@@ -1,17 +1,19 @@
-"""Run per-article work over a collection: in-process, or on a local process pool.
+"""The process pool every verb's driver runs its per-article work on.
 
-:func:`run_documents` is the engine every verb shares. It expands the inputs,
-cuts them into shards (a batch of page paths, read by the worker; or a batch of
-documents the parent read from a WARC file or standard input), runs a worker
-function on every document and yields the worker's results **in input order**.
-At most ``2 * jobs + 2`` shards are in flight, so memory stays flat however large
-the collection is. With ``jobs=1`` everything runs in this process, no pool.
+:func:`run_documents` expands the inputs, cuts them into shards (a batch of page paths,
+read by the worker; or a batch of documents the parent read from a WARC file or standard
+input), runs a worker function on every document and yields the worker's results **in
+input order**. At most ``2 * jobs + 2`` shards are in flight, so memory stays flat however
+large the collection is. With ``jobs=1`` everything runs in this process, no pool.
 
-The worker is a picklable top-level function ``worker(document, state)``; ``state``
-is built once per process by ``setup(*setup_args)`` (also picklable), e.g. a
-:class:`~archivekit.checker.Checker` rebuilt from its options, because compiled
-validators do not pickle. An optional ``teardown(state)`` runs when each process
-ends (to close a per-worker output file).
+The worker is a picklable top-level function ``worker(document, state)``. ``state`` is
+built once per process by ``recipe.build()``: a recipe is a small picklable value (e.g. a
+:class:`~archivekit.checker.CheckerRecipe`), because what the worker needs (compiled
+validators, an open ledger) does not pickle. A recipe's optional ``close(state)`` runs
+when each process ends. :class:`Ready` wraps a value already built, for ``jobs=1``. The
+drivers that use the pool live with their verbs: :func:`archivekit.checker.check_paths`,
+:func:`archivekit.fingerprint.fingerprint_paths`, :func:`archivekit.verify.verify_paths`,
+:func:`archivekit.archive.archive_paths`.
 """
 
 from __future__ import annotations
@@ -26,12 +28,11 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from archivekit.checker import Checker, check_document
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
-from archivekit.profiles import ProfileSet
-from archivekit.record import Document, Result
+from archivekit.errors import InputError
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
+from archivekit.record import Document
 from archivekit.sources import SourceError, collect_paths, is_warc_name, read_documents, read_file
 
 R = TypeVar("R")
@@ -41,7 +42,7 @@ DEFAULT_CHUNK = 32  # documents per shard: ~15 ms of work, small next to the tas
 MAX_SHARD_BYTES = 16 * 1024 * 1024  # bound on page bytes a parent-read shard carries
 
 
-class RunnerError(RuntimeError):
+class RunnerError(InputError, RuntimeError):
     """The pool itself failed (a worker process died, e.g. killed for memory)."""
 
 
@@ -55,41 +56,82 @@ def resolve_jobs(jobs: int) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_documents(inputs: Iterable[str], worker: Worker, *,
+S = TypeVar("S")
+
+
+class Recipe(Protocol[S]):
+    """What builds a worker's state in each process (picklable for ``jobs > 1``)."""
+
+    def build(self) -> S: ...
+
+
+@dataclass(frozen=True)
+class Ready(Generic[S]):
+    """A state already built: the recipe for a run in this process (``jobs=1``)."""
+
+    value: S
+
+    def build(self) -> S:
+        return self.value
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """``setup(*setup_args)`` (and ``teardown``) as a recipe: the older, lower-level form."""
+
+    setup: Callable[..., Any] | None
+    setup_args: tuple
+    teardown: Callable[[Any], None] | None
+
+    def build(self) -> Any:
+        return self.setup(*self.setup_args) if self.setup is not None else None
+
+    def close(self, state: Any) -> None:
+        if self.teardown is not None:
+            self.teardown(state)
+
+
+def _close(recipe, state) -> None:
+    close = getattr(recipe, "close", None)
+    if close is not None:
+        close(state)
+
+
+def run_documents(inputs: Iterable[str], worker: Worker, *, recipe: Recipe | None = None,
                   setup: Callable[..., Any] | None = None, setup_args: tuple = (),
                   teardown: Callable[[Any], None] | None = None,
                   jobs: int = 0, follow_symlinks: bool = False,
                   on_error: Callable[[SourceError], None] | None = None,
                   max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
                   chunk: int = DEFAULT_CHUNK) -> Iterator[R]:
-    """Yield ``worker(document, state)`` for every document of ``inputs``, in input order.
+    """Yield ``worker(document, recipe.build())`` for every document of ``inputs``, in
+    input order (``setup``/``setup_args``/``teardown`` instead of ``recipe`` also work).
 
     ``inputs`` are what the CLI takes: files, directories, WARC files, ``-``.
     Missing inputs go to ``on_error`` (or raise :class:`SourceError`).
     """
+    if recipe is None:
+        recipe = _Setup(setup, setup_args, teardown)
     paths = collect_paths(inputs, follow_symlinks=follow_symlinks, on_error=on_error)
     processes = resolve_jobs(jobs)
     if processes == 1:
-        yield from _run_here(paths, worker, setup, setup_args, teardown, max_page_bytes)
+        yield from _run_here(paths, worker, recipe, max_page_bytes)
     else:
-        yield from _run_pool(paths, worker, setup, setup_args, teardown, max_page_bytes,
-                             processes, max(1, chunk))
+        yield from _run_pool(paths, worker, recipe, max_page_bytes, processes, max(1, chunk))
 
 
-def _run_here(paths, worker, setup, setup_args, teardown, max_page_bytes) -> Iterator:
-    state = setup(*setup_args) if setup is not None else None
+def _run_here(paths, worker, recipe, max_page_bytes) -> Iterator:
+    state = recipe.build()
     try:
         for document in read_documents(paths, max_page_bytes=max_page_bytes):
             yield worker(document, state)
     finally:
-        if teardown is not None:
-            teardown(state)
+        _close(recipe, state)
 
 
-def _run_pool(paths, worker, setup, setup_args, teardown, max_page_bytes, processes,
-              chunk) -> Iterator:
+def _run_pool(paths, worker, recipe, max_page_bytes, processes, chunk) -> Iterator:
     pool = ProcessPoolExecutor(max_workers=processes, mp_context=_context(),
-                               initializer=_init_worker, initargs=(setup, setup_args, teardown))
+                               initializer=_init_worker, initargs=(recipe,))
     window = 2 * processes + 2
     pending: deque = deque()
     try:
@@ -128,7 +170,7 @@ def _shards(paths: Iterable[str], max_page_bytes: int, chunk: int) -> Iterator[l
     shard: list = []
     size = 0
     for path in paths:
-        if path == "-" or path.startswith("\0") or is_warc_name(path):
+        if not isinstance(path, str) or path == "-" or is_warc_name(path):
             for document in read_documents([path], max_page_bytes=max_page_bytes):
                 shard.append(document)
                 size += len(document.content)
@@ -168,14 +210,14 @@ def _exit_with_parent() -> None:
         os._exit(1)
 
 
-def _init_worker(setup, setup_args, teardown) -> None:
+def _init_worker(recipe) -> None:
     global _state
     _exit_with_parent()
     # Ctrl-C goes to the whole process group; the parent alone handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _state = setup(*setup_args) if setup is not None else None
-    if teardown is not None:
-        multiprocessing.util.Finalize(None, teardown, args=(_state,), exitpriority=10)
+    _state = recipe.build()
+    if getattr(recipe, "close", None) is not None:
+        multiprocessing.util.Finalize(None, _close, args=(recipe, _state), exitpriority=10)
 
 
 def _run_shard(worker, shard: list, max_page_bytes: int) -> list:
@@ -184,61 +226,3 @@ def _run_shard(worker, shard: list, max_page_bytes: int) -> list:
         document = read_file(item, max_page_bytes) if isinstance(item, str) else item
         out.append(worker(document, _state))
     return out
-
-
-# --- check: the Checker rebuilt in each worker --------------------------------------
-
-@dataclass(frozen=True)
-class CheckerRecipe:
-    """What it takes to rebuild a :class:`Checker` in another process (it does not pickle)."""
-
-    schema_source: str
-    profiles: ProfileSet
-    forced_profile: str | None
-    max_page_bytes: int
-    keep_record: bool
-
-    @classmethod
-    def of(cls, checker: Checker) -> CheckerRecipe:
-        return cls(checker.schema.source, checker.profiles, checker.forced_profile,
-                   checker.max_page_bytes, checker.keep_record)
-
-    def build(self) -> Checker:
-        from archivekit.validate import load_schema
-
-        return Checker(schema=load_schema(self.schema_source), profiles=self.profiles,
-                       forced_profile=self.forced_profile, max_page_bytes=self.max_page_bytes,
-                       keep_record=self.keep_record)
-
-
-def checker_state(checker: Checker, jobs: int) -> tuple[Callable[..., Any], tuple]:
-    """``(setup, setup_args)`` giving ``checker`` in every process of a run with ``jobs``."""
-    if resolve_jobs(jobs) == 1:
-        return _same, (checker,)
-    return _build_checker, (CheckerRecipe.of(checker),)
-
-
-def _same(value):
-    return value
-
-
-def _build_checker(recipe: CheckerRecipe) -> Checker:
-    return recipe.build()
-
-
-def check_one(document: Document, checker: Checker) -> Result:
-    """The per-article work of ``check`` (shared by the pool and the Spark job)."""
-    result = check_document(document, checker)
-    result.io_error = document.io_error
-    return result
-
-
-def check_paths(inputs: Iterable[str], checker: Checker, *, jobs: int = 1,
-                follow_symlinks: bool = False,
-                on_error: Callable[[SourceError], None] | None = None,
-                chunk: int = DEFAULT_CHUNK) -> Iterator[Result]:
-    """Check every article of ``inputs``; results in input order whatever ``jobs`` is."""
-    setup, setup_args = checker_state(checker, jobs)
-    return run_documents(inputs, check_one, setup=setup, setup_args=setup_args, jobs=jobs,
-                         follow_symlinks=follow_symlinks, on_error=on_error,
-                         max_page_bytes=checker.max_page_bytes, chunk=chunk)

@@ -17,10 +17,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+from archivekit.errors import UsageError
 from archivekit.limits import DEFAULT_LIMITS
 
 
-class UnsafeName(ValueError):
+class UnsafeName(UsageError, ValueError):
     """An output name that would escape the output directory or cannot be written."""
 
 

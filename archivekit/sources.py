@@ -14,32 +14,46 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES, HTML_SUFFIXES, TEXT_SUFFIXES
+from archivekit.errors import InputError
+from archivekit.extract import HTML_SUFFIXES, TEXT_SUFFIXES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
+from archivekit.locations import WARC_SUFFIXES, is_warc_name
 from archivekit.record import Document
 
-WARC_SUFFIXES = (".warc", ".warc.gz")
+__all__ = ["WARC_SUFFIXES", "is_warc_name"]  # re-exported: they live in archivekit.locations
+
 ARTICLE_SUFFIXES = HTML_SUFFIXES + TEXT_SUFFIXES
-PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
-class SourceError(Exception):
+class SourceError(InputError):
     """An input path that cannot be used at all (missing, not a file or directory)."""
 
 
-def is_warc_name(name: str) -> bool:
-    return name.lower().endswith(WARC_SUFFIXES)
+@dataclass(frozen=True, slots=True)
+class UnlistedDir:
+    """A directory met while walking the inputs that could not be listed: a value in the
+    stream of paths (reported as ``parse.unreadable``), so the rest is still read."""
+
+    path: str
+    reason: str
+
+    def document(self) -> Document:
+        return Document(path=self.path, content=b"", read_error=f"cannot list directory: {self.reason}",
+                        io_error=True)
 
 
 def collect_paths(inputs: Iterable[str], *, follow_symlinks: bool = False,
-                  on_error: Callable[[SourceError], None] | None = None) -> Iterator[str]:
+                  on_error: Callable[[SourceError], None] | None = None) -> Iterator[str | UnlistedDir]:
     """Expand inputs to the list of files to read, directories recursively in sorted order.
 
     An input that does not exist raises :class:`SourceError`, or is passed to
     ``on_error`` and skipped so the rest is still read. Within a directory only files
-    with an article or WARC suffix are taken; hidden entries are skipped.
+    with an article or WARC suffix are taken; hidden entries are skipped. A sub-directory
+    that cannot be listed comes as an :class:`UnlistedDir` value.
     """
     for raw in inputs:
         try:
@@ -50,7 +64,7 @@ def collect_paths(inputs: Iterable[str], *, follow_symlinks: bool = False,
             on_error(exc)
 
 
-def _expand(raw: str, follow_symlinks: bool) -> Iterator[str]:
+def _expand(raw: str, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
     if raw == "-":
         yield "-"
         return
@@ -70,7 +84,7 @@ def _expand(raw: str, follow_symlinks: bool) -> Iterator[str]:
         raise SourceError(f"{raw}: not a file or directory")
 
 
-def _walk(root: Path, follow_symlinks: bool) -> Iterator[str]:
+def _walk(root: Path, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
     errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append,
                                                 followlinks=follow_symlinks):
@@ -86,16 +100,15 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[str]:
                     yield path
     for exc in errors:
         # A sub-directory we could not list: report it as an unreadable input.
-        yield f"\0unreadable-dir\0{exc.filename}\0{exc.strerror}"
+        yield UnlistedDir(str(exc.filename), str(exc.strerror))
 
 
-def read_documents(paths: Iterable[str], *, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+def read_documents(paths: Iterable[str | UnlistedDir], *,
+                   max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
                    stdin: BinaryIO | None = None) -> Iterator[Document]:
     for path in paths:
-        if path.startswith("\0unreadable-dir\0"):
-            _, _, name, reason = path.split("\0")
-            yield Document(path=name, content=b"", read_error=f"cannot list directory: {reason}",
-                           io_error=True)
+        if isinstance(path, UnlistedDir):
+            yield path.document()
         elif path == "-":
             yield from read_stream(stdin or sys.stdin.buffer, "-", max_page_bytes)
         elif is_warc_name(path):
@@ -200,7 +213,7 @@ def read_url(url: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Iterator
 
 def read_stream(stream: BinaryIO, name: str, max_page_bytes: int) -> Iterator[Document]:
     head = stream.read(8)
-    if head.startswith((b"WARC/", b"\x1f\x8b")):
+    if head.startswith((b"WARC/", b"\x1f\x8b", b"filedesc")):
         # Standard input carrying a WARC: warcio reads it as a stream.
         yield from read_warc(name, stream=_Prefixed(head, stream), max_page_bytes=max_page_bytes)
         return
@@ -238,71 +251,7 @@ class _Prefixed:
 
 def read_warc(path: str, *, stream: BinaryIO | None = None,
               max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Iterator[Document]:
-    """Every HTML or text ``response``/``resource`` record of a WARC, as a document."""
-    from archivekit.limits import archive_iterator
+    """Every HTML or text ``response``/``resource`` record of a WARC (or ARC), as a document."""
+    from archivekit.warcread import read_archive
 
-    try:
-        handle = stream or open(path, "rb")
-    except OSError as exc:
-        yield Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
-                       io_error=True)
-        return
-    try:
-        # Gzip members are decompressed under archivekit.limits (gzip bombs end in a finding).
-        iterator = archive_iterator(handle, no_record_parse=False, arc2warc=False)
-        offset = 0
-        records = 0
-        try:
-            for record in iterator:
-                # The start of this record; get_record_offset() would read past its payload.
-                offset = iterator.offset
-                records += 1
-                if record.format != "warc":
-                    # warcio's ARC fallback parses almost any line; a .warc must hold WARC.
-                    yield Document(path=f"{path}#{offset}", content=b"",
-                                   read_error="not a WARC record: the file is not a WARC")
-                    return
-                doc = _document_from_record(record, f"{path}#{offset}", max_page_bytes)
-                if doc is not None:
-                    yield doc
-            if not records:
-                yield Document(path=path, content=b"", read_error="no WARC record in the file (empty)")
-        except Exception as exc:  # warcio raises many kinds on corrupt input
-            yield Document(path=f"{path}#{offset}", content=b"",
-                           read_error=f"corrupt or truncated WARC: {_describe(exc)}")
-    finally:
-        if stream is None:
-            handle.close()
-
-
-def _document_from_record(record, name: str, max_page_bytes: int) -> Document | None:
-    if record.rec_type not in ("response", "resource"):
-        return None
-    if record.rec_type == "response":
-        if record.http_headers is None:
-            return None
-        ctype = record.http_headers.get_header("Content-Type") or ""
-    else:
-        ctype = record.rec_headers.get_header("Content-Type") or ""
-    if ctype.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
-        return None
-    content = record.content_stream().read(max_page_bytes + 1)
-    uri = record.rec_headers.get_header("WARC-Target-URI")
-    date = record.rec_headers.get_header("WARC-Date")
-    if len(content) > max_page_bytes:
-        return Document(path=name, content=b"", uri=uri, date=date, content_type=ctype,
-                        read_error=f"record payload is over the limit of {max_page_bytes:,} bytes")
-    missing = getattr(record.raw_stream, "limit", 0)
-    if isinstance(missing, int) and missing > 0:
-        # warcio returns a cut-off member's bytes without complaint: the block came up
-        # short of its Content-Length, so the page is incomplete.
-        return Document(path=name, content=b"", uri=uri, date=date, content_type=ctype,
-                        read_error=f"corrupt or truncated WARC: record ends {missing:,} bytes "
-                                   "before its Content-Length")
-    return Document(path=name, content=content, uri=uri, date=date, content_type=ctype,
-                    warc_record_type=record.rec_type)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    yield from read_archive(path, stream=stream, max_page_bytes=max_page_bytes)

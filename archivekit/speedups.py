@@ -16,10 +16,12 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TypeVar
 
+from archivekit.errors import UsageError
+
 F = TypeVar("F", bound=Callable)
 
 
-class CompiledCoreMissing(ImportError):
+class CompiledCoreMissing(UsageError, ImportError):
     """ARCHIVEKIT_COMPILED=1 and the extension is not there (or both variables are set)."""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from archivekit.errors import UsageError
 from archivekit.jsonfile import read_json
 from archivekit.record import ERROR, Extraction, Finding
 from archivekit.resources import schema_path
@@ -21,7 +22,7 @@ from archivekit.resources import schema_path
 GENERIC_RULE = "schema.violation"
 
 
-class SchemaLoadError(ValueError):
+class SchemaLoadError(UsageError, ValueError):
     """The schema given with ``--schema`` cannot be used."""
 
 

@@ -104,7 +104,7 @@ def floor(paths: list[Path], level: int | None) -> None:
 def run_archive(root: Path, out: Path, level: int, jsonld: bool = True, jobs: int = 1,
                 compressor: str = "zlib-ng", jsonld_files: bool = False,
                 pure_simhash: bool = False) -> int:
-    from archivekit import fingerprint
+    from archivekit import digests
     from archivekit.archive import ArchiveSettings, archive_paths
     from archivekit.checker import Checker
     from archivekit.export.warc import WarcOptions, parse_date_option
@@ -113,18 +113,17 @@ def run_archive(root: Path, out: Path, level: int, jsonld: bool = True, jobs: in
                                warc_options=WarcOptions(gzip_level=level, compressor=compressor,
                                                         date=parse_date_option("2024-05-01")))
     checker = Checker(keep_record=True)
-    selected = fingerprint.simhash
-    if pure_simhash:  # fingerprint_record looks the name up at each call
-        fingerprint.simhash = fingerprint.simhash_pure
+    selected = digests.simhash
+    if pure_simhash:  # digests.fingerprint_record looks the name up at each call
+        digests.simhash = digests.simhash_pure
     try:
         return sum(1 for _ in archive_paths([str(root)], checker, settings, jobs=jobs))
     finally:
-        fingerprint.simhash = selected
+        digests.simhash = selected
 
 
 def run_check(root: Path) -> int:
-    from archivekit.checker import Checker
-    from archivekit.runner import check_paths
+    from archivekit.checker import Checker, check_paths
 
     return sum(1 for _ in check_paths([str(root)], Checker()))
 
@@ -132,9 +131,9 @@ def run_check(root: Path) -> int:
 def stages(root: Path, out: Path, level: int) -> dict[str, float]:
     """Microseconds per page of each stage of the job, run one stage at a time."""
     from archivekit.checker import Checker
+    from archivekit.digests import fingerprint_record
     from archivekit.export.jsonld import JsonLdWriter
     from archivekit.export.warc import WarcExporter, WarcOptions, parse_date_option
-    from archivekit.fingerprint import fingerprint_record
     from archivekit.sources import collect_paths, read_documents
 
     timings: dict[str, float] = {}

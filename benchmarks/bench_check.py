@@ -44,8 +44,8 @@ def bench_lxml(pages: list[bytes]) -> None:
 def bench_library(paths: list[Path]) -> tuple[float, dict[str, float]]:
     """check_document over the pages (file reads included), with a per-stage split."""
     from archivekit.checker import Checker
+    from archivekit.digests import content_digest
     from archivekit.extract import extract
-    from archivekit.fingerprint import content_digest
     from archivekit.sources import read_file
     from archivekit.validate import validate
 
@@ -88,8 +88,11 @@ def bench_cli(root: Path) -> None:
 
 
 def bench_trafilatura(pages: list[bytes]) -> None:
-    import trafilatura
-
+    try:
+        import trafilatura
+    except ImportError as exc:  # a peer that cannot run is a broken benchmark, not a skip
+        raise SystemExit(f"bench_check: trafilatura cannot be imported ({exc}); "
+                         "install the bench extra: pip install '.[bench]'") from None
     for page in pages:
         trafilatura.extract(page.decode("utf-8"))
 

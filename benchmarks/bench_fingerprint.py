@@ -79,9 +79,10 @@ def bench(name: str, paths: list[Path], work: Path, rounds: int) -> None:
     bagit = require("bagit")
 
     from archivekit.checker import Checker
+    from archivekit.digests import raw_digests
     from archivekit.export.bagit import write_bag
-    from archivekit.fingerprint import raw_digests
-    from archivekit.ledger import Ledger, fingerprint_paths
+    from archivekit.fingerprint import fingerprint_paths
+    from archivekit.ledger import Ledger
     from archivekit.verify import verify_paths
 
     total = sum(p.stat().st_size for p in paths)

@@ -47,7 +47,7 @@ def bodies(pages: list[bytes]) -> list[list[str]]:
     import lxml.etree as etree
 
     from archivekit.checker import Checker
-    from archivekit.fingerprint import canonical_fields
+    from archivekit.digests import canonical_fields
     from archivekit.record import Document
 
     checker = Checker(keep_record=True)
@@ -72,7 +72,7 @@ def timing(pages: list[bytes], label: str, rounds: int) -> None:
     import lxml.etree as etree
     from zlib_ng import zlib_ng
 
-    from archivekit import fingerprint
+    from archivekit import digests
     from archivekit.export import compress
 
     compiled = require("archivekit._speedups", "test")  # the core must be built
@@ -110,7 +110,7 @@ def timing(pages: list[bytes], label: str, rounds: int) -> None:
         return c.compress(data) + c.flush()
 
     variants = {
-        "simhash, pure Python": lambda: [fingerprint.simhash_pure(t) for t in texts],
+        "simhash, pure Python": lambda: [digests.simhash_pure(t) for t in texts],
         "simhash, compiled": lambda: [compiled.simhash(t) for t in texts],
         "lxml parse": parse,
         "parse + Python walk": python_walk,
@@ -120,7 +120,7 @@ def timing(pages: list[bytes], label: str, rounds: int) -> None:
         "deflate, zlib-ng 6": deflate_with(ng),
         "deflate, isal (--gzip-level 6)": deflate_with(isal),
     }
-    assert [compiled.simhash(t) for t in texts] == [fingerprint.simhash_pure(t) for t in texts]
+    assert [compiled.simhash(t) for t in texts] == [digests.simhash_pure(t) for t in texts]
     seconds = interleaved(variants, rounds)
     us = {name: median(s) / len(pages) * 1e6 for name, s in seconds.items()}
     size = sum(map(len, pages))
@@ -149,7 +149,7 @@ def child(kind: str, pages: int, work: int, workdir: str | None) -> None:
     """One run to count under callgrind: set-up for ``pages`` pages (the same in every
     run), a warm pass, then ``work`` pages of ``kind``."""
     if kind.startswith("archive"):
-        from archivekit import fingerprint
+        from archivekit import digests
         from archivekit.archive import ArchiveSettings, archive_paths
         from archivekit.checker import Checker
         from archivekit.export.warc import WarcOptions, parse_date_option
@@ -162,7 +162,7 @@ def child(kind: str, pages: int, work: int, workdir: str | None) -> None:
         # archive-isal: --compressor isal; archive-before: as before issue 15 (the pure
         # simhash, zlib-ng, one JSON-LD file per article).
         if kind == "archive-before":
-            fingerprint.simhash = fingerprint.simhash_pure
+            digests.simhash = digests.simhash_pure
 
         def run(paths, out):
             settings = ArchiveSettings(out_dir=out, report=True, jsonld_files=kind == "archive-before",
@@ -176,13 +176,13 @@ def child(kind: str, pages: int, work: int, workdir: str | None) -> None:
         run(warm[:pages], root.parent / "out-warm")
         run(warm[:work] if work else [], root.parent / "out-work")
         return
-    from archivekit import fingerprint
+    from archivekit import digests
 
     texts = bodies([make_page(i) for i in range(pages)])
     for text in texts:
-        fingerprint.simhash(text)
+        digests.simhash(text)
     for text in texts[:work]:
-        fingerprint.simhash(text)
+        digests.simhash(text)
 
 
 def callgrind(pages: int, only: tuple[str, ...] = ("simhash", "archive")) -> None:

@@ -96,3 +96,13 @@ def test_bag_verb(tmp_path, run_cli):
     assert "Contact-Name: A. Person" in (out / "bag-info.txt").read_text()
     again = run_cli("bag", coll, "-o", out)
     assert again.returncode == 3 and "not an empty directory" in again.stderr
+
+
+def test_verify_bag_verb_is_verify_dash_dash_bag(tmp_path, run_cli, fixtures_dir):
+    bag = tmp_path / "bag"
+    assert run_cli("bag", fixtures_dir / "html", "-o", bag).returncode == 0
+    (bag / "data" / "extra.html").write_text("x")
+    new = run_cli("verify-bag", bag, "-f", "json")
+    old = run_cli("verify", "--bag", bag, "-f", "json")
+    assert new.returncode == old.returncode == 1
+    assert new.stdout == old.stdout and "bag.unexpected" in new.stdout

@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archivekit import fingerprint
+from archivekit import digests as fingerprint  # the digest functions live in digests.py
 
 texts = st.text()
 values = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | texts,

@@ -114,7 +114,7 @@ def test_loader_refuses_every_other_url():
 
 
 def test_warc_metadata_records_are_json_ld_processable_offline(out):
-    """DESIGN.md: metadata records are application/warc-fields or JSON-LD; ours are JSON-LD
+    """docs/export.md: metadata records are application/warc-fields or JSON-LD; ours are JSON-LD
     with an inline context, so pyld expands them with a loader that refuses the network."""
     from warcio.archiveiterator import ArchiveIterator
 

@@ -78,7 +78,7 @@ def test_migration_path_upgrades_in_place(tmp_path, monkeypatch):
     fingerprint_in_process(coll, path)
     # A future schema version 2, with its migration step: the ledger upgrades in place
     # and keeps its data.
-    monkeypatch.setattr(ledger_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(ledger_mod.schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     monkeypatch.setitem(ledger_mod.MIGRATIONS, SCHEMA_VERSION,
                         "ALTER TABLE objects ADD COLUMN note TEXT")
     with Ledger(path) as book:

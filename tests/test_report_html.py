@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from conftest import FIXTURES
 
-from archivekit.checker import Checker
+from archivekit.checker import Checker, check_paths
 from archivekit.record import Finding, Result
 from archivekit.report.html import HtmlReport, write_html_report
-from archivekit.runner import check_paths
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -164,3 +164,26 @@ def test_strict_fails_on_warnings(tmp_path: Path) -> None:
     # A credit that fits no known form is a warning (image.credit.malformed).
     assert run("check", str(page)).returncode == 0
     assert run("check", str(page), "--strict").returncode == 1
+
+
+def test_every_registered_format_is_a_cli_format_and_a_reporter():
+    import io
+
+    from archivekit.cli.common import Format
+    from archivekit.report import FORMATS, REPORTER_BY_NAME, make_reporter
+    from archivekit.report.base import Reporter, Summary
+
+    assert [f.value for f in Format] == list(FORMATS) == list(REPORTER_BY_NAME)
+    for name in FORMATS:
+        stream = io.StringIO()
+        reporter = make_reporter(name, stream)
+        assert isinstance(reporter, Reporter)
+        reporter.finish(Summary())
+
+
+def test_html_format_writes_the_report_page(run_cli):
+    from conftest import FIXTURES
+
+    proc = run_cli("check", FIXTURES / "html", "-f", "html", "-q")
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("<!DOCTYPE html>") and "banner.missing" in proc.stdout

@@ -13,7 +13,7 @@ from archivekit.resources import schema_path
 from archivekit.validate import load_schema
 
 SCHEMA_FILE = ROOT / "schemas" / "article.schema.json"
-# DESIGN.md's rule catalogue (rule -> severity), and the two rules the schema adds.
+# The schema's rules (docs/rules.md, archivekit.catalogue), and the two it added later.
 CATALOGUE = {
     "parse.unreadable": "error", "parse.encoding": "warning", "banner.missing": "error",
     "banner.mismatch": "error", "banner.position": "warning", "footer.missing": "error",

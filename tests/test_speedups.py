@@ -19,7 +19,7 @@ from conftest import FIXTURES, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archivekit import fingerprint
+from archivekit import digests
 from archivekit.checker import Checker
 from archivekit.sources import collect_paths, read_file
 
@@ -30,8 +30,8 @@ compiled = pytest.importorskip(
 CORPUS_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
 # Where the archivekit under test is imported from: the checkout, or site-packages when
 # the wheel builds test an installed wheel (subprocesses must import the same one).
-PACKAGE_ROOT = Path(fingerprint.__file__).resolve().parent.parent
-PURE = fingerprint.simhash_pure
+PACKAGE_ROOT = Path(digests.__file__).resolve().parent.parent
+PURE = digests.simhash_pure
 SPACES = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 
@@ -61,9 +61,9 @@ def test_the_fingerprint_code_calls_the_selected_simhash():
     from archivekit import speedups
 
     if speedups.COMPILED is None:
-        assert fingerprint.simhash is PURE
+        assert digests.simhash is PURE
     else:
-        assert fingerprint.simhash is compiled.simhash
+        assert digests.simhash is compiled.simhash
 
 
 def test_simhash_equal_on_every_fixture_record_and_text():
@@ -76,7 +76,7 @@ def test_simhash_equal_on_every_fixture_record_and_text():
         texts = [[document.content.decode("utf-8", "replace")]]
         result = checker.check(document)
         if result.record:
-            body = fingerprint.canonical_fields(result.record)["body"]
+            body = digests.canonical_fields(result.record)["body"]
             texts.append(body)
             bodies += bool(body)
         for paragraphs in texts:
@@ -91,7 +91,7 @@ def test_simhash_equal_on_every_real_page():
         sets = _paragraph_sets(_parse(content))
         record = checker.check(read_file(str(path))).record
         if record:
-            sets.append(fingerprint.canonical_fields(record)["body"])
+            sets.append(digests.canonical_fields(record)["body"])
         for paragraphs in sets:
             assert compiled.simhash(paragraphs) == PURE(paragraphs), path
 
@@ -246,8 +246,8 @@ def _python(code: str, **env) -> subprocess.CompletedProcess:
                           cwd=PACKAGE_ROOT, env=full, timeout=60)
 
 
-SHOW = "from archivekit import fingerprint, speedups; print(speedups.WHICH.split()[0], " \
-       "fingerprint.simhash is fingerprint.simhash_pure)"
+SHOW = "from archivekit import digests, speedups; print(speedups.WHICH.split()[0], " \
+       "digests.simhash is digests.simhash_pure)"
 HIDE = "import sys; sys.modules['archivekit._speedups'] = None; "
 
 

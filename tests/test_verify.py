@@ -55,7 +55,8 @@ def json_results(stdout: str) -> dict[str, dict]:
 def fingerprint_in_process(coll: Path, ledger: Path) -> None:
     """The library path of ``archivekit fingerprint`` (saves a CLI start-up per test)."""
     from archivekit.checker import Checker
-    from archivekit.ledger import Ledger, fingerprint_paths
+    from archivekit.fingerprint import fingerprint_paths
+    from archivekit.ledger import Ledger
 
     with Ledger(ledger) as book:
         for _ in fingerprint_paths([str(coll)], book, Checker(keep_record=True)):

@@ -9,6 +9,7 @@ from archivekit.cli import (  # noqa: F401
     archive_cmd,
     check_cmd,
     export_cmd,
+    extract_cmd,
     fingerprint_cmd,
     history_cmd,
     schema_cmd,
@@ -17,11 +18,17 @@ from archivekit.cli import (  # noqa: F401
     warccheck_cmd,
 )
 from archivekit.cli.app import app
+from archivekit.errors import ArchivekitError
 
 
 def main() -> None:
+    """The one exit point: an :class:`ArchivekitError` from any verb becomes one line on
+    stderr and its exit code."""
     try:
         app()
+    except ArchivekitError as exc:
+        print(f"archivekit: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("archivekit: interrupted", file=sys.stderr)
         sys.exit(130)

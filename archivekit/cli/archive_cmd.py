@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
@@ -13,14 +12,11 @@ from archivekit.cli.app import app
 from archivekit.cli.common import (
     CHECK_OPTIONS,
     EXIT_INPUT,
-    Format,
+    CheckArgs,
     PathsArg,
-    Progress,
     collection_label,
     fail,
     input_error_log,
-    load_checker,
-    make_progress,
     report_results,
     warn,
     with_options,
@@ -67,81 +63,77 @@ NameOpt = Annotated[str | None, typer.Option(
     show_default=False)]
 
 
-# Options that change how a run goes, not what it writes: left out of the command line
-# the warcinfo record keeps, so --jobs 1 and --jobs 8 write the same bytes.
-_RUN_ONLY = {"--jobs": True, "-j": True, "--progress": True, "--quiet": False, "-q": False}
-
-
 def command_line(argv: list[str] | None = None) -> str:
-    """The command line for the warcinfo record, without the run-only options."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    kept: list[str] = []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if arg == "--":  # the rest are paths
-            kept += args[index - 1:]
-            break
-        name = arg.split("=", 1)[0]
-        if name in _RUN_ONLY:
-            index += _RUN_ONLY[name] and "=" not in arg  # skip its value too
-        elif not (arg.startswith("-j") and arg[2:].isdigit()):  # -j4
-            kept.append(arg)
-    return "archivekit " + shlex.join(kept)
+    """The warcinfo record's command line (the library's :func:`warcinfo_command_line`)."""
+    from archivekit.export.warc import warcinfo_command_line
+
+    return warcinfo_command_line(argv)
 
 
-def build_settings(*, output: str, warc: bool, jsonld: bool, wacz: bool, bag: bool,
-                   report: bool, date: str | None, digest: Digest, gzip_level: int,
-                   max_size: int, prefix: str, operator: str | None, name: str | None,
-                   strict: bool, paths: list[str], compressor: Compressor = Compressor.zlib_ng,
-                   jsonld_files: bool = False):
-    from archivekit.archive import ArchiveSettings
-    from archivekit.export.warc import ExportError, WarcOptions, parse_date_option
+@dataclass(frozen=True)
+class ExportArgs:
+    """What archive and export write, parsed from :data:`EXPORT_OPTIONS` and the verb's own."""
 
-    try:
-        when = parse_date_option(date) if date else None
-        options = WarcOptions(prefix=prefix, digest=digest.value, gzip_level=gzip_level,
-                              compressor=compressor.value, max_size=max_size, date=when, operator=operator,
-                              command_line=command_line())
-    except ExportError as exc:
-        raise fail(str(exc)) from None
-    collection = name or collection_label(paths, "archivekit collection")
-    return ArchiveSettings(out_dir=output, warc=warc, jsonld=jsonld, jsonld_files=jsonld_files,
-                           wacz=wacz, bag=bag,
-                           report=report, warc_options=options, collection_name=collection,
-                           sd_publisher=operator or "archivekit", strict=strict,
-                           inputs=tuple(paths))
+    output: str
+    warc: bool
+    jsonld: bool
+    wacz: bool
+    bag: bool
+    report: bool
+    date: str | None = None
+    digest: Digest = Digest.sha1
+    gzip_level: int = 6
+    compressor: Compressor = Compressor.zlib_ng
+    jsonld_files: bool = False
+    max_size: int = 1_000_000_000
+    prefix: str = "archivekit"
+    operator: str | None = None
+    name: str | None = None
+
+    def build_settings(self, paths: list[str], strict: bool):
+        """The library's ArchiveSettings; a bad option value is a UsageError (exit 2)."""
+        from archivekit.archive import ArchiveSettings
+        from archivekit.errors import UsageError
+        from archivekit.export.warc import ExportError, WarcOptions, parse_date_option
+
+        try:
+            when = parse_date_option(self.date) if self.date else None
+            options = WarcOptions(prefix=self.prefix, digest=self.digest.value,
+                                  gzip_level=self.gzip_level, compressor=self.compressor.value,
+                                  max_size=self.max_size, date=when,
+                                  operator=self.operator, command_line=command_line())
+        except ExportError as exc:  # a bad option value, not bad input
+            raise UsageError(str(exc)) from None
+        collection = self.name or collection_label(paths, "archivekit collection")
+        return ArchiveSettings(out_dir=self.output, warc=self.warc, jsonld=self.jsonld,
+                               jsonld_files=self.jsonld_files, wacz=self.wacz, bag=self.bag,
+                               report=self.report,
+                               warc_options=options, collection_name=collection,
+                               sd_publisher=self.operator or "archivekit", strict=strict,
+                               inputs=tuple(paths))
 
 
-def run_job(paths: list[str], settings, *, fmt: Format, strict: bool, quiet: bool,
-            schema: str | None, profile: str | None, profile_dir: str | None,
-            max_page_size: int, follow_symlinks: bool, verb: str, jobs: int = 1,
-            progress: Progress = Progress.never) -> int:
+def run_job(verb: str, paths: list[str], export: ExportArgs, args: CheckArgs) -> int:
     """Run check + export over the collection, report on stdout; returns the exit code."""
     from archivekit.archive import archive_paths
-    from archivekit.export.warc import ExportError
-    from archivekit.runner import RunnerError
 
-    checker = load_checker(schema=schema, profile=profile, profile_dir=profile_dir,
-                           max_page_size=max_page_size, keep_record=True)
+    settings = export.build_settings(paths, args.strict)
+    checker = args.build_checker(keep_record=True)
     input_errors, missing = input_error_log()
     outcomes = []
-    results = archive_paths(paths, checker, settings, jobs=jobs, follow_symlinks=follow_symlinks,
-                            on_error=missing, on_finish=outcomes.append)
-    shown = make_progress(progress.value, quiet=quiet, inputs=paths, follow_symlinks=follow_symlinks,
-                          label="archiving" if verb == "archive" else "exporting")
+    results = archive_paths(paths, checker, settings, jobs=args.jobs,
+                            follow_symlinks=args.follow_symlinks, on_error=missing,
+                            on_finish=outcomes.append)
+    shown = args.build_progress(paths, "archiving" if verb == "archive" else "exporting")
     try:
-        code = report_results(results, fmt=fmt, strict=strict, collection=settings.collection_name,
-                              rules=checker.schema.rules(), verb=verb, input_errors=input_errors,
-                              progress=shown)
-    except (ExportError, RunnerError) as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
-    except ImportError as exc:
+        code = report_results(results, fmt=args.fmt, strict=args.strict,
+                              collection=settings.collection_name, rules=checker.schema.rules(),
+                              verb=verb, input_errors=input_errors, progress=shown)
+    except ImportError as exc:  # an optional module an output needs
         raise fail(f"{exc}") from None
     except OSError as exc:
         raise fail(f"cannot write output: {exc.strerror or exc}", EXIT_INPUT) from None
-    if outcomes and not quiet:
+    if outcomes and not args.quiet:
         warn(f"{settings.out_dir}: " + _outcome_line(outcomes[0]))
     return EXIT_INPUT if input_errors else code
 
@@ -174,17 +166,12 @@ EXPORT_OPTIONS: dict[str, tuple[object, object]] = {
 
 
 def run_verb(verb: str, paths: list[str], output: str, *, warc: bool, jsonld: bool, wacz: bool,
-             bag: bool, report: bool, date: str | None, digest: Digest, gzip_level: int,
-             max_size: int, prefix: str, operator: str | None, name: str | None,
-             compressor: Compressor = Compressor.zlib_ng, jsonld_files: bool = False,
-             **check_options) -> int:
-    """``archive`` or ``export`` with the options of both; returns the exit code."""
-    settings = build_settings(output=output, warc=warc, jsonld=jsonld, wacz=wacz, bag=bag,
-                              report=report, date=date, digest=digest, gzip_level=gzip_level,
-                              max_size=max_size, prefix=prefix, operator=operator, name=name,
-                              strict=check_options["strict"], paths=paths, compressor=compressor,
-                              jsonld_files=jsonld_files)
-    return run_job(paths, settings, verb=verb, **check_options)
+             bag: bool, report: bool, **options) -> int:
+    """``archive`` or ``export``: split the options into ExportArgs and CheckArgs, run."""
+    own = {k: options.pop(k) for k in EXPORT_OPTIONS}
+    export = ExportArgs(output=output, warc=warc, jsonld=jsonld, wacz=wacz, bag=bag,
+                        report=report, **own)
+    return run_job(verb, paths, export, CheckArgs.parse(options))
 
 
 @app.command(epilog="Examples:\n\n  archivekit archive fixtures/ -o out/\n\n"

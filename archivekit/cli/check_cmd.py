@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import typer
 
+from archivekit.checker import check_paths
 from archivekit.cli.app import app
 from archivekit.cli.common import (
     CHECK_OPTIONS,
     EXIT_INPUT,
     BaselineOpt,
+    CheckArgs,
     PathsArg,
     WriteBaselineOpt,
     collection_label,
     fail,
     input_error_log,
-    load_checker,
-    make_progress,
     report_results,
     warn,
     with_options,
 )
-from archivekit.runner import RunnerError, check_paths
 
 
 @app.command(epilog="Examples:\n\n  archivekit check fixtures/\n\n"
@@ -36,39 +35,30 @@ def check(
     **options,
 ) -> None:
     """Extract every article and validate it against the schema (the CI gate)."""
-    from archivekit.baseline import Baseline, BaselineError, apply_baseline
+    raise typer.Exit(run_check(paths, CheckArgs.parse(options), baseline, write_baseline))
 
-    fmt, strict, quiet = options["fmt"], options["strict"], options["quiet"]
-    follow_symlinks = options["follow_symlinks"]
-    checker = load_checker(schema=options["schema"], profile=options["profile"],
-                           profile_dir=options["profile_dir"],
-                           max_page_size=options["max_page_size"])
-    try:
-        known = Baseline.load(baseline) if baseline else None
-    except BaselineError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+
+def run_check(paths: list[str], args: CheckArgs, baseline: str | None,
+              write_baseline: str | None) -> int:
+    from archivekit.baseline import Baseline, apply_baseline
+
+    checker = args.build_checker()
+    known = Baseline.load(baseline) if baseline else None
     input_errors, missing = input_error_log()
-
-    results = check_paths(paths, checker, jobs=options["jobs"], follow_symlinks=follow_symlinks,
+    results = check_paths(paths, checker, jobs=args.jobs, follow_symlinks=args.follow_symlinks,
                           on_error=missing)
     recorder = Baseline() if write_baseline else None
     if known is not None or recorder is not None:
         results = apply_baseline(results, known, recorder)
-    shown = make_progress(options["progress"].value, quiet=quiet, inputs=paths,
-                          follow_symlinks=follow_symlinks)
-    try:
-        code = report_results(results, fmt=fmt, strict=strict, collection=collection_label(paths),
-                              rules=checker.schema.rules(), input_errors=input_errors,
-                              progress=shown)
-    except RunnerError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+    code = report_results(results, fmt=args.fmt, strict=args.strict,
+                          collection=collection_label(paths), rules=checker.schema.rules(),
+                          input_errors=input_errors, progress=args.build_progress(paths))
     if recorder is not None:
         try:
             recorder.write(write_baseline)
         except OSError as exc:
             raise fail(f"{write_baseline}: cannot write baseline: {exc.strerror or exc}",
                        EXIT_INPUT) from None
-        if not quiet:
+        if not args.quiet:
             warn(f"baseline of {sum(recorder.entries.values()):,} findings written to {write_baseline}")
-    raise typer.Exit(code if not input_errors else EXIT_INPUT)
-
+    return code if not input_errors else EXIT_INPUT

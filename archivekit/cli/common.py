@@ -6,25 +6,22 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
-from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.progress import ProgressReporter, make_progress  # noqa: F401 (for the verbs)
 from archivekit.record import Result
-from archivekit.report import Summary, make_reporter, use_color
+from archivekit.report import FORMATS, Summary, make_reporter, use_color
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-    sarif = "sarif"
-    github = "github"
+# The --format choices: the reporter registry's names, in its order.
+Format = StrEnum("Format", {name: name for name in FORMATS})
 
 
 class Progress(StrEnum):
@@ -38,7 +35,7 @@ PathsArg = Annotated[list[str], typer.Argument(
     show_default=False, metavar="PATH")]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Report format on stdout: text, json (one object per line), "
-    "junit, sarif or github (workflow annotations).")]
+    "junit, sarif, github (workflow annotations) or html (the self-contained page).")]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Fail (exit 1) on warnings too, not only on errors.")]
 ProgressOpt = Annotated[Progress, typer.Option(
@@ -94,7 +91,7 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
         # them as \udcXX escapes (also valid JSON escapes) instead of failing or emitting
         # invalid UTF-8, whatever the locale.
         stream.reconfigure(errors="backslashreplace")
-    reporter = make_reporter(fmt.value, stream, color=use_color(stream), collection=collection,
+    reporter = make_reporter(str(fmt), stream, color=use_color(stream), collection=collection,
                              rules=rules, verb=verb)
     summary = Summary()
     io_errors = 0
@@ -120,16 +117,12 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
 
 def load_checker(*, schema: str | None, profile: str | None, profile_dir: str | None,
                  max_page_size: int, keep_record: bool = False):
-    """The Checker the shared options ask for; a bad schema or profile is a usage error."""
+    """The Checker the shared options ask for; a bad schema or profile raises a
+    :class:`~archivekit.errors.UsageError` (exit 2, caught in ``cli.main``)."""
     from archivekit.checker import Checker
-    from archivekit.profiles import ProfileError
-    from archivekit.validate import SchemaLoadError
 
-    try:
-        return Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
-                                    max_page_bytes=max_page_size, keep_record=keep_record)
-    except (SchemaLoadError, ProfileError) as exc:
-        raise fail(str(exc)) from None
+    return Checker.from_options(schema=schema, profile=profile, profile_dir=profile_dir,
+                                max_page_bytes=max_page_size, keep_record=keep_record)
 
 
 def input_error_log() -> tuple[list[str], Callable[[Exception], None]]:
@@ -193,3 +186,37 @@ CHECK_OPTIONS: dict[str, tuple[Any, Any]] = {
 def check_options(*names: str) -> dict[str, tuple[Any, Any]]:
     """The named entries of :data:`CHECK_OPTIONS`, for verbs that take only some."""
     return {name: CHECK_OPTIONS[name] for name in names}
+
+
+@dataclass(frozen=True)
+class CheckArgs:
+    """The shared options of the collection verbs (:data:`CHECK_OPTIONS`), parsed once: the
+    verbs read these fields instead of ``options["..."]``."""
+
+    fmt: Format = Format.text
+    strict: bool = False
+    schema: str | None = None
+    profile: str | None = None
+    profile_dir: str | None = None
+    max_page_size: int = DEFAULT_MAX_PAGE_BYTES
+    follow_symlinks: bool = False
+    jobs: int = 0
+    progress: Progress = Progress.auto
+    quiet: bool = False
+
+    @classmethod
+    def parse(cls, options: dict[str, Any]) -> CheckArgs:
+        names = {f.name for f in fields(cls)}
+        unknown = set(options) - names
+        if unknown:  # pragma: no cover - a verb declared an option it does not read
+            raise TypeError(f"options not in CheckArgs: {sorted(unknown)}")
+        return cls(**options)
+
+    def build_checker(self, *, keep_record: bool = False):
+        """The Checker these options ask for (a bad schema or profile: UsageError, exit 2)."""
+        return load_checker(schema=self.schema, profile=self.profile, profile_dir=self.profile_dir,
+                            max_page_size=self.max_page_size, keep_record=keep_record)
+
+    def build_progress(self, paths: list[str], label: str = "checking") -> ProgressReporter | None:
+        return make_progress(self.progress.value, quiet=self.quiet, inputs=paths,
+                             follow_symlinks=self.follow_symlinks, label=label)

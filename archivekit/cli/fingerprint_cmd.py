@@ -11,13 +11,11 @@ import typer
 from archivekit.cli.app import app
 from archivekit.cli.common import (
     EXIT_INPUT,
+    CheckArgs,
     PathsArg,
     check_options,
     collection_label,
-    fail,
     input_error_log,
-    load_checker,
-    make_progress,
     report_results,
     with_options,
 )
@@ -54,38 +52,24 @@ def fingerprint(
 ) -> None:
     """Fingerprint every article (raw digests, content digest, field digests, simhash) and
     record it, with its check outcome, in the ledger."""
-    from archivekit.ledger import Ledger, LedgerError, fingerprint_paths
-    from archivekit.runner import RunnerError
-
     algorithms = tuple(dict.fromkeys(a.value for a in algorithm)) if algorithm else ("sha256",)
-    follow_symlinks = options["follow_symlinks"]
-    checker = load_checker(schema=options["schema"], profile=options["profile"],
-                           profile_dir=options["profile_dir"],
-                           max_page_size=options["max_page_size"], keep_record=True)
-    try:
-        book = Ledger(ledger)
-    except LedgerError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+    raise typer.Exit(run_fingerprint(paths, CheckArgs.parse(options), ledger=ledger,
+                                     algorithms=algorithms, root=root))
+
+
+def run_fingerprint(paths: list[str], args: CheckArgs, *, ledger: str,
+                    algorithms: tuple[str, ...], root: str | None) -> int:
+    from archivekit.fingerprint import fingerprint_paths, readable_only
+    from archivekit.ledger import Ledger
+
+    checker = args.build_checker(keep_record=True)
     input_errors, missing = input_error_log()
-
-    def readable_only(results):
-        # The check's findings are recorded as validation events; the report lists the
-        # digests, and findings only for what could not be fingerprinted at all.
-        for result in results:
-            if result.fingerprint:
-                result.findings = []
-            yield result
-
-    with book:
+    with Ledger(ledger) as book:
         results = fingerprint_paths(paths, book, checker, algorithms=algorithms, root=root,
-                                    follow_symlinks=follow_symlinks, on_error=missing,
-                                    args=sys.argv[1:], jobs=options["jobs"])
-        shown = make_progress(options["progress"].value, quiet=options["quiet"], inputs=paths,
-                              follow_symlinks=follow_symlinks, label="fingerprinting")
-        try:
-            code = report_results(readable_only(results), fmt=options["fmt"], strict=False,
-                                  collection=collection_label(paths),
-                                  verb="fingerprint", input_errors=input_errors, progress=shown)
-        except RunnerError as exc:  # a worker process died
-            raise fail(str(exc), EXIT_INPUT) from None
-    raise typer.Exit(code if not input_errors else EXIT_INPUT)
+                                    follow_symlinks=args.follow_symlinks, on_error=missing,
+                                    args=sys.argv[1:], jobs=args.jobs)
+        code = report_results(readable_only(results), fmt=args.fmt, strict=False,
+                              collection=collection_label(paths), verb="fingerprint",
+                              input_errors=input_errors,
+                              progress=args.build_progress(paths, "fingerprinting"))
+    return code if not input_errors else EXIT_INPUT

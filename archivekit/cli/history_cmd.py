@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from archivekit.cli.app import app
-from archivekit.cli.common import EXIT_INPUT, fail
 from archivekit.cli.fingerprint_cmd import LedgerOpt
 
 
@@ -21,12 +20,9 @@ def history(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per event.")] = False,
 ) -> None:
     """Show each article's events (fingerprints, checks, fixity checks), oldest first."""
-    from archivekit.ledger import Ledger, LedgerError, ledger_key
+    from archivekit.ledger import Ledger, ledger_key
 
-    try:
-        book = Ledger(ledger, create=False)
-    except LedgerError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+    book = Ledger(ledger, create=False)
     found_all = True
     with book:
         roots = book.roots()

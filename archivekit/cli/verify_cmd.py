@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -11,20 +10,20 @@ import typer
 from archivekit.cli.app import app
 from archivekit.cli.common import (
     EXIT_INPUT,
+    CheckArgs,
     FollowOpt,
     Format,
+    FormatOpt,
+    StrictOpt,
     check_options,
     collection_label,
     fail,
     input_error_log,
-    load_checker,
-    make_progress,
     report_results,
     warn,
     with_options,
 )
 from archivekit.cli.fingerprint_cmd import LedgerOpt, RootOpt
-from archivekit.record import ERROR, Finding, Result
 
 OptionalPaths = Annotated[list[str] | None, typer.Argument(
     help="The collection: files, directories (recursive), .warc/.warc.gz files.",
@@ -50,71 +49,54 @@ def verify(
 ) -> None:
     """Compare the collection with the ledger: unchanged, changed (which fields), missing,
     new, moved, duplicate, near-duplicate, unreadable, all in one run."""
-    fmt, strict, follow_symlinks = options["fmt"], options["strict"], options["follow_symlinks"]
-    if bag is not None:
+    args = CheckArgs.parse(options)
+    if bag is not None:  # the older spelling of verify-bag
         if paths:
             raise fail("give either PATH... or --bag DIR, not both")
-        _verify_bag(bag, fmt, strict)
-        return
+        raise typer.Exit(run_verify_bag(bag, args.fmt, args.strict))
     if not paths:
         raise fail("give the collection PATH... to verify (or --bag DIR)")
-    from archivekit.ledger import Ledger, LedgerError
-    from archivekit.runner import RunnerError
+    raise typer.Exit(run_verify(paths, args, ledger=ledger, root=root, near_distance=near_distance))
+
+
+def run_verify(paths: list[str], args: CheckArgs, *, ledger: str, root: str | None,
+               near_distance: int) -> int:
+    from archivekit.ledger import Ledger
     from archivekit.verify import VerifyOptions, rule_catalogue, verify_paths
 
-    checker = load_checker(schema=None, profile=options["profile"],
-                           profile_dir=options["profile_dir"],
-                           max_page_size=options["max_page_size"], keep_record=True)
-    try:
-        book = Ledger(ledger, create=False)
-    except LedgerError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+    checker = args.build_checker(keep_record=True)
+    book = Ledger(ledger, create=False)
     input_errors, missing = input_error_log()
-
     settings = VerifyOptions(root=root, near_distance=near_distance,
-                             follow_symlinks=follow_symlinks, args=sys.argv[1:],
-                             jobs=options["jobs"])
+                             follow_symlinks=args.follow_symlinks, args=sys.argv[1:], jobs=args.jobs)
     # Progress follows the reading pass (where the time goes); the report comes after it.
-    shown = make_progress(options["progress"].value, quiet=options["quiet"], inputs=paths,
-                          follow_symlinks=follow_symlinks, label="verifying")
+    shown = args.build_progress(paths, "verifying")
     with book:
         results = verify_paths(paths, book, checker, settings, on_error=missing, progress=shown)
-        try:
-            code = report_results(results, fmt=fmt, strict=strict, rules=rule_catalogue(),
-                                  collection=collection_label(paths), verb="verify",
-                                  input_errors=input_errors)
-        except RunnerError as exc:
-            raise fail(str(exc), EXIT_INPUT) from None
-    raise typer.Exit(code if not input_errors else EXIT_INPUT)
+        code = report_results(results, fmt=args.fmt, strict=args.strict, rules=rule_catalogue(),
+                              collection=collection_label(paths), verb="verify",
+                              input_errors=input_errors)
+    return code if not input_errors else EXIT_INPUT
 
 
-_BAG_RULES = {
-    "changed": "bag.changed", "missing": "bag.missing", "unexpected": "bag.unexpected",
-    "unreadable": "bag.unreadable", "tag_changed": "bag.tag_changed",
-    "tag_missing": "bag.tag_missing", "oxum": "bag.oxum", "invalid": "bag.invalid",
-}
+@app.command("verify-bag", epilog="Example:\n\n  archivekit verify-bag exports/collection-bag"
+             "\n\n  archivekit verify --bag exports/collection-bag   # the same")
+def verify_bag(
+    bag_dir: Annotated[str, typer.Argument(help="The bag directory.", show_default=False,
+                                           metavar="DIR")],
+    fmt: FormatOpt = Format.text,
+    strict: StrictOpt = False,
+) -> None:
+    """Check a BagIt bag (RFC 8493): every changed, missing and unexpected payload file, tag
+    files and Payload-Oxum (also spelled verify --bag DIR)."""
+    raise typer.Exit(run_verify_bag(bag_dir, fmt, strict))
 
 
-def bag_results(bag_dir: str) -> Iterator[Result]:
-    """One result per payload file (and per faulty tag file), findings for every fault."""
-    from archivekit.export.bagit import check_bag
+def run_verify_bag(bag_dir: str, fmt: Format, strict: bool) -> int:
+    from archivekit.export.bagit import bag_results, report_rules
 
-    checked = check_bag(bag_dir)
-    by_path: dict[str, list[Finding]] = {}
-    for problem in checked.problems:
-        by_path.setdefault(problem.path, []).append(Finding(
-            rule=_BAG_RULES[problem.kind], severity=ERROR, message=problem.message))
-    for name in sorted(set(checked.payload) | set(by_path)):
-        yield Result(path=f"{bag_dir.rstrip('/')}/{name}" if name else bag_dir, uri=None,
-                     profile=None, findings=by_path.get(name, []))
-
-
-def _verify_bag(bag_dir: str, fmt: Format, strict: bool) -> None:
-    rules = {rule: {"severity": ERROR, "message": kind.replace("_", " ")}
-             for kind, rule in _BAG_RULES.items()}
-    code = report_results(bag_results(bag_dir), fmt=fmt, strict=strict, rules=rules,
+    return report_results(bag_results(bag_dir), fmt=fmt, strict=strict, rules=report_rules(),
                           collection=bag_dir.rstrip("/"), verb="verify")
-    raise typer.Exit(code)
 
 
 @app.command(epilog="Example:\n\n  archivekit bag collection/ -o exports/collection-bag "
@@ -137,9 +119,7 @@ def bag(
     follow_symlinks: FollowOpt = False,
 ) -> None:
     """Write a BagIt 1.0 bag (RFC 8493) of the collection's files."""
-    from archivekit.export.bagit import BagError, write_bag
-    from archivekit.ledger import collection_root, ledger_key
-    from archivekit.sources import SourceError, collect_paths
+    from archivekit.export.bagit import collection_files, write_bag
 
     extra: dict[str, list[str]] = {}
     for line in info or []:
@@ -147,14 +127,10 @@ def bag(
         if not sep or not label.strip():
             raise fail(f"--info {line!r}: expected 'Label: value'")
         extra.setdefault(label.strip(), []).append(value.strip())
-    base = collection_root(paths, root)
     try:
-        files = [(p, ledger_key(p, base)) for p in collect_paths(paths, follow_symlinks=follow_symlinks)
-                 if p != "-" and not p.startswith("\0")]
+        files = collection_files(paths, root, follow_symlinks=follow_symlinks)
         done = write_bag(files, output, algorithms=algorithm or ("sha256", "sha512"), info=extra,
                          source_organization=source_organization)
-    except (SourceError, BagError) as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
     except OSError as exc:
         raise fail(f"{exc.filename or output}: {exc.strerror or exc}", EXIT_INPUT) from None
     warn(f"wrote bag {done} ({len(files)} files)")

@@ -12,16 +12,20 @@ from archivekit.cli.common import EXIT_INPUT, Format, FormatOpt, StrictOpt, repo
 
 
 @app.command("warc-check", epilog="Examples:\n\n  archivekit warc-check crawl-00001.warc.gz\n\n"
-             "  archivekit warc-check out/*.warc.gz -f json")
+             "  archivekit warc-check out/*.warc.gz -f json\n\n"
+             "  archivekit warc-check --strict crawl-*.warc.gz")
 def warc_check(
-    files: Annotated[list[str], typer.Argument(help="WARC files (.warc or .warc.gz).",
+    files: Annotated[list[str], typer.Argument(help="WARC files (.warc or .warc.gz); an ARC "
+                                               "file is reported as not a WARC (warc.arc).",
                                                show_default=False)],
     fmt: FormatOpt = Format.text,
     strict: StrictOpt = False,
 ) -> None:
     """Check WARC files against WARC 1.1: mandatory and allowed fields per record type,
-    dates, Content-Length, block and payload digests, one gzip member per record,
-    truncation and trailing garbage."""
+    dates, target URIs, Content-Length, block and payload digests (HTTP payloads over the
+    de-chunked entity-body), HTTP consistency inside records, one gzip member per record,
+    truncation and trailing garbage. A broken record costs its own findings: the check
+    goes on with the next record. --strict fails on warnings too."""
     from archivekit.warccheck import check_warcs
 
     missing = [f for f in files if not Path(f).is_file()]

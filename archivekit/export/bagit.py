@@ -15,12 +15,15 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from archivekit import __version__
+from archivekit.errors import InputError
+from archivekit.record import ERROR, Finding, Result
+from archivekit.rules import Rule
 from archivekit.safepath import portable_name
 
 DEFAULT_ALGORITHMS = ("sha256", "sha512")
@@ -28,7 +31,7 @@ BAG_ALGORITHMS = ("sha256", "sha512", "sha384", "sha224", "sha1", "md5")
 CHUNK = 1 << 20
 
 
-class BagError(Exception):
+class BagError(InputError):
     """A bag that cannot be written (bad payload name, existing output...)."""
 
 
@@ -87,6 +90,22 @@ def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None
     return {a: h.hexdigest() for a, h in hashers.items()}, size
 
 
+def _bag_info(source_organization: str | None, oxum: str, bag_count: str,
+              info: dict | None) -> str:
+    """The text of ``bag-info.txt``."""
+    fields: list[tuple[str, str]] = []
+    if source_organization:
+        fields.append(("Source-Organization", source_organization))
+    fields += [("Bagging-Date", date.today().isoformat()),
+               ("Bag-Software-Agent", f"archivekit {__version__}"),
+               ("Payload-Oxum", oxum),
+               ("Bag-Count", bag_count)]
+    for label, value in (info or {}).items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            fields.append((label, str(item)))
+    return "".join(f"{k}: {' '.join(str(v).split())}\n" for k, v in fields)
+
+
 def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
               algorithms: Iterable[str] = DEFAULT_ALGORITHMS, info: dict | None = None,
               source_organization: str | None = None, bag_count: str = "1 of 1") -> Path:
@@ -125,18 +144,8 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
         _write(tmp / "bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
         for alg in algorithms:
             _write(tmp / f"manifest-{alg}.txt", "".join(manifests[alg]))
-        fields: list[tuple[str, str]] = []
-        if source_organization:
-            fields.append(("Source-Organization", source_organization))
-        fields += [("Bagging-Date", date.today().isoformat()),
-                   ("Bag-Software-Agent", f"archivekit {__version__}"),
-                   ("Payload-Oxum", f"{octets}.{count}"),
-                   ("Bag-Count", bag_count)]
-        for label, value in (info or {}).items():
-            for item in value if isinstance(value, list | tuple) else [value]:
-                fields.append((label, str(item)))
-        _write(tmp / "bag-info.txt", "".join(f"{k}: {' '.join(str(v).split())}\n"
-                                              for k, v in fields))
+        _write(tmp / "bag-info.txt", _bag_info(source_organization, f"{octets}.{count}",
+                                               bag_count, info))
         tag_files = ["bagit.txt", "bag-info.txt"] + [f"manifest-{a}.txt" for a in algorithms]
         for alg in algorithms:
             lines = [f"{_hash_file(tmp / t, [alg])[0][alg]}  {t}\n" for t in tag_files]
@@ -152,6 +161,41 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
 
 def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
+
+
+# --- where a bag goes ------------------------------------------------------------------
+def collection_files(inputs: list[str], root: str | None = None, *,
+                     follow_symlinks: bool = False) -> list[tuple[str, str]]:
+    """``(path, name under data/)`` for every file of the collection (``bag``): names are
+    relative to the collection root, as the ledger keys them."""
+    from archivekit.ledger.keys import collection_root, ledger_key
+    from archivekit.sources import collect_paths
+
+    base = collection_root(inputs, root)
+    return [(p, ledger_key(p, base)) for p in collect_paths(inputs, follow_symlinks=follow_symlinks)
+            if isinstance(p, str) and p != "-"]
+
+
+def bag_name(path: str, inputs: Iterable[str]) -> str:
+    """The name under data/: the path relative to the input it was found under."""
+    absolute = os.path.abspath(path)
+    for raw in inputs:
+        root = os.path.abspath(raw)
+        if os.path.isdir(root) and absolute.startswith(root.rstrip(os.sep) + os.sep):
+            base = os.path.basename(root.rstrip(os.sep)) or "collection"
+            return f"{base}/{os.path.relpath(absolute, root)}".replace(os.sep, "/")
+    return os.path.basename(path)
+
+
+def swap_dir(fresh: Path, target: Path) -> Path:
+    """Put the finished bag ``fresh`` in the place of ``target`` (a rerun replaces a bag)."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
 # --- checking a bag --------------------------------------------------------------------
@@ -193,14 +237,29 @@ def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
     problems: list[BagProblem] = []
     if not bag.is_dir():
         return BagCheck([], [BagProblem("invalid", "", f"{bag}: not a directory")])
-    declaration = bag / "bagit.txt"
+    _check_declaration(bag, problems)
+    manifests = _payload_manifests(bag, problems)
+    listed = sorted(set().union(*manifests.values())) if manifests else []
+    on_disk = sorted(p.relative_to(bag).as_posix() for p in (bag / "data").rglob("*")
+                     if p.is_file() or p.is_symlink()) if (bag / "data").is_dir() else []
+    octets = _check_listed(bag, listed, set(on_disk), manifests, problems)
+    octets += _check_unlisted(bag, on_disk, set(listed), problems)
+    _check_oxum(bag, octets, len(on_disk), problems)
+    _check_tag_manifests(bag, problems)
+    return BagCheck(sorted(set(listed) | set(on_disk)), problems)
+
+
+def _check_declaration(bag: Path, problems: list[BagProblem]) -> None:
     try:
-        text = declaration.read_text(encoding="utf-8-sig")
+        text = (bag / "bagit.txt").read_text(encoding="utf-8-sig")
         if not text.startswith("BagIt-Version:"):
             problems.append(BagProblem("invalid", "bagit.txt", "bagit.txt does not start with "
                                        "BagIt-Version"))
     except OSError:
         problems.append(BagProblem("invalid", "bagit.txt", "no bagit.txt: not a bag"))
+
+
+def _payload_manifests(bag: Path, problems: list[BagProblem]) -> dict[str, dict[str, str]]:
     manifests: dict[str, dict[str, str]] = {}
     for path in sorted(bag.glob("manifest-*.txt")):
         alg = path.name[len("manifest-"):-len(".txt")]
@@ -210,10 +269,12 @@ def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
         manifests[alg] = _read_manifest(path, problems, bag)
     if not manifests:
         problems.append(BagProblem("invalid", "", "no payload manifest (manifest-<alg>.txt)"))
-    listed = sorted(set().union(*manifests.values())) if manifests else []
-    on_disk = sorted(p.relative_to(bag).as_posix() for p in (bag / "data").rglob("*")
-                     if p.is_file() or p.is_symlink()) if (bag / "data").is_dir() else []
-    disk_set = set(on_disk)
+    return manifests
+
+
+def _check_listed(bag: Path, listed: list[str], disk_set: set[str],
+                  manifests: dict[str, dict[str, str]], problems: list[BagProblem]) -> int:
+    """Hash every manifest entry found on disk; returns the payload octets read."""
     octets = 0
     for name in listed:
         if not name.startswith("data/") or ".." in name.split("/"):
@@ -236,7 +297,13 @@ def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
                                        "from the manifest"))
         if absent:
             problems.append(BagProblem("invalid", name, f"not in manifest-{absent[0]}.txt"))
-    listed_set = set(listed)
+    return octets
+
+
+def _check_unlisted(bag: Path, on_disk: list[str], listed_set: set[str],
+                    problems: list[BagProblem]) -> int:
+    """Report payload files no manifest names; returns their octets."""
+    octets = 0
     for name in on_disk:
         if name not in listed_set:
             problems.append(BagProblem("unexpected", name, "in data/ but in no manifest"))
@@ -244,7 +311,10 @@ def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
                 octets += (bag / name).stat().st_size
             except OSError:
                 pass
-    _check_oxum(bag, octets, len(on_disk), problems)
+    return octets
+
+
+def _check_tag_manifests(bag: Path, problems: list[BagProblem]) -> None:
     for path in sorted(bag.glob("tagmanifest-*.txt")):
         alg = path.name[len("tagmanifest-"):-len(".txt")]
         if alg not in BAG_ALGORITHMS:
@@ -258,7 +328,6 @@ def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
             if actual != digest:
                 problems.append(BagProblem("tag_changed", name, f"{alg} digest differs from "
                                            f"{path.name}"))
-    return BagCheck(sorted(listed_set | disk_set), problems)
 
 
 def _check_oxum(bag: Path, octets: int, count: int, problems: list[BagProblem]) -> None:
@@ -273,3 +342,49 @@ def _check_oxum(bag: Path, octets: int, count: int, problems: list[BagProblem]) 
             if expected != f"{octets}.{count}":
                 problems.append(BagProblem("oxum", "bag-info.txt", f"Payload-Oxum {expected}, "
                                            f"payload is {octets}.{count}"))
+
+
+# --- the bag's findings, for the reporters (verify-bag) --------------------------------
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("bag.changed", ERROR, "a payload file's digest differs from the manifest",
+         "The file changed after the bag was written (or is damaged). Restore it from a good "
+         "copy; if the change is wanted, write a new bag."),
+    Rule("bag.missing", ERROR, "a file the manifest lists is not in the bag",
+         "A payload file was deleted or renamed. Restore it, or write a new bag."),
+    Rule("bag.unexpected", ERROR, "a file in data/ that no manifest lists",
+         "A file was added to the payload after the bag was written. Remove it, or write a "
+         "new bag that includes it."),
+    Rule("bag.unreadable", ERROR, "a payload file cannot be read",
+         "An I/O or permission error while hashing the file. Check the file system."),
+    Rule("bag.tag_changed", ERROR, "a tag file's digest differs from the tag manifest",
+         "bag-info.txt or a manifest was edited after the bag was written. Restore it, or "
+         "regenerate the tag manifests if the edit is wanted."),
+    Rule("bag.tag_missing", ERROR, "a tag file the tag manifest lists is absent",
+         "A tag file was deleted. Restore it, or write a new bag."),
+    Rule("bag.oxum", ERROR, "Payload-Oxum disagrees with the payload's size and file count",
+         "Files were added, removed or resized. Check the bag.changed, bag.missing and "
+         "bag.unexpected findings."),
+    Rule("bag.invalid", ERROR, "not a valid bag: no bagit.txt, a bad manifest line or algorithm",
+         "The directory does not follow RFC 8493 (bagit.txt, manifest-<alg>.txt with "
+         "'<digest> <path>' lines under data/). Write the bag again."),
+)}
+KIND_RULE = {rule_id.removeprefix("bag."): rule_id for rule_id in RULES}
+
+
+def bag_results(bag_dir: str) -> Iterator[Result]:
+    """One result per payload file of the bag (and per bag-level problem), with its
+    findings: what ``verify-bag`` reports."""
+    checked = check_bag(bag_dir)
+    by_path: dict[str, list[Finding]] = {}
+    for problem in checked.problems:
+        by_path.setdefault(problem.path, []).append(Finding(
+            rule=KIND_RULE[problem.kind], severity=ERROR, message=problem.message))
+    for name in sorted(set(checked.payload) | set(by_path)):
+        yield Result(path=f"{bag_dir.rstrip('/')}/{name}" if name else bag_dir, uri=None,
+                     profile=None, findings=by_path.get(name, []))
+
+
+def report_rules() -> dict[str, dict[str, str]]:
+    """The bag rules as the reporters take them (id -> severity and message)."""
+    return {kind_rule: {"severity": ERROR, "message": kind.replace("_", " ")}
+            for kind, kind_rule in KIND_RULE.items()}

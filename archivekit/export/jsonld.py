@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from archivekit import __version__
+from archivekit.errors import InputError
 from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef, warc_date
 from archivekit.jsonbytes import compact
+from archivekit.locations import parse_location
 from archivekit.record import Result
 
 SCHEMA_CONTEXT = "https://schema.org/"
@@ -29,7 +31,7 @@ CONTEXT_URLS = ("https://schema.org/", "https://schema.org", "http://schema.org/
 SOFTWARE = {"@type": "SoftwareApplication", "name": "archivekit", "softwareVersion": __version__}
 
 
-class OfflineLoaderError(Exception):
+class OfflineLoaderError(InputError):
     """A JSON-LD processor asked for a document that is not shipped."""
 
 
@@ -76,12 +78,34 @@ def article_base(result: Result, context: ArticleContext,
     """The article's document without what depends on where it lands in the WARC output
     (built in a pool worker; :func:`with_warc_ref` adds the rest in the parent)."""
     record = result.record or {}
-    edition = record.get("edition")
     doc: dict[str, Any] = {"@context": SCHEMA_CONTEXT, "@type": "NewsArticle"}
     url = record.get("url") or result.uri
     if url:
         doc["@id"] = url
         doc["url"] = url
+    _add_text_fields(doc, record)
+    _add_organizations(doc, record, context)
+    body = record.get("body") or []
+    if body:
+        doc["articleBody"] = "\n\n".join(body)
+    words = record.get("word_count")
+    doc["wordCount"] = words if words is not None else sum(len(p.split()) for p in body)
+    images = [_image_object(image) for image in record.get("images") or []]
+    if images:
+        doc["image"] = images
+    banner = (record.get("banner") or {}).get("text")
+    if banner:
+        doc["conditionsOfAccess"] = banner
+    identifiers = _identifiers(result, field_digests)
+    if identifiers:
+        doc["identifier"] = identifiers
+    doc["sdPublisher"] = _organization(context.sd_publisher)
+    if context.sd_date:
+        doc["sdDatePublished"] = context.sd_date
+    return doc
+
+
+def _add_text_fields(doc: dict[str, Any], record: dict[str, Any]) -> None:
     if record.get("headline"):
         doc["headline"] = record["headline"]
     if record.get("dek"):
@@ -93,6 +117,11 @@ def article_base(result: Result, context: ArticleContext,
         doc["datePublished"] = record["date_published"]
     if record.get("language"):
         doc["inLanguage"] = record["language"]
+
+
+def _add_organizations(doc: dict[str, Any], record: dict[str, Any], context: ArticleContext) -> None:
+    """publisher (the edition, within its parent), sourceOrganization, isPartOf."""
+    edition = record.get("edition")
     parent = context.publishers.get(record.get("profile") or "")
     if edition or parent:
         publisher = _organization(edition or parent[0], "NewsMediaOrganization",
@@ -105,39 +134,28 @@ def article_base(result: Result, context: ArticleContext,
         doc["sourceOrganization"] = [_organization(a, "NewsMediaOrganization") for a in agencies]
     if edition:
         doc["isPartOf"] = {"@type": "Collection", "name": f"{edition} online archive"}
-    body = record.get("body") or []
-    if body:
-        doc["articleBody"] = "\n\n".join(body)
-    words = record.get("word_count")
-    doc["wordCount"] = words if words is not None else sum(len(p.split()) for p in body)
-    images = []
-    for image in record.get("images") or []:
-        node: dict[str, Any] = {"@type": "ImageObject"}
-        if image.get("src"):
-            node["contentUrl"] = image["src"]
-        if image.get("caption"):
-            node["caption"] = image["caption"]
-        if image.get("credit"):
-            node["creditText"] = image["credit"]
-        if image.get("credit_agency"):
-            node["copyrightHolder"] = _organization(image["credit_agency"])
-        images.append(node)
-    if images:
-        doc["image"] = images
-    banner = (record.get("banner") or {}).get("text")
-    if banner:
-        doc["conditionsOfAccess"] = banner
+
+
+def _image_object(image: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": "ImageObject"}
+    if image.get("src"):
+        node["contentUrl"] = image["src"]
+    if image.get("caption"):
+        node["caption"] = image["caption"]
+    if image.get("credit"):
+        node["creditText"] = image["credit"]
+    if image.get("credit_agency"):
+        node["copyrightHolder"] = _organization(image["credit_agency"])
+    return node
+
+
+def _identifiers(result: Result, field_digests: dict[str, str] | None) -> list[dict[str, str]]:
     identifiers = [{"@type": "PropertyValue", "propertyID": name, "value": value}
                    for name, value in sorted(result.fingerprint.items())
                    if isinstance(value, str)]
     for name, value in sorted((field_digests or {}).items()):
         identifiers.append({"@type": "PropertyValue", "propertyID": f"sha256:{name}", "value": value})
-    if identifiers:
-        doc["identifier"] = identifiers
-    doc["sdPublisher"] = _organization(context.sd_publisher)
-    if context.sd_date:
-        doc["sdDatePublished"] = context.sd_date
-    return doc
+    return identifiers
 
 
 _TAIL = ("identifier", "sdPublisher", "sdDatePublished")
@@ -242,9 +260,8 @@ class JsonLdWriter:
             self._members.append(doc_id)
         if not self.article_files:
             return
-        name = Path(path.split("#")[0]).stem
-        if "#" in path:
-            name += "-" + path.rsplit("#", 1)[1]
+        location = parse_location(path)
+        name = Path(location.file).stem + f"-{location.offset}" if location else Path(path).stem
         file_name = f"{self._count:06d}-{_slug(name)}.jsonld"
         # Compact like the NDJSON line: json.dumps with indent falls back to the slow
         # pure-Python encoder, which cost more than the WARC write.

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archivekit import __version__
+from archivekit.errors import MissingDependency
 from archivekit.export.warc import warc_date
 
 WACZ_VERSION = "1.1.1"
@@ -28,8 +29,20 @@ PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
 INDEXED_RECORDS = "response,revisit,resource"
 
 
-class WaczUnavailable(Exception):
+class WaczUnavailable(MissingDependency):
     """The optional dependency (cdxj-indexer) is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__("cdxj-indexer", "wacz", "WACZ export")
+
+
+def require_indexer() -> None:
+    """Raise :class:`WaczUnavailable` now, before any output is written, if cdxj-indexer
+    cannot be imported."""
+    try:
+        from cdxj_indexer.main import write_cdx_index  # noqa: F401
+    except ImportError:
+        raise WaczUnavailable() from None
 
 
 @dataclass(slots=True)
@@ -50,8 +63,7 @@ def cdxj_index(warc_files: list[Path]) -> bytes:
     try:
         from cdxj_indexer.main import write_cdx_index
     except ImportError:
-        raise WaczUnavailable("WACZ export needs cdxj-indexer: pip install 'archivekit[wacz]'") \
-            from None
+        raise WaczUnavailable() from None
     out = io.StringIO()
     by_dir: dict[Path, list[str]] = {}
     for path in warc_files:

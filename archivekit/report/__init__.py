@@ -1,59 +1,39 @@
 """Reporters: each formats results as they stream past, and only formats.
 
-A reporter gets :meth:`Reporter.result` once per article, in input order, and
-:meth:`Reporter.finish` once with the run's :class:`Summary`.
+:data:`REPORTER_BY_NAME` is the one list of formats (the CLI's ``--format`` choices come from
+it); each entry names the module and class, imported only when that format is used. The
+interface (:class:`Reporter`, :class:`Summary`) is in :mod:`archivekit.report.base`.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TextIO
 
-from archivekit.record import ERROR, Result
+from archivekit.report.base import Reporter, Summary
 
-FORMATS = ("text", "json", "junit", "sarif", "github")
+__all__ = ["FORMATS", "REPORTER_BY_NAME", "Reporter", "Summary", "make_reporter", "use_color"]
 
-
-@dataclass
-class Summary:
-    articles: int = 0
-    valid: int = 0
-    errors: int = 0
-    warnings: int = 0
-    known: int = 0
-    failed_articles: int = 0
-    input_errors: list[str] = field(default_factory=list)
-    by_rule: dict[str, int] = field(default_factory=dict)
-
-    def add(self, result: Result, strict: bool = False) -> None:
-        self.articles += 1
-        self.valid += result.valid
-        self.failed_articles += result.failed(strict)
-        self.known += len(result.known)
-        for f in result.findings:
-            if f.severity == ERROR:
-                self.errors += 1
-            else:
-                self.warnings += 1
-            self.by_rule[f.rule] = self.by_rule.get(f.rule, 0) + 1
+# format name -> "module:Class" (lazy: a run imports only the reporter it uses).
+REPORTER_BY_NAME: dict[str, str] = {
+    "text": "archivekit.report.text:TextReporter",
+    "json": "archivekit.report.jsonl:JsonReporter",
+    "junit": "archivekit.report.junit:JunitReporter",
+    "sarif": "archivekit.report.sarif:SarifReporter",
+    "github": "archivekit.report.github:GithubReporter",
+    "html": "archivekit.report.html:HtmlReporter",
+}
+FORMATS = tuple(REPORTER_BY_NAME)
 
 
-class Reporter:
-    def __init__(self, stream: TextIO, *, color: bool = False, collection: str = "archivekit",
-                 rules: dict[str, dict[str, str]] | None = None, verb: str = "check"):
-        self.stream = stream
-        self.color = color
-        self.collection = collection
-        self.rules = rules or {}
-        self.verb = verb
-
-    def result(self, result: Result) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def finish(self, summary: Summary) -> None:
-        pass
+def reporter_class(fmt: str) -> type[Reporter]:
+    try:
+        module, _, name = REPORTER_BY_NAME[fmt].partition(":")
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})") from None
+    return getattr(importlib.import_module(module), name)
 
 
 def use_color(stream: TextIO, mode: str = "auto") -> bool:
@@ -65,17 +45,4 @@ def use_color(stream: TextIO, mode: str = "auto") -> bool:
 
 
 def make_reporter(fmt: str, stream: TextIO | None = None, **options) -> Reporter:
-    stream = stream or sys.stdout
-    if fmt == "text":
-        from archivekit.report.text import TextReporter as cls
-    elif fmt == "json":
-        from archivekit.report.jsonl import JsonReporter as cls
-    elif fmt == "junit":
-        from archivekit.report.junit import JunitReporter as cls
-    elif fmt == "sarif":
-        from archivekit.report.sarif import SarifReporter as cls
-    elif fmt == "github":
-        from archivekit.report.github import GithubReporter as cls
-    else:
-        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    return cls(stream, **options)
+    return reporter_class(fmt)(stream or sys.stdout, **options)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archivekit.record import ERROR, Result
-from archivekit.report import Reporter, Summary
+from archivekit.report.base import Reporter, Summary
 
 
 def _escape_data(value: str) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from archivekit.atomic import write_text
 from archivekit.record import ERROR, Finding, Result
+from archivekit.report.base import Reporter, Summary
 
 MAX_ARTICLES = 5000
 
@@ -210,3 +211,18 @@ def write_html_report(results: Iterable[Result], path: str | os.PathLike, *,
     report.input_errors = list(input_errors)
     report.write(path, generated)
     return report
+
+
+class HtmlReporter(Reporter):
+    """``--format html``: the same page as ``report.html``, written to the stream at the end."""
+
+    def __init__(self, stream, **options):
+        super().__init__(stream, **options)
+        self.report = HtmlReport(title=f"archivekit report: {self.collection}", rules=self.rules)
+
+    def result(self, result: Result) -> None:
+        self.report.add(result)
+
+    def finish(self, summary: Summary) -> None:
+        self.report.input_errors = list(summary.input_errors)
+        self.stream.write(self.report.render())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archivekit.jsonbytes import compact
 from archivekit.record import Result
-from archivekit.report import Reporter
+from archivekit.report.base import Reporter
 
 
 def result_line(result: Result) -> str:

@@ -7,7 +7,7 @@ import re
 from lxml import etree
 
 from archivekit.record import ERROR, Result
-from archivekit.report import Reporter, Summary
+from archivekit.report.base import Reporter, Summary
 
 
 class JunitReporter(Reporter):

@@ -7,7 +7,7 @@ import os
 
 from archivekit import __version__
 from archivekit.record import ERROR, Result
-from archivekit.report import Reporter, Summary
+from archivekit.report.base import Reporter, Summary
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -34,16 +34,24 @@ class SarifReporter(Reporter):
             })
 
     def finish(self, summary: Summary) -> None:
+        from archivekit.catalogue import all_rules
+
+        catalogue = all_rules()
         rule_ids = list(dict.fromkeys([*self.rules, *self._seen_rules]))
         rules = []
         for rule_id in rule_ids:
-            info = self.rules.get(rule_id, {})
-            rules.append({
+            # The run's own rules first (a --schema FILE defines its own), then the catalogue.
+            known = catalogue.get(rule_id)
+            info = self.rules.get(rule_id) or (known._asdict() if known else {})
+            entry = {
                 "id": rule_id,
                 "shortDescription": {"text": info.get("message", rule_id)},
                 "defaultConfiguration": {
                     "level": "error" if info.get("severity", ERROR) == ERROR else "warning"},
-            })
+            }
+            if known is not None and known.help:
+                entry["help"] = {"text": known.help}
+            rules.append(entry)
         log = {
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archivekit.record import ERROR, Result
-from archivekit.report import Reporter, Summary
+from archivekit.report.base import Reporter, Summary
 
 _STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "ok": "\x1b[32m", "dim": "\x1b[2m",
            "bold": "\x1b[1m"}
@@ -15,6 +15,8 @@ class TextReporter(Reporter):
         return f"{_STYLES[style]}{text}{_RESET}" if self.color else text
 
     def result(self, result: Result) -> None:
+        if self.verb == "warc-check":  # one result per file: the summary counts its records
+            self.records = getattr(self, "records", 0) + result.fingerprint.get("records", 0)
         write = self.stream.write
         if not result.findings:
             known = f" ({len(result.known)} known)" if result.known else ""
@@ -30,6 +32,10 @@ class TextReporter(Reporter):
 
     def finish(self, summary: Summary) -> None:
         noun = "article" if summary.articles == 1 else "articles"
+        if self.verb == "warc-check":
+            records = getattr(self, "records", 0)
+            noun = (f"{'file' if summary.articles == 1 else 'files'} "
+                    f"({records} {'record' if records == 1 else 'records'})")
         line = (f"{summary.articles} {noun}: {summary.valid} valid, "
                 f"{summary.articles - summary.valid} with errors "
                 f"({summary.errors} errors, {summary.warnings} warnings")

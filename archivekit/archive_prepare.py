@@ -1,0 +1,140 @@
+"""The expensive half of ``archive``: :class:`ArticleWorker` reads, checks, fingerprints and
+builds an article's JSON-LD and WARC record (digested, gzipped) in a pool worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from archivekit import __version__
+from archivekit.checker import Checker, fingerprint_document
+from archivekit.export.warc import (
+    PreparedRecord,
+    RecordMaker,
+    WarcOptions,
+    WarcRef,
+    file_name,
+)
+from archivekit.record import Document, Result
+
+
+@dataclass(frozen=True)
+class WorkerRecipe:
+    """What an :class:`ArticleWorker` needs besides the checker (it pickles)."""
+
+    warc_options: WarcOptions | None  # None: no WARC output
+    stamp: datetime
+    jsonld: bool
+    publishers: dict[str, tuple[str, str | None]]
+    sd_publisher: str
+
+
+@dataclass(slots=True)
+class PreparedArticle:
+    """An article after the expensive work, ready for :meth:`Archiver.commit`."""
+
+    result: Result        # without the record (the JSON-LD already holds what it needed)
+    path: str
+    io_error: bool
+    exportable: bool      # has content and was read whole
+    has_content: bool
+    headline: str | None
+    warc: PreparedRecord | None
+    jsonld: str | None    # the NewsArticle, serialised with the WARC place ``jsonld_ref``
+    jsonld_ref: tuple[str, str, str] | None
+    jsonld_id: str | None
+
+
+class SerialHint:
+    """The number of the WARC file being written, for workers to build records against
+    (a shared value across processes; a plain attribute with ``jobs=1``). A wrong guess
+    (the file rolled meanwhile) costs the parent a rebuild, never a different output."""
+
+    def __init__(self, shared: bool):
+        if shared:
+            import multiprocessing
+
+            self._value = multiprocessing.RawValue("q", 0)
+        else:
+            from types import SimpleNamespace
+
+            self._value = SimpleNamespace(value=0)
+
+    @property
+    def value(self) -> int:
+        return self._value.value
+
+    @value.setter
+    def value(self, serial: int) -> None:
+        self._value.value = serial
+
+
+class ArticleWorker:
+    """The expensive per-article work of ``archive`` and ``export`` (a pool worker's state)."""
+
+    def __init__(self, checker: Checker, recipe: WorkerRecipe, serial: SerialHint):
+        self.checker = checker
+        self.recipe = recipe
+        self.serial = serial
+        self.maker = RecordMaker(recipe.warc_options, recipe.stamp) if recipe.warc_options else None
+        self.context = None
+        if recipe.jsonld:
+            from archivekit.export.jsonld import ArticleContext
+
+            self.context = ArticleContext(publishers=recipe.publishers,
+                                          sd_publisher=recipe.sd_publisher,
+                                          sd_date=recipe.stamp.date().isoformat())
+
+    def prepare(self, document: Document) -> PreparedArticle:
+        # The same fingerprint as `archivekit fingerprint` (size, simhash, per field).
+        result, fp = fingerprint_document(document, self.checker, parsed_only=True)
+        digests = fp.fields if fp is not None else None
+        exportable = bool(document.content) and not document.read_error
+        record = result.record
+        prepared = PreparedArticle(result=result, path=document.path, io_error=document.io_error,
+                                   exportable=exportable, has_content=bool(document.content),
+                                   headline=(record or {}).get("headline"), warc=None,
+                                   jsonld=None, jsonld_ref=None, jsonld_id=None)
+        if exportable:
+            ref = None
+            if self.maker is not None:
+                metadata = {"software": f"archivekit/{__version__}", "source": document.path,
+                            "result": result.to_dict(), "field_sha256": digests or {}}
+                serial = self.serial.value
+                warc = prepared.warc = self.maker.prepare(document, result, metadata,
+                                                          self.maker.warcinfo_id(serial))
+                # Where the parent will most likely write it: the current file, no revisit.
+                ref = WarcRef(filename=file_name(self.maker.options, self.maker.stamp, serial),
+                              record_id=warc.record_id, record_type=warc.kind, metadata_id="",
+                              target_uri=warc.uri, date=warc.date,
+                              payload_digest=warc.payload_digest)
+            if self.context is not None and record is not None:
+                from archivekit.export.jsonld import article_jsonld, dumps
+
+                doc = article_jsonld(result, ref, self.context, field_digests=digests)
+                prepared.jsonld, prepared.jsonld_id = dumps(doc), doc.get("@id")
+                prepared.jsonld_ref = ref_key(ref)
+        result.record = None  # keep memory flat and the pool's traffic small
+        return prepared
+
+
+def ref_key(ref: WarcRef | None) -> tuple[str, str, str] | None:
+    """What of a WarcRef goes into the JSON-LD."""
+    return (ref.filename, ref.record_id, ref.payload_digest) if ref is not None else None
+
+
+@dataclass(frozen=True)
+class ArticleRecipe:
+    """A pool worker's state for ``archive``/``export``: its :class:`ArticleWorker`."""
+
+    checker: object  # a Recipe of the Checker
+    recipe: WorkerRecipe
+    serial: SerialHint
+
+    def build(self) -> ArticleWorker:
+        return ArticleWorker(self.checker.build(), self.recipe, self.serial)
+
+
+def prepare_article(document: Document, worker: ArticleWorker) -> PreparedArticle:
+    """The pool's per-article function."""
+    return worker.prepare(document)
