@@ -32,6 +32,7 @@ class ArchiveSettings:
     out_dir: Path
     warc: bool = True
     jsonld: bool = True
+    jsonld_files: bool = False  # one JSON-LD file per article besides the NDJSON
     wacz: bool = False
     bag: bool = False
     report: bool = True
@@ -94,7 +95,8 @@ class Archiver:
             self.jsonld = JsonLdWriter(out / "jsonld", collection_name=settings.collection_name,
                                        sd_publisher=settings.sd_publisher,
                                        date=stamp, publishers=publishers,
-                                       replay_url=settings.replay_url)
+                                       replay_url=settings.replay_url,
+                                       article_files=settings.jsonld_files)
         self.recipe = WorkerRecipe(warc_options=settings.warc_options if settings.warc else None,
                                    stamp=stamp, jsonld=settings.jsonld, publishers=publishers,
                                    sd_publisher=settings.sd_publisher,

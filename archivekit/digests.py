@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from archivekit import speedups
 from archivekit.jsonbytes import compact
 
 DEFAULT_ALGORITHMS = ("sha256",)
@@ -134,6 +135,11 @@ def simhash(paragraphs: list[str], bits: int = 64) -> int:
             if (column & mask).bit_count() > half:
                 out |= 1 << (8 * byte + bit)
     return out
+
+
+# The reference above; the compiled one (same results) where it is built (archivekit.speedups).
+simhash_pure = simhash
+simhash = speedups.choose("simhash", simhash_pure)
 
 
 def simhash_hex(value: int | None) -> str | None:

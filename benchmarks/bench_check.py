@@ -1,16 +1,21 @@
 """Benchmark ``archivekit check`` on one process against its peers, in one run.
 
-    python benchmarks/bench_check.py [--pages 10000] [--trafilatura-pages 200]
+    python benchmarks/bench_check.py [--pages 10000] [--trafilatura-pages 200] [--rounds 3]
 
 Peers on the same ~50 KB pages: bare ``lxml.html.fromstring`` plus a walk over every
-element (the floor any lxml-based extractor pays), and trafilatura's ``extract``.
-Targets (issue 2): check >= 60% of bare lxml parse-and-walk, >= 10x trafilatura.
+element (the floor any lxml-based extractor pays), and trafilatura's ``extract`` (the
+bench extra; the run stops if it is missing). The variants run interleaved round by
+round (benchmarks/interleave.py), in CPU time (the CLI's: its process's, start-up
+included), medians. Targets (issue 15): check >= 60% of bare lxml parse-and-walk,
+through the library and through the CLI with JSON output; >= 10x trafilatura.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.interleave import interleaved, median, require, spread  # noqa: E402
 from benchmarks.synthetic import build_collection  # noqa: E402
 
 
@@ -26,15 +32,13 @@ def rate(count: int, seconds: float) -> float:
     return count / seconds if seconds else float("inf")
 
 
-def bench_lxml(pages: list[bytes]) -> float:
+def bench_lxml(pages: list[bytes]) -> None:
     import lxml.html
 
-    start = time.perf_counter()
     for page in pages:
         root = lxml.html.fromstring(page)
         for el in root.iter():
             el.text  # noqa: B018 - touching each node is the point
-    return rate(len(pages), time.perf_counter() - start)
 
 
 def bench_library(paths: list[Path]) -> tuple[float, dict[str, float]]:
@@ -67,27 +71,30 @@ def bench_library(paths: list[Path]) -> tuple[float, dict[str, float]]:
     return rate(len(paths), total), {k: v / len(paths) * 1e6 for k, v in stages.items()}
 
 
-def bench_cli(root: Path, count: int) -> float:
-    start = time.perf_counter()
+class ChildClock:
+    """CPU time of this process's finished children (the CLI runs in one)."""
+
+    def __call__(self) -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+
+def bench_cli(root: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "archivekit", "check", str(root), "--format",
                            "json", "--jobs", "1", "--progress", "never"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"check failed ({proc.returncode}): {proc.stderr[-500:]}")
-    return rate(count, elapsed)
 
 
-def bench_trafilatura(pages: list[bytes]) -> float:
+def bench_trafilatura(pages: list[bytes]) -> None:
     try:
         import trafilatura
     except ImportError as exc:  # a peer that cannot run is a broken benchmark, not a skip
         raise SystemExit(f"bench_check: trafilatura cannot be imported ({exc}); "
                          "install the bench extra: pip install '.[bench]'") from None
-    start = time.perf_counter()
     for page in pages:
         trafilatura.extract(page.decode("utf-8"))
-    return rate(len(pages), time.perf_counter() - start)
 
 
 def main() -> None:
@@ -95,29 +102,48 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10000,
                         help="collection size; the CLI figure includes its ~0.4 s start-up")
     parser.add_argument("--trafilatura-pages", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians)")
     parser.add_argument("--workdir", default=None, help="reuse a collection directory")
     args = parser.parse_args()
+    require("trafilatura")
+    require("lxml_html_clean")  # trafilatura's import of lxml.html.clean needs it
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="archivekit-bench-"))
+    try:
+        run(args, workdir)
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args, workdir: Path) -> None:
+    from archivekit import speedups
+
     paths = build_collection(workdir / "pages", args.pages)
     pages = [p.read_bytes() for p in paths]
     mean_kb = sum(map(len, pages)) / len(pages) / 1024
     print(f"collection: {len(paths)} pages, mean {mean_kb:.1f} KB, in {workdir}")
-    print(f"cpu: {os.cpu_count()} cores; one process for every figure below")
+    print(f"cpu: {os.cpu_count()} cores; one process for every figure below; core: {speedups.WHICH}; "
+          f"{args.rounds} interleaved rounds, CPU time, medians")
 
-    lxml_rate = bench_lxml(pages)
-    lib_rate, stages = bench_library(paths)
-    cli_rate = bench_cli(workdir / "pages", len(paths))
-    traf_rate = bench_trafilatura(pages[: args.trafilatura_pages])
-
-    print(f"{'bare lxml parse+walk':<28} {lxml_rate:8.0f} pages/s")
-    print(f"{'archivekit check (library)':<28} {lib_rate:8.0f} pages/s  "
-          f"= {lib_rate / lxml_rate:.0%} of bare lxml")
-    print(f"{'archivekit check (CLI, json)':<28} {cli_rate:8.0f} pages/s  "
-          f"= {cli_rate / lxml_rate:.0%} of bare lxml")
-    print("  per page, microseconds: " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()))
-    print(f"{'trafilatura extract':<28} {traf_rate:8.0f} pages/s  "
-          f"-> check is {cli_rate / traf_rate:.1f}x trafilatura")
+    few = pages[: args.trafilatura_pages]
+    stages: dict[str, float] = {}
+    variants = {
+        "bare lxml parse+walk": lambda: bench_lxml(pages),
+        "archivekit check (library)": lambda: stages.update(bench_library(paths)[1]),
+        "archivekit check (CLI, json)": lambda: bench_cli(workdir / "pages"),
+        "trafilatura extract": lambda: bench_trafilatura(few),
+    }
+    seconds = interleaved(variants, args.rounds, timers={"archivekit check (CLI, json)": ChildClock()})
+    counts = {name: len(few) if name.startswith("trafilatura") else len(pages) for name in variants}
+    pps = {name: rate(counts[name], median(s)) for name, s in seconds.items()}
+    lxml_rate = pps["bare lxml parse+walk"]
+    for name, value in pps.items():
+        share = f"  = {value / lxml_rate:.0%} of bare lxml" if name.startswith("archivekit") else ""
+        print(f"{name:<28} {value:8.0f} pages/s  {spread(seconds[name])}{share}")
+    print("  per page, microseconds (last round): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()))
+    cli = pps["archivekit check (CLI, json)"]
+    print(f"check (CLI) is {cli / pps['trafilatura extract']:.1f}x trafilatura")
     print("targets: check >= 60% of bare lxml; >= 10x trafilatura")
 
 

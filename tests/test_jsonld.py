@@ -27,7 +27,7 @@ def strict_loader(url, options=None):
 @pytest.fixture(scope="module")
 def out(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("jsonld")
-    settings = ArchiveSettings(out_dir=root / "out", report=False,
+    settings = ArchiveSettings(out_dir=root / "out", report=False, jsonld_files=True,
                                warc_options=WarcOptions(date=parse_date_option("2024-05-01")))
     inputs = [str(FIXTURES / "html"), str(FIXTURES / "text" / "au-valid.txt")]
     results = list(archive_paths(inputs, Checker(), settings))

@@ -318,8 +318,9 @@ def dumps(doc: dict[str, Any]) -> str:
 
 @dataclass
 class JsonLdWriter:
-    """Writes ``<n>-<name>.jsonld`` per article, ``articles.ndjson`` and
-    ``collection.jsonld`` into ``out_dir``.
+    """Writes ``articles.ndjson`` (one article a line) and ``collection.jsonld`` into
+    ``out_dir``, and with ``article_files`` also ``<n>-<name>.jsonld`` per article (one
+    file per article costs more than the extraction on a real disk: asked for, not default).
 
     Everything is written into ``.<name>.open/`` beside it and that directory is renamed to
     ``out_dir`` when complete (one rename instead of one per article file)."""
@@ -332,6 +333,7 @@ class JsonLdWriter:
     publishers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     replay_url: str | None = None
     files: list[str] = field(default_factory=list)
+    article_files: bool = False
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
@@ -378,6 +380,8 @@ class JsonLdWriter:
             self._members[unique] = None
         text += "\n"
         self._ndjson.write(text)
+        if not self.article_files:
+            return
         location = parse_location(path)
         name = Path(location.file).stem + f"-{location.offset}" if location else Path(path).stem
         file_name = f"{self._count:06d}-{_slug(name)}.jsonld"

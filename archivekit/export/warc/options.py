@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from archivekit import __version__
-from archivekit.errors import InputError
+from archivekit.errors import InputError, UsageError
+from archivekit.export import compress
 
 WARC_VERSION = "WARC/1.1"
 WARC_FORMAT = "WARC File Format 1.1"
@@ -39,6 +40,7 @@ class WarcOptions:
     prefix: str = "archivekit"
     digest: str = "sha1"
     gzip_level: int = 6
+    compressor: str = compress.DEFAULT_ENGINE  # deflate engine (archivekit.export.compress)
     max_size: int = DEFAULT_MAX_SIZE
     date: datetime | None = None
     operator: str | None = None
@@ -50,6 +52,10 @@ class WarcOptions:
             raise ExportError(f"unknown digest {self.digest!r} (choose sha1 or sha256)")
         if not 0 <= self.gzip_level <= 9:
             raise ExportError("gzip level must be 0 to 9")
+        try:
+            compress.check_engine(self.compressor)
+        except UsageError as exc:
+            raise ExportError(str(exc)) from None
         # The prefix names files in the output directory (WARCs, the WACZ): one plain name.
         if not self.prefix or self.prefix.startswith(".") or any(c in self.prefix for c in "/\\\0"):
             raise ExportError(f"prefix {self.prefix!r} must be a plain file name "

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-from zlib_ng import zlib_ng
 
 from archivekit.dates import warc_date
+from archivekit.export import compress
 from archivekit.export.warc.fields import (
     capture_date_for,
     content_type_for,
@@ -89,13 +89,11 @@ class RecordMaker:
         self.stamp = stamp
         self._builder = _Writer(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
         self._warcinfo_ids: dict[int, str] = {}
+        self._deflate = compress.deflater(options.compressor, options.gzip_level)
 
     def compress(self, data: bytes) -> bytes:
-        # zlib-ng writes the same deflate format as zlib (any gzip reader inflates it),
-        # in less time; its bytes are fixed for a given input, level and zlib-ng version.
-        compressor = zlib_ng.compressobj(self.options.gzip_level, zlib_ng.DEFLATED,
-                                         16 + zlib_ng.MAX_WBITS)
-        return compressor.compress(data) + compressor.flush()
+        """``data`` as one gzip member, by the options' engine (zlib-ng by default)."""
+        return self._deflate(data)
 
     def member(self, record) -> bytes:
         buffer = io.BytesIO()

@@ -1,0 +1,11 @@
+"""archivekit's compiled core (Cython), built by ``pip install .`` where a C compiler is.
+
+Importing this package fails with ImportError when the extension modules were not built;
+:mod:`archivekit.speedups` decides which implementation the rest of archivekit calls.
+Each function here has a pure-Python reference that the tests hold it equal to.
+"""
+
+from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
+from archivekit._speedups._tree import count_nodes, element_texts, text_stats
+
+__all__ = ["cache_size", "count_nodes", "element_texts", "set_cache_limit", "simhash", "text_stats"]

@@ -1,0 +1,268 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The simhash of :func:`archivekit.fingerprint.simhash`, same definition, in C.
+
+Charikar simhash over word 3-shingles: the text is joined, case-folded as the pure
+function does it (``lower()`` for ASCII, NFC then ``casefold()`` otherwise: Python's own
+methods, called once per article), split on what ``str.split()`` takes for white space
+(``Py_UNICODE_ISSPACE``), each distinct word hashed with blake2b (24 bytes = three 64-bit
+lanes, little-endian), a shingle's hash ``h1(w[i]) ^ h2(w[i+1]) ^ h3(w[i+2])``, and each
+of the 64 bits set where more than half the shingles have it.
+
+What is in C: the word scan over the string's own buffer (no word objects), a hash table
+of the words seen so far (keyed by the word's code units; a miss creates the word's str
+once and asks hashlib for its blake2b, so the hash is Python's own), and the bit vote
+(eight byte-wide counters a shingle, through a 256-entry table).
+"""
+
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy, memset
+
+import hashlib
+import unicodedata
+
+cdef extern from "Python.h":
+    ctypedef unsigned int Py_UCS4
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    bint Py_UNICODE_ISSPACE(Py_UCS4)
+    object PyUnicode_Substring(object, Py_ssize_t, Py_ssize_t)
+
+# The pure function's cache is cleared at this many words; so is this one (the result
+# never depends on the cache). The key arena is also bounded, for pages of huge words.
+cdef Py_ssize_t LIMIT = 500_000
+cdef size_t ARENA_LIMIT = 64 * 1024 * 1024
+
+cdef struct Entry:
+    uint64_t key_hash      # 0 = empty slot
+    size_t key_offset      # into the arena
+    size_t key_size        # in bytes
+    uint32_t kind          # 1, 2 or 4 bytes a code unit
+    uint64_t lanes[3]
+
+cdef Entry* _table = NULL
+cdef size_t _capacity = 0      # a power of two
+cdef Py_ssize_t _count = 0
+cdef char* _arena = NULL
+cdef size_t _arena_size = 0
+cdef size_t _arena_capacity = 0
+cdef uint64_t _spread[256]     # byte -> its 8 bits, one a byte of a uint64
+cdef uint64_t _empty_lanes[3]  # the lanes of the empty word (padding of short texts)
+
+
+cdef inline uint64_t _read_le64(const uint8_t* p) noexcept nogil:
+    cdef uint64_t v = 0
+    cdef int i
+    for i in range(7, -1, -1):
+        v = (v << 8) | p[i]
+    return v
+
+
+cdef void _lanes_of(bytes digest, uint64_t* out):
+    cdef const uint8_t* p = <const uint8_t*> (<char*> digest)
+    out[0] = _read_le64(p)
+    out[1] = _read_le64(p + 8)
+    out[2] = _read_le64(p + 16)
+
+
+cdef bytes _blake(str word):
+    return hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=24).digest()
+
+
+cdef inline uint64_t _hash_bytes(const uint8_t* p, size_t n, uint32_t kind) noexcept nogil:
+    # FNV-1a over the code units' bytes, then a final mix; never 0 (0 marks an empty slot).
+    cdef uint64_t h = 0xcbf29ce484222325ULL ^ kind
+    cdef size_t i
+    for i in range(n):
+        h = (h ^ p[i]) * 0x100000001b3ULL
+    h ^= h >> 33
+    h *= 0xff51afd7ed558ccdULL
+    h ^= h >> 33
+    return h if h else 1
+
+
+cdef int _reset(size_t capacity) except -1:
+    global _table, _capacity, _count, _arena_size
+    cdef Entry* table = <Entry*> malloc(capacity * sizeof(Entry))
+    if table == NULL:
+        raise MemoryError()
+    memset(table, 0, capacity * sizeof(Entry))
+    free(_table)
+    _table = table
+    _capacity = capacity
+    _count = 0
+    _arena_size = 0
+    return 0
+
+
+cdef int _grow() except -1:
+    global _table, _capacity
+    cdef size_t capacity = _capacity * 2
+    cdef Entry* table = <Entry*> malloc(capacity * sizeof(Entry))
+    cdef size_t i, slot
+    if table == NULL:
+        raise MemoryError()
+    memset(table, 0, capacity * sizeof(Entry))
+    for i in range(_capacity):
+        if _table[i].key_hash:
+            slot = _table[i].key_hash & (capacity - 1)
+            while table[slot].key_hash:
+                slot = (slot + 1) & (capacity - 1)
+            table[slot] = _table[i]
+    free(_table)
+    _table = table
+    _capacity = capacity
+    return 0
+
+
+cdef int _arena_append(const char* p, size_t n) except -1:
+    global _arena, _arena_size, _arena_capacity
+    cdef size_t capacity
+    cdef char* arena
+    if _arena_size + n > _arena_capacity:
+        capacity = max(_arena_capacity * 2, _arena_size + n, <size_t> 65536)
+        arena = <char*> realloc(_arena, capacity)
+        if arena == NULL:
+            raise MemoryError()
+        _arena = arena
+        _arena_capacity = capacity
+    memcpy(_arena + _arena_size, p, n)
+    _arena_size += n
+    return 0
+
+
+cdef const uint64_t* _lookup(str text, const char* data, uint32_t kind,
+                             Py_ssize_t start, Py_ssize_t end) except NULL:
+    """The lanes of the word text[start:end], hashed on first sight."""
+    global _count
+    cdef const char* key = data + start * kind
+    cdef size_t size = (end - start) * kind
+    cdef uint64_t h = _hash_bytes(<const uint8_t*> key, size, kind)
+    cdef size_t slot = h & (_capacity - 1)
+    cdef Entry* entry
+    while _table[slot].key_hash:
+        entry = &_table[slot]
+        if (entry.key_hash == h and entry.key_size == size and entry.kind == kind
+                and memcmp(_arena + entry.key_offset, key, size) == 0):
+            return entry.lanes
+        slot = (slot + 1) & (_capacity - 1)
+    # A new word: make room first (clearing moves nothing the caller holds: lanes are copied).
+    if _count >= LIMIT or _arena_size + size > ARENA_LIMIT:
+        _reset(_capacity)
+    elif (_count + 1) * 2 > <Py_ssize_t> _capacity:
+        _grow()
+    slot = h & (_capacity - 1)
+    while _table[slot].key_hash:
+        slot = (slot + 1) & (_capacity - 1)
+    entry = &_table[slot]
+    _lanes_of(_blake(PyUnicode_Substring(text, start, end)), entry.lanes)
+    entry.key_offset = _arena_size
+    _arena_append(key, size)
+    entry.key_size = size
+    entry.kind = kind
+    entry.key_hash = h
+    _count += 1
+    return entry.lanes
+
+
+cdef inline Py_UCS4 _read(const char* data, uint32_t kind, Py_ssize_t i) noexcept nogil:
+    if kind == 1:
+        return (<const uint8_t*> data)[i]
+    if kind == 2:
+        return (<const unsigned short*> data)[i]
+    return (<const uint32_t*> data)[i]
+
+
+def simhash(paragraphs, int bits=64):
+    """64-bit simhash of the text (word 3-shingles, case-folded); 0 for no text."""
+    if bits != 64:
+        raise ValueError("only 64-bit simhashes are supported")
+    cdef str text = " ".join(paragraphs)
+    text = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).casefold()
+    cdef uint32_t kind = PyUnicode_KIND(text)
+    cdef const char* data = <const char*> PyUnicode_DATA(text)
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t i = 0, start, words = 0, capacity = 1024, n, k
+    cdef uint64_t* lanes = <uint64_t*> malloc(capacity * 3 * sizeof(uint64_t))
+    cdef uint64_t* grown
+    cdef const uint64_t* found
+    cdef uint64_t shingle, out = 0
+    cdef uint64_t acc[8]
+    cdef Py_ssize_t counts[64]
+    cdef int b, run
+    if lanes == NULL:
+        raise MemoryError()
+    try:
+        while True:
+            while i < length and Py_UNICODE_ISSPACE(_read(data, kind, i)):
+                i += 1
+            if i >= length:
+                break
+            start = i
+            while i < length and not Py_UNICODE_ISSPACE(_read(data, kind, i)):
+                i += 1
+            if words == capacity:
+                capacity *= 2
+                grown = <uint64_t*> realloc(lanes, capacity * 3 * sizeof(uint64_t))
+                if grown == NULL:
+                    raise MemoryError()
+                lanes = grown
+            found = _lookup(text, data, kind, start, i)
+            memcpy(lanes + 3 * words, found, 3 * sizeof(uint64_t))
+            words += 1
+        if words == 0:
+            return 0
+        while words < 3:  # short texts are padded with empty words, as in the pure code
+            memcpy(lanes + 3 * words, _empty_lanes, 3 * sizeof(uint64_t))
+            words += 1
+        n = words - 2
+        memset(counts, 0, sizeof(counts))
+        memset(acc, 0, sizeof(acc))
+        run = 0
+        for k in range(n):
+            shingle = lanes[3 * k] ^ lanes[3 * (k + 1) + 1] ^ lanes[3 * (k + 2) + 2]
+            for b in range(8):
+                acc[b] += _spread[(shingle >> (8 * b)) & 0xFF]
+            run += 1
+            if run == 255 or k == n - 1:  # a byte counter holds 255 votes
+                for b in range(64):
+                    counts[b] += (acc[b >> 3] >> (8 * (b & 7))) & 0xFF
+                memset(acc, 0, sizeof(acc))
+                run = 0
+        for b in range(64):
+            if 2 * counts[b] > n:
+                out |= (<uint64_t> 1) << b
+        return out
+    finally:
+        free(lanes)
+
+
+def cache_size():
+    """How many words the C cache holds (for tests)."""
+    return _count
+
+
+def set_cache_limit(words, arena_bytes=64 * 1024 * 1024):
+    """Bound the cache (for tests: results never depend on it); returns the old bounds."""
+    global LIMIT, ARENA_LIMIT
+    old = (LIMIT, ARENA_LIMIT)
+    if words < 1 or arena_bytes < 1:
+        raise ValueError("cache limits must be positive")
+    LIMIT, ARENA_LIMIT = words, arena_bytes
+    _reset(_capacity)
+    return old
+
+
+def _init():
+    cdef int byte, bit
+    for byte in range(256):
+        _spread[byte] = 0
+        for bit in range(8):
+            if byte & (1 << bit):
+                _spread[byte] |= (<uint64_t> 1) << (8 * bit)
+    _lanes_of(_blake(""), _empty_lanes)
+    _reset(4096)
+
+
+_init()
