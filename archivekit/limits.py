@@ -34,6 +34,10 @@ class Limits:
     max_images: int = 1000
     # Longest output file name component written by an exporter, in bytes.
     max_name_bytes: int = 200
+    # Largest bag tag file read (bagit.txt, bag-info.txt, a manifest or tag manifest).
+    max_tag_file_bytes: int = 256 * MiB
+    # Longest a user profile pattern may run on one page's text, in seconds.
+    pattern_timeout: float = 1.0
 
 
 DEFAULT_LIMITS = Limits()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +23,18 @@ from pathlib import Path
 
 from archivekit import __version__
 from archivekit.errors import InputError
+from archivekit.limits import DEFAULT_LIMITS
 from archivekit.record import ERROR, Finding, Result
 from archivekit.rules import Rule
-from archivekit.safepath import portable_name
+from archivekit.safepath import (
+    UnsafeName,
+    check_relative,
+    create_fresh,
+    open_regular,
+    open_under,
+    portable_name,
+    read_bounded,
+)
 
 DEFAULT_ALGORITHMS = ("sha256", "sha512")
 BAG_ALGORITHMS = ("sha256", "sha512", "sha384", "sha224", "sha1", "md5")
@@ -71,12 +81,13 @@ def _hashers(algorithms: Iterable[str]) -> dict[str, hashlib._Hash]:
     return out
 
 
-def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None = None
-               ) -> tuple[dict[str, str], int]:
+def _hash_fd(fd: int, algorithms: Iterable[str], copy_to: Path | None = None
+             ) -> tuple[dict[str, str], int]:
+    """Digests and size of what ``fd`` holds (closed after), copied to ``copy_to`` if given."""
     hashers = _hashers(algorithms)
     size = 0
-    with open(path, "rb") as src:
-        dst = open(copy_to, "wb") if copy_to is not None else None
+    with os.fdopen(fd, "rb") as src:
+        dst = os.fdopen(create_fresh(copy_to), "wb") if copy_to is not None else None
         try:
             while chunk := src.read(CHUNK):
                 size += len(chunk)
@@ -88,6 +99,12 @@ def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None
             if dst is not None:
                 dst.close()
     return {a: h.hexdigest() for a, h in hashers.items()}, size
+
+
+def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None = None
+               ) -> tuple[dict[str, str], int]:
+    # The collector decided about links; a FIFO or device is refused here, never read.
+    return _hash_fd(open_regular(path, follow_symlinks=True), algorithms, copy_to)
 
 
 def _bag_info(source_organization: str | None, oxum: str, bag_count: str,
@@ -212,12 +229,24 @@ class BagCheck:
     problems: list[BagProblem]
 
 
+def _read_tag_file(bag: Path, name: str) -> str:
+    """The text of the tag file ``bag/name``: a regular file inside the bag, no link
+    followed, at most ``max_tag_file_bytes``; OSError or UnicodeDecodeError otherwise."""
+    limit = DEFAULT_LIMITS.max_tag_file_bytes
+    fd = open_under(bag, name)
+    return read_bounded(fd, limit, str(bag / name), "limit max_tag_file_bytes").decode("utf-8")
+
+
+def _why(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
 def _read_manifest(path: Path, problems: list[BagProblem], bag: Path) -> dict[str, str]:
     entries: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_tag_file(bag, path.name)
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(BagProblem("invalid", path.name, f"cannot read {path.name}: {exc}"))
+        problems.append(BagProblem("invalid", path.name, f"cannot read {path.name}: {_why(exc)}"))
         return entries
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -232,16 +261,63 @@ def _read_manifest(path: Path, problems: list[BagProblem], bag: Path) -> dict[st
     return entries
 
 
+def _inside(name: str) -> bool:
+    """Whether a manifest entry names a path inside the bag (relative, no '..')."""
+    try:
+        return check_relative(name) == name
+    except UnsafeName:
+        return False
+
+
+def _payload_on_disk(bag: Path, problems: list[BagProblem]) -> list[str]:
+    """Every regular file under data/, walked without following links; links and other
+    non-regular entries are findings, never read."""
+    data = bag / "data"
+    try:
+        mode = os.lstat(data).st_mode
+    except OSError:
+        return []
+    if stat.S_ISLNK(mode):
+        problems.append(BagProblem("invalid", "data", "data is a symbolic link: not followed"))
+        return []
+    if not stat.S_ISDIR(mode):
+        return []
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(data, followlinks=False):
+        for name in list(dirnames):
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full):
+                dirnames.remove(name)
+                filenames.append(name)
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            rel = Path(full).relative_to(bag).as_posix()
+            try:
+                mode = os.lstat(full).st_mode
+            except OSError:
+                continue
+            if stat.S_ISLNK(mode):
+                problems.append(BagProblem("invalid", rel, "a symbolic link in the payload: "
+                                           "not followed"))
+            elif not stat.S_ISREG(mode):
+                problems.append(BagProblem("invalid", rel, "not a regular file: not read"))
+            else:
+                found.append(rel)
+    return sorted(found)
+
+
 def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
+    """Every problem of the bag at ``bag_dir``. Nothing outside the bag is opened: manifest
+    entries must be relative paths inside it, no symbolic link is followed, FIFOs and
+    devices are findings, tag files are read up to ``max_tag_file_bytes``."""
     bag = Path(bag_dir)
     problems: list[BagProblem] = []
-    if not bag.is_dir():
+    if bag.is_symlink() or not bag.is_dir():
         return BagCheck([], [BagProblem("invalid", "", f"{bag}: not a directory")])
     _check_declaration(bag, problems)
     manifests = _payload_manifests(bag, problems)
     listed = sorted(set().union(*manifests.values())) if manifests else []
-    on_disk = sorted(p.relative_to(bag).as_posix() for p in (bag / "data").rglob("*")
-                     if p.is_file() or p.is_symlink()) if (bag / "data").is_dir() else []
+    on_disk = _payload_on_disk(bag, problems)
     octets = _check_listed(bag, listed, set(on_disk), manifests, problems)
     octets += _check_unlisted(bag, on_disk, set(listed), problems)
     _check_oxum(bag, octets, len(on_disk), problems)
@@ -251,12 +327,14 @@ def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
 
 def _check_declaration(bag: Path, problems: list[BagProblem]) -> None:
     try:
-        text = (bag / "bagit.txt").read_text(encoding="utf-8-sig")
+        text = _read_tag_file(bag, "bagit.txt").lstrip("\ufeff")
         if not text.startswith("BagIt-Version:"):
             problems.append(BagProblem("invalid", "bagit.txt", "bagit.txt does not start with "
                                        "BagIt-Version"))
-    except OSError:
+    except FileNotFoundError:
         problems.append(BagProblem("invalid", "bagit.txt", "no bagit.txt: not a bag"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(BagProblem("invalid", "bagit.txt", f"cannot read bagit.txt: {_why(exc)}"))
 
 
 def _payload_manifests(bag: Path, problems: list[BagProblem]) -> dict[str, dict[str, str]]:
@@ -277,7 +355,7 @@ def _check_listed(bag: Path, listed: list[str], disk_set: set[str],
     """Hash every manifest entry found on disk; returns the payload octets read."""
     octets = 0
     for name in listed:
-        if not name.startswith("data/") or ".." in name.split("/"):
+        if not name.startswith("data/") or not _inside(name):
             problems.append(BagProblem("invalid", name, "manifest entry outside data/"))
             continue
         if name not in disk_set:
@@ -286,9 +364,9 @@ def _check_listed(bag: Path, listed: list[str], disk_set: set[str],
         algs = [a for a in manifests if name in manifests[a]]
         absent = [a for a in manifests if name not in manifests[a]]
         try:
-            digests, size = _hash_file(bag / name, algs)
-        except OSError as exc:
-            problems.append(BagProblem("unreadable", name, f"cannot read: {exc.strerror or exc}"))
+            digests, size = _hash_fd(open_under(bag, name), algs)
+        except (OSError, UnsafeName) as exc:
+            problems.append(BagProblem("unreadable", name, f"cannot read: {_why(exc)}"))
             continue
         octets += size
         bad = [a for a in algs if digests[a] != manifests[a][name]]
@@ -308,7 +386,7 @@ def _check_unlisted(bag: Path, on_disk: list[str], listed_set: set[str],
         if name not in listed_set:
             problems.append(BagProblem("unexpected", name, "in data/ but in no manifest"))
             try:
-                octets += (bag / name).stat().st_size
+                octets += os.lstat(bag / name).st_size
             except OSError:
                 pass
     return octets
@@ -320,10 +398,20 @@ def _check_tag_manifests(bag: Path, problems: list[BagProblem]) -> None:
         if alg not in BAG_ALGORITHMS:
             continue
         for name, digest in _read_manifest(path, problems, bag).items():
+            if not _inside(name) or name.split("/")[0] == "data":
+                # Never opened: hashing /etc/hostname or ../x would tell whether a guessed
+                # digest of a file outside the bag is right.
+                problems.append(BagProblem("invalid", name, f"{path.name} lists a path outside "
+                                           "the bag's tag files: not read"))
+                continue
             try:
-                actual = _hash_file(bag / name, [alg])[0][alg]
-            except OSError:
+                actual = _hash_fd(open_under(bag, name), [alg])[0][alg]
+            except FileNotFoundError:
                 problems.append(BagProblem("tag_missing", name, f"listed in {path.name}, absent"))
+                continue
+            except (OSError, UnsafeName) as exc:
+                problems.append(BagProblem("invalid", name, f"listed in {path.name}, "
+                                           f"not read: {_why(exc)}"))
                 continue
             if actual != digest:
                 problems.append(BagProblem("tag_changed", name, f"{alg} digest differs from "
@@ -332,8 +420,11 @@ def _check_tag_manifests(bag: Path, problems: list[BagProblem]) -> None:
 
 def _check_oxum(bag: Path, octets: int, count: int, problems: list[BagProblem]) -> None:
     try:
-        lines = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = _read_tag_file(bag, "bag-info.txt").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            problems.append(BagProblem("invalid", "bag-info.txt",
+                                       f"cannot read bag-info.txt: {_why(exc)}"))
         return
     for line in lines:
         label, _, value = line.partition(":")

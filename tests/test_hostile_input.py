@@ -1,0 +1,116 @@
+"""Issue 12, hostile input: each attack reproduced through the real CLI or library, and
+the limit or rule that stops it. docs/guarantees.md points here for each row.
+
+Every case asserts a finding with a rule id or a one-line error, never a traceback, and
+never a file opened or written outside the collection, the bag or ``-o DIR``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archivekit.export.bagit import check_bag, write_bag
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_properties import VALID_HTML, VALID_TEXT, warc_record  # noqa: E402
+
+
+def cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None, timeout: int = 60):
+    proc = subprocess.run([sys.executable, "-m", "archivekit", *map(str, args)], capture_output=True,
+                          input=stdin, cwd=cwd or ROOT, timeout=timeout)
+    stderr = proc.stderr.decode(errors="replace")
+    assert "Traceback" not in stderr, stderr
+    return proc.returncode, proc.stdout, stderr
+
+
+def one_line_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("archivekit: "), stderr
+    return lines[0]
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- 1. verify --bag never opens outside the bag -----------------------------------------
+
+def _small_bag(tmp_path: Path) -> Path:
+    src = tmp_path / "src.html"
+    src.write_bytes(VALID_HTML)
+    return write_bag([(str(src), "a.html")], tmp_path / "bag", algorithms=["sha256"])
+
+
+def _by_path(check) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for p in check.problems:
+        out.setdefault(p.path, []).append(p.kind)
+    return out
+
+
+@pytest.mark.parametrize("entry", ["/etc/hostname", "../secret.txt", "data/../../secret.txt"])
+def test_tag_manifest_entry_outside_the_bag_is_a_finding_and_never_opened(tmp_path, entry):
+    bag = _small_bag(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"guess me\n")
+    target = Path("/etc/hostname") if entry.startswith("/") else secret
+    digest = _sha256(target.read_bytes()) if target.exists() else "0" * 64
+    with open(bag / "tagmanifest-sha256.txt", "a", encoding="utf-8") as handle:
+        handle.write(f"{digest}  {entry}\n")
+    found = _by_path(check_bag(bag))
+    # A right guess and a wrong one look the same: a finding that the entry is outside.
+    assert found.get(entry) == ["invalid"], found
+    code, out, _ = cli("verify", "--bag", bag, "-f", "json")
+    assert code == 1 and b"outside" in out
+
+
+def test_payload_symlinks_and_a_symlinked_data_are_refused(tmp_path):
+    bag = _small_bag(tmp_path)
+    (bag / "data" / "link.html").symlink_to("/etc/hostname")
+    (bag / "data" / "zero.html").symlink_to("/dev/zero")
+    found = _by_path(check_bag(bag))
+    assert found["data/link.html"] == ["invalid"] and found["data/zero.html"] == ["invalid"]
+    # The whole of data/ a link to /etc: not walked.
+    bag2 = tmp_path / "bag2"
+    bag2.mkdir()
+    for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt"):
+        (bag2 / name).write_bytes((bag / name).read_bytes())
+    (bag2 / "data").symlink_to("/etc")
+    check = check_bag(bag2)
+    assert _by_path(check)["data"] == ["invalid"]
+    assert all(not p.startswith("data/") or p == "data/a.html" for p in check.payload)
+
+
+def test_a_manifest_linked_to_dev_zero_is_refused_not_read(tmp_path):
+    bag = _small_bag(tmp_path)
+    (bag / "manifest-sha512.txt").symlink_to("/dev/zero")
+    (bag / "tagmanifest-sha512.txt").symlink_to("/dev/zero")
+    check = check_bag(bag)
+    assert _by_path(check)["manifest-sha512.txt"] == ["invalid"]
+    code, _, _ = cli("verify", "--bag", bag, "-f", "json", timeout=20)
+    assert code == 1
+
+
+def test_a_fifo_in_the_payload_is_a_finding_not_a_hang(tmp_path):
+    bag = _small_bag(tmp_path)
+    os.mkfifo(bag / "data" / "pipe.html")
+    code, out, _ = cli("verify", "--bag", bag, "-f", "json", timeout=20)
+    assert code == 1 and b"not a regular file" in out
+
+
+def test_an_oversized_tag_file_is_a_finding(tmp_path, monkeypatch):
+    import archivekit.export.bagit as bagit
+    from archivekit.limits import Limits
+
+    bag = _small_bag(tmp_path)
+    monkeypatch.setattr(bagit, "DEFAULT_LIMITS", Limits(max_tag_file_bytes=10))
+    check = check_bag(bag)
+    assert any("max_tag_file_bytes" in p.message for p in check.problems)
