@@ -26,6 +26,7 @@ from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report.base import Summary
 from archivekit.report.jsonl import result_line
 from archivekit.report.summary import summary_dict
+from archivekit.safepath import create_fresh, real_dir, remove_planted
 
 
 @dataclass
@@ -77,7 +78,13 @@ class Archiver:
         self.checker = checker
         self.summary = Summary()
         out = settings.out_dir
-        out.mkdir(parents=True, exist_ok=True)
+        real_dir(out)
+        # A link planted in -o DIR where an output directory goes is refused, not followed;
+        # one where a temporary goes is removed (the link, never its target).
+        for sub in ("warc", "jsonld", "bag"):
+            if (out / sub).is_symlink():
+                real_dir(out / sub)
+        remove_planted(out, ".jsonld.open", ".bag.new", f"{settings.warc_options.prefix}.wacz.open")
         stamp = export_stamp(settings.warc_options)
         self.warc = WarcExporter(out / "warc", settings.warc_options, stamp=stamp) \
             if settings.warc else None
@@ -101,9 +108,8 @@ class Archiver:
         if settings.report:
             self._report_path = out / "report.jsonl"
             # backslashreplace: a non-UTF-8 file name becomes \udcXX JSON escapes, not a crash.
-            self._report = open(out / ("report.jsonl" + PARTIAL_SUFFIX), "w", encoding="utf-8",
-                                errors="backslashreplace",
-                                newline="\n")
+            self._report = open(create_fresh(out / ("report.jsonl" + PARTIAL_SUFFIX)), "w",
+                                encoding="utf-8", errors="backslashreplace", newline="\n")
             from archivekit.report.html import HtmlReport
 
             self._html = HtmlReport(title=f"archivekit report: {settings.collection_name}",
@@ -202,6 +208,7 @@ class Archiver:
         if settings.wacz:
             from archivekit.export.wacz import write_wacz
 
+            remove_planted(settings.out_dir, f"{settings.warc_options.prefix}.wacz.open")
             outcome.wacz_file = write_wacz(
                 settings.out_dir / f"{settings.warc_options.prefix}.wacz", outcome.warc_files,
                 self.pages, date=settings.warc_options.date, title=settings.collection_name)
@@ -211,12 +218,14 @@ class Archiver:
             fresh = settings.out_dir / ".bag.new"
             # Leftovers of a killed run: write_bag's ".<name>.tmp-<pid>" and our own.
             for stale in (fresh, *settings.out_dir.glob("..bag.new.tmp-*")):
+                remove_planted(stale.parent, stale.name)
                 shutil.rmtree(stale, ignore_errors=True)
             write_bag(sorted(self.bag_files.items(), key=lambda p: p[1]), fresh)
             outcome.bag_dir = swap_dir(fresh, settings.out_dir / "bag")
         if self._report is not None:
             self._report.close()
-            os.replace(self._report.name, self._report_path)
+            os.replace(self._report_path.with_name("report.jsonl" + PARTIAL_SUFFIX),
+                       self._report_path)
             outcome.report_file = self._report_path
             self._html.input_errors = list(self.summary.input_errors)
             self._html.write(settings.out_dir / "report.html", generated=settings.warc_options.date)

@@ -253,3 +253,12 @@ def real_dir(path: str | os.PathLike) -> Path:
     if target.is_symlink() or not target.is_dir():
         raise UnsafeName(f"output directory {target} is not a directory")
     return target
+
+
+def remove_planted(directory: str | os.PathLike, *names: str) -> None:
+    """Remove each of ``names`` in ``directory`` that is a symbolic link (the link, never its
+    target): a temporary name an output is about to be written under must not redirect it."""
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.islink(path):
+            os.unlink(path)

@@ -114,3 +114,62 @@ def test_an_oversized_tag_file_is_a_finding(tmp_path, monkeypatch):
     monkeypatch.setattr(bagit, "DEFAULT_LIMITS", Limits(max_tag_file_bytes=10))
     check = check_bag(bag)
     assert any("max_tag_file_bytes" in p.message for p in check.problems)
+
+
+# --- 2. planted links in -o DIR and a dangling --ledger --------------------------------
+
+def _collection(tmp_path: Path) -> Path:
+    coll = tmp_path / "coll"
+    coll.mkdir()
+    (coll / "a.html").write_bytes(VALID_HTML)
+    (coll / "b.txt").write_bytes(VALID_TEXT)
+    return coll
+
+
+def _outside_untouched(outside: Path) -> None:
+    assert sorted(p.name for p in outside.iterdir()) == ["victim"]
+    assert (outside / "victim").read_bytes() == b"keep\n"
+
+
+def test_links_planted_at_temporary_names_in_the_output_do_not_redirect_writes(tmp_path):
+    coll = _collection(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_bytes(b"keep\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "warc").mkdir()
+    stamp = "20240101000000"
+    for name in ("report.jsonl.open", ".jsonld.open", ".bag.new", "archivekit.wacz.open",
+                 f"warc/archivekit-{stamp}-00000.warc.gz.open"):
+        (out / name).symlink_to(outside / "victim")
+    code, _, err = cli("archive", coll, "-o", out, "--bag", "--wacz", "--date", "2024-01-01",
+                       "--progress", "never", "-f", "json")
+    assert code in (0, 1), err
+    _outside_untouched(outside)
+    assert (out / "report.jsonl").is_file() and (out / "bag" / "bagit.txt").is_file()
+    assert not any(p.is_symlink() for p in out.rglob("*"))
+
+
+@pytest.mark.parametrize("sub", ["warc", "jsonld", "bag"])
+def test_an_output_directory_planted_as_a_link_is_refused(tmp_path, sub):
+    coll = _collection(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_bytes(b"keep\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / sub).symlink_to(outside)
+    code, _, err = cli("archive", coll, "-o", out, "--bag",
+                       "--progress", "never", "-f", "json")
+    assert code == 2 and "symbolic link" in one_line_error(err)
+    _outside_untouched(outside)
+
+
+def test_a_dangling_symlink_ledger_is_refused(tmp_path):
+    coll = _collection(tmp_path)
+    link = tmp_path / "ledger.db"
+    link.symlink_to(tmp_path / "elsewhere.db")
+    code, _, err = cli("fingerprint", coll, "--ledger", link)
+    assert code == 3 and "symbolic link" in one_line_error(err)
+    assert not (tmp_path / "elsewhere.db").exists()

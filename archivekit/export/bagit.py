@@ -134,11 +134,15 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
     algorithms = tuple(dict.fromkeys(algorithms))
     _hashers(algorithms)
     out = Path(out_dir)
+    if out.is_symlink():
+        raise BagError(f"{out}: is a symbolic link, not written through")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BagError(f"{out}: exists and is not an empty directory")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
+    if tmp.is_symlink():
+        tmp.unlink()
+    elif tmp.exists():
         shutil.rmtree(tmp)
     try:
         (tmp / "data").mkdir(parents=True)
@@ -177,7 +181,8 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
 
 
 def _write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8", newline="\n")
+    with open(create_fresh(path), "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
 
 
 # --- where a bag goes ------------------------------------------------------------------

@@ -65,7 +65,10 @@ def readonly_uri(path: str) -> str:
 
 
 def check_file(path: str, create: bool) -> None:
-    """Refuse, without writing a byte, a file that is not an SQLite database."""
+    """Refuse, without writing a byte, a file that is not an SQLite database (or a dangling
+    symbolic link, which SQLite would follow to create the database at its target)."""
+    if os.path.islink(path) and not os.path.exists(path):
+        raise LedgerError(f"{path}: a symbolic link to nothing (not followed to create a ledger)")
     try:
         with open(path, "rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
