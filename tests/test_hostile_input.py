@@ -173,3 +173,60 @@ def test_a_dangling_symlink_ledger_is_refused(tmp_path):
     code, _, err = cli("fingerprint", coll, "--ledger", link)
     assert code == 3 and "symbolic link" in one_line_error(err)
     assert not (tmp_path / "elsewhere.db").exists()
+
+
+# --- 3. user schemas resolved offline; deep JSON in schema, profile, baseline -----------
+
+def test_a_remote_ref_in_a_user_schema_makes_no_request(tmp_path):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"$ref": f"http://127.0.0.1:{port}/s.json"}))
+    try:
+        code, _, err = cli("check", ROOT / "fixtures/html/au-2016-valid.html", "--schema", schema)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+    assert code == 2 and "does not fetch" in one_line_error(err)
+
+
+@pytest.mark.parametrize("schema", [
+    {"$ref": "#/$defs/nope"},
+    {"$ref": "other.json"},
+    {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"},
+    {"$ref": "#"},
+])
+def test_unresolvable_and_looping_refs_are_a_one_line_error(tmp_path, schema):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(schema))
+    code, _, err = cli("check", ROOT / "fixtures/html/au-2016-valid.html", "--schema", path)
+    assert code == 2
+    one_line_error(err)
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("option", ["--schema", "--profile-dir", "--baseline"])
+def test_100000_deep_json_is_a_one_line_error(tmp_path, option):
+    if option == "--profile-dir":
+        (tmp_path / "deep.json").write_text(DEEP)
+        target = tmp_path
+    else:
+        target = tmp_path / "deep.json"
+        target.write_text(DEEP)
+    code, _, err = cli("check", ROOT / "fixtures/html/au-2016-valid.html", option, target)
+    assert code in (2, 3) and "nested too deeply" in one_line_error(err)
+
+
+def test_a_fifo_as_a_user_schema_is_refused_not_read(tmp_path):
+    os.mkfifo(tmp_path / "s.json")
+    code, _, err = cli("check", ROOT / "fixtures/html/au-2016-valid.html", "--schema",
+                       tmp_path / "s.json", timeout=20)
+    assert code == 2 and "FIFO" in one_line_error(err)
