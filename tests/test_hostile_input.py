@@ -230,3 +230,78 @@ def test_a_fifo_as_a_user_schema_is_refused_not_read(tmp_path):
     code, _, err = cli("check", ROOT / "fixtures/html/au-2016-valid.html", "--schema",
                        tmp_path / "s.json", timeout=20)
     assert code == 2 and "FIFO" in one_line_error(err)
+
+
+# --- 4. archive/export re-read input records with bounded inflation and sane lengths ---
+
+def response_record(uri: str, html: bytes, content_length: str | None = None,
+                    extra_header: str = "") -> bytes:
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+    length = content_length or str(len(block))
+    head = (f"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{abs(hash(uri)):032x}>\r\n"
+            f"WARC-Date: 2020-02-03T04:05:06Z\r\nWARC-Target-URI: {uri}\r\n{extra_header}"
+            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {length}\r\n\r\n").encode()
+    return head + block + b"\r\n\r\n"
+
+
+URI = "https://www.huffpost.com/archive/au/entry/bomb_au_1"
+
+
+def response_bomb(megabytes: int) -> bytes:
+    """One gzip member: a valid response record, then megabytes of zeros in the same member."""
+    import zlib
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [compressor.compress(response_record(URI, VALID_HTML))]
+    zeros = b"\0" * (1 << 20)
+    parts += [compressor.compress(zeros) for _ in range(megabytes)]
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def test_input_record_inflation_is_bounded_in_the_decompressor(tmp_path):
+    from archivekit.export.warc import read_input_record
+    from archivekit.export.warc.options import ExportError
+
+    bomb = tmp_path / "bomb.warc.gz"
+    bomb.write_bytes(response_bomb(200))
+    assert bomb.stat().st_size < 1024 * 1024
+    with pytest.raises(ExportError, match="max_gzip_ratio|max_member_bytes"):
+        read_input_record(f"{bomb}#0")
+    with pytest.raises(ExportError, match="inflates past"):
+        read_input_record(f"{bomb}#0", max_bytes=64 * 1024)
+
+
+def test_archive_of_a_gzip_bomb_record_is_bounded_and_exits_cleanly(tmp_path):
+    bomb = tmp_path / "bomb.warc.gz"
+    bomb.write_bytes(response_bomb(300))
+    probe = ("import resource, subprocess, sys; p = subprocess.run([sys.executable, '-m', 'archivekit', "
+             f"'archive', {str(bomb)!r}, '-o', {str(tmp_path / 'out')!r}, '-q', '--progress', 'never'], "
+             "capture_output=True); sys.stderr.write(p.stderr.decode()); "
+             "print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    code, peak_kib = map(int, proc.stdout.split())
+    assert code in (0, 1, 3)
+    assert peak_kib < 400 * 1024, f"{peak_kib // 1024} MiB for a 300 MB gzip bomb"
+
+
+@pytest.mark.parametrize("length,extra", [("1000000000000000", ""),
+                                           (None, "Content-Length: 1000000000000000\r\n"),
+                                           ("12abc", "")])
+def test_hostile_content_length_on_reread_is_refused(tmp_path, length, extra):
+    from archivekit.export.warc import read_input_record
+    from archivekit.export.warc.options import ExportError
+
+    warc = tmp_path / "t.warc"
+    warc.write_bytes(response_record(URI, VALID_HTML, length, extra))
+    with pytest.raises(ExportError, match="Content-Length"):
+        read_input_record(f"{warc}#0")
+
+
+def test_archive_of_two_content_length_headers_is_no_traceback(tmp_path):
+    warc = tmp_path / "t.warc"
+    warc.write_bytes(response_record(URI, VALID_HTML, None, "Content-Length: 1000000000000000\r\n"))
+    code, _, err = cli("archive", warc, "-o", tmp_path / "out", "-q", "--progress", "never")
+    assert code in (0, 1, 3), err
