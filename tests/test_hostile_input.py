@@ -305,3 +305,29 @@ def test_archive_of_two_content_length_headers_is_no_traceback(tmp_path):
     warc.write_bytes(response_record(URI, VALID_HTML, None, "Content-Length: 1000000000000000\r\n"))
     code, _, err = cli("archive", warc, "-o", tmp_path / "out", "-q", "--progress", "never")
     assert code in (0, 1, 3), err
+
+
+# --- 5. --follow-symlinks loops; FIFOs named like pages --------------------------------
+
+def test_follow_symlinks_detects_loops(tmp_path):
+    coll = _collection(tmp_path)
+    (coll / "self").symlink_to(".")
+    (coll / "sub").mkdir()
+    (coll / "sub" / "up").symlink_to("..")
+    code, out, err = cli("check", coll, "--follow-symlinks", "-f", "json", "--progress", "never",
+                         timeout=30)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert sorted(Path(r["path"]).name for r in rows if r["valid"]) == ["a.html", "b.txt"]
+    assert any("symbolic link loop" in f["message"] for r in rows for f in r["findings"])
+
+
+@pytest.mark.parametrize("verb", ["check", "bag", "archive"])
+def test_a_fifo_named_like_a_page_does_not_block(tmp_path, verb):
+    coll = _collection(tmp_path)
+    os.mkfifo(coll / "x.html")
+    extra = {"check": ["-f", "json", "--progress", "never"], "bag": ["-o", tmp_path / "bagout"],
+             "archive": ["-o", tmp_path / "out", "--bag", "-f", "json", "--progress", "never"]}[verb]
+    code, out, err = cli(verb, coll, *extra, timeout=30)
+    assert code in (0, 1, 3), err
+    if verb != "bag":
+        assert b"a FIFO" in out

@@ -194,8 +194,9 @@ def collection_files(inputs: list[str], root: str | None = None, *,
     from archivekit.sources import collect_paths
 
     base = collection_root(inputs, root)
+    # A FIFO or device under the collection is not payload (reading it could block forever).
     return [(p, ledger_key(p, base)) for p in collect_paths(inputs, follow_symlinks=follow_symlinks)
-            if isinstance(p, str) and p != "-"]
+            if isinstance(p, str) and p != "-" and os.path.isfile(p)]
 
 
 def bag_name(path: str, inputs: Iterable[str]) -> str:
