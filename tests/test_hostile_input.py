@@ -331,3 +331,40 @@ def test_a_fifo_named_like_a_page_does_not_block(tmp_path, verb):
     assert code in (0, 1, 3), err
     if verb != "bag":
         assert b"a FIFO" in out
+
+
+# --- 6. control characters in text output; junit with hostile collection names ----------
+
+def test_text_output_escapes_control_characters_in_names(tmp_path):
+    forged = tmp_path / "x\n::error file=a::forged"
+    forged.mkdir()
+    (forged / "e\x1b[31mvil\r.html").write_bytes(b"")
+    code, out, err = cli("check", tmp_path, "--progress", "never")
+    text = out.decode()
+    assert "\x1b" not in text and "\r" not in text
+    assert not any(line.startswith("::") for line in text.splitlines())
+    assert "x\\x0a::error" in text and "\\x1b[31m" in text
+
+
+@pytest.mark.parametrize("name", [b"c\x01d", b"c\xffd", b"c\x1bd"])
+def test_junit_survives_control_and_non_utf8_collection_names(tmp_path, name):
+    coll = os.path.join(os.fsencode(tmp_path), name)
+    os.mkdir(coll)
+    with open(os.path.join(coll, b"a.html"), "wb") as handle:
+        handle.write(VALID_HTML)
+    proc = subprocess.run([sys.executable, "-m", "archivekit", "check", coll, "-f", "junit",
+                           "--progress", "never"], capture_output=True, cwd=ROOT, timeout=60)
+    assert b"Traceback" not in proc.stderr, proc.stderr
+    from lxml import etree
+
+    suite = etree.fromstring(proc.stdout).find("testsuite")
+    assert suite is not None and suite.get("tests") == "1"
+
+
+def test_quiet_silences_warcio_and_its_lines_are_escaped_otherwise(tmp_path):
+    warc = tmp_path / "t.warc"
+    warc.write_bytes(warc_record("https://www.huffpost.com/archive/au/entry/a b\x1b[2J", VALID_HTML))
+    _, _, err = cli("check", warc, "-q", "--progress", "never")
+    assert "Replacing spaces" not in err
+    _, _, err = cli("check", warc, "--progress", "never")
+    assert "Replacing spaces" in err and "\x1b" not in err

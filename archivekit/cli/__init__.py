@@ -18,15 +18,17 @@ from archivekit.cli import (  # noqa: F401
 )
 from archivekit.cli.app import app
 from archivekit.errors import ArchivekitError
+from archivekit.printable import printable, route_library_logs
 
 
 def main() -> None:
     """The one exit point: an :class:`ArchivekitError` from any verb becomes one line on
     stderr and its exit code."""
+    route_library_logs()
     try:
         app()
     except ArchivekitError as exc:
-        print(f"archivekit: error: {exc}", file=sys.stderr)
+        print(f"archivekit: error: {printable(exc)}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("archivekit: interrupted", file=sys.stderr)

@@ -31,8 +31,8 @@ class JunitReporter(Reporter):
         self._cases.append(case)
 
     def finish(self, summary: Summary) -> None:
-        suites = etree.Element("testsuites", name=f"archivekit {self.verb}")
-        suite = etree.SubElement(suites, "testsuite", name=self.collection,
+        suites = etree.Element("testsuites", name=_xml(f"archivekit {self.verb}"))
+        suite = etree.SubElement(suites, "testsuite", name=_xml(self.collection),
                                  tests=str(len(self._cases)), failures=str(self._failures),
                                  errors="0", skipped="0")
         suite.extend(self._cases)

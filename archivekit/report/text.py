@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from archivekit.printable import printable
 from archivekit.record import ERROR, Result
 from archivekit.report.base import Reporter, Summary
 
@@ -15,18 +16,22 @@ class TextReporter(Reporter):
         return f"{_STYLES[style]}{text}{_RESET}" if self.color else text
 
     def result(self, result: Result) -> None:
+        # Every value may come from a hostile name or WARC field: control characters
+        # are shown escaped (printable), never written to the terminal.
         write = self.stream.write
+        path = printable(result.path)
         if not result.findings:
             known = f" ({len(result.known)} known)" if result.known else ""
-            write(f"{result.path}: {self._paint('ok', 'ok')}{known}\n")
+            write(f"{path}: {self._paint('ok', 'ok')}{known}\n")
             return
-        profile = f" [{result.profile}]" if result.profile else ""
-        write(f"{self._paint(result.path, 'bold')}{self._paint(profile, 'dim')}\n")
+        profile = f" [{printable(result.profile)}]" if result.profile else ""
+        write(f"{self._paint(path, 'bold')}{self._paint(profile, 'dim')}\n")
         for f in result.findings:
             where = f"{f.line}:" if f.line is not None else "-:"
-            severity = self._paint(f"{f.severity:<7}", "error" if f.severity == ERROR else "warning")
-            pointer = self._paint(f" ({f.pointer})", "dim") if f.pointer else ""
-            write(f"  {where:>6} {severity} {f.rule:<24} {f.message}{pointer}\n")
+            severity = self._paint(f"{printable(f.severity):<7}",
+                                   "error" if f.severity == ERROR else "warning")
+            pointer = self._paint(f" ({printable(f.pointer)})", "dim") if f.pointer else ""
+            write(f"  {where:>6} {severity} {printable(f.rule):<24} {printable(f.message)}{pointer}\n")
 
     def finish(self, summary: Summary) -> None:
         noun = "article" if summary.articles == 1 else "articles"
