@@ -368,3 +368,61 @@ def test_quiet_silences_warcio_and_its_lines_are_escaped_otherwise(tmp_path):
     assert "Replacing spaces" not in err
     _, _, err = cli("check", warc, "--progress", "never")
     assert "Replacing spaces" in err and "\x1b" not in err
+
+
+# --- 7, 8. libxml2 limits, nested banner candidates, user regexes -----------------------
+
+def cpu_bounded_check(*args, cpu_seconds: int = 10):
+    """``check`` in a child that the kernel stops after ``cpu_seconds`` of CPU (RLIMIT_CPU):
+    the bound of docs/guarantees.md (10 s per hostile input), with a wide margin."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+
+    proc = subprocess.run([sys.executable, "-m", "archivekit", "check", *map(str, args), "-j", "1",
+                           "-f", "json", "--progress", "never"], capture_output=True, cwd=ROOT,
+                          preexec_fn=limit, timeout=120)
+    assert proc.returncode >= 0, f"killed by signal {-proc.returncode} (over {cpu_seconds} s CPU)"
+    assert b"Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_a_text_node_over_libxml2s_limit_is_a_limit_finding_not_missing_parts(tmp_path):
+    page = tmp_path / "huge.html"
+    page.write_bytes(VALID_HTML.replace(b"<body>", b"<body><p>" + b"x" * 11_000_000 + b"</p>", 1))
+    code, (row,) = cpu_bounded_check(page)
+    assert [f["rule"] for f in row["findings"]] == ["parse.unreadable"]
+    assert "10,000,000 bytes" in row["findings"][0]["message"]
+
+
+def test_an_attribute_over_libxml2s_limit_is_a_limit_finding(tmp_path):
+    page = tmp_path / "huge-attr.html"
+    page.write_bytes(VALID_HTML.replace(b"<body>", b'<body><p title="' + b"x" * 11_000_000 + b'">a</p>', 1))
+    code, (row,) = cpu_bounded_check(page)
+    assert [f["rule"] for f in row["findings"]] == ["parse.unreadable"]
+
+
+def test_nested_banner_candidates_take_linear_time(tmp_path):
+    levels = 250
+    filler = b"HuffPost " + b"y" * (8_000_000 // levels)
+    nested = b"".join(b"<div>" + filler for _ in range(levels)) + b"</div>" * levels
+    page = tmp_path / "nested.html"
+    page.write_bytes(VALID_HTML.replace(b"<body>", b"<body>" + nested, 1))
+    code, (row,) = cpu_bounded_check(page, cpu_seconds=8)
+    assert row["valid"], row
+
+
+def test_a_catastrophic_user_profile_pattern_is_time_bounded(tmp_path):
+    data = json.loads((ROOT / "fixtures/profiles/example-courier.json").read_text())
+    data.update(id="evil", banner_patterns=[r"^(\w+\s?)+$"], footer_patterns=[r"(a|aa)+$"])
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "evil.json").write_text(json.dumps(data))
+    page = tmp_path / "page.txt"
+    page.write_bytes(VALID_TEXT + b"\n" + b"word " * 16 + b"!\n" + b"a" * 60 + b"b\n")
+    code, rows = cpu_bounded_check(page, ROOT / "fixtures/html/au-2016-valid.html",
+                                   "--profile-dir", profiles)
+    by_name = {Path(r["path"]).name: r for r in rows}
+    assert "pattern_timeout" in by_name["page.txt"]["findings"][0]["message"]
+    assert by_name["au-2016-valid.html"]["valid"]

@@ -328,6 +328,24 @@ def _where_missing(root, index: _Index) -> dict[str, int]:
             "/date_published": article, "/body": content, "/footer": last or top}
 
 
+# A banner or footer is a sentence; a candidate's text past this many characters is not
+# read, so nested candidates (each holding the next) cost linear, not quadratic, time.
+MAX_CANDIDATE_CHARS = 100_000
+
+
+def _candidate_text(el) -> str | None:
+    """The clean text of a banner/footer candidate, its first MAX_CANDIDATE_CHARS only."""
+    if len(el) == 0:
+        return clean(el.text[:MAX_CANDIDATE_CHARS] if el.text else el.text)
+    pieces, size = [], 0
+    for piece in el.itertext():
+        pieces.append(piece[:MAX_CANDIDATE_CHARS - size])
+        size += len(pieces[-1])
+        if size >= MAX_CANDIDATE_CHARS:
+            break
+    return clean("".join(pieces))
+
+
 def _find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):
     """Fill the banner and footer parts; return the banner's element."""
     xpath = _PUBLISHER_XPATHS.get(id(profiles))
@@ -335,7 +353,7 @@ def _find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):
         xpath = _PUBLISHER_XPATHS[id(profiles)] = _publisher_text_xpath(profiles)
     banner_el = None
     for el in xpath(root):
-        text = _text(el)
+        text = _candidate_text(el)
         if not text:
             continue
         if parts.banner is None and (m := match_banner(text, profiles)):
