@@ -426,3 +426,106 @@ def test_a_catastrophic_user_profile_pattern_is_time_bounded(tmp_path):
     by_name = {Path(r["path"]).name: r for r in rows}
     assert "pattern_timeout" in by_name["page.txt"]["findings"][0]["message"]
     assert by_name["au-2016-valid.html"]["valid"]
+
+
+# --- 9. ledger errors after the open: one line, exit 3 ------------------------------------
+
+def _ledger_of(tmp_path: Path, copies: int = 60) -> tuple[Path, Path]:
+    coll = tmp_path / "coll"
+    coll.mkdir()
+    for n in range(copies):
+        (coll / f"a{n:03}.html").write_bytes(VALID_HTML.replace(b"</body>", f"<p>{n}</p></body>".encode()))
+    ledger = tmp_path / "l.db"
+    code, _, err = cli("fingerprint", coll, "--ledger", ledger, "-j", "1", "--progress", "never")
+    assert code == 0, err
+    return coll, ledger
+
+
+def test_a_page_corrupted_mid_file_is_a_one_line_error(tmp_path):
+    coll, ledger = _ledger_of(tmp_path)
+    data = bytearray(ledger.read_bytes())
+    assert len(data) > 8 * 4096
+    for page in range(2, len(data) // 4096):
+        data[page * 4096 + 8: page * 4096 + 200] = b"\xa5" * 192
+    ledger.write_bytes(bytes(data))
+    for args in (("verify", coll), ("fingerprint", coll), ("history", coll / "a001.html")):
+        extra = ("-j", "1", "--progress", "never") if args[0] != "history" else ()
+        code, _, err = cli(*args, "--ledger", ledger, *extra)
+        if args[0] == "history" and code == 1:  # the pages it reads may have survived
+            continue
+        assert code == 3, (args, err)
+        one_line_error(err)
+
+
+def test_a_hostile_json_row_is_a_one_line_error(tmp_path):
+    import sqlite3
+
+    coll, ledger = _ledger_of(tmp_path, copies=3)
+    with sqlite3.connect(ledger) as db:
+        db.execute("UPDATE objects SET digests = ? WHERE path LIKE '%a001.html'", ("[" * 100_000,))
+        db.execute("UPDATE objects SET fields = '[1, 2]' WHERE path LIKE '%a002.html'")
+        db.execute("UPDATE events SET detail = '{\"x\": ' WHERE path LIKE '%a000.html'")
+    code, _, err = cli("verify", coll, "--ledger", ledger, "-j", "1", "--progress", "never")
+    assert code == 3 and "corrupt row" in one_line_error(err)
+    code, _, err = cli("history", coll / "a000.html", "--ledger", ledger)
+    assert code == 3 and "corrupt row" in one_line_error(err)
+
+
+def test_a_full_disk_during_the_run_is_a_one_line_error(tmp_path):
+    import resource
+
+    coll, ledger = _ledger_of(tmp_path, copies=3)
+    for n in range(200):
+        (coll / f"b{n:03}.html").write_bytes(VALID_HTML.replace(b"</body>", f"<p>b{n}</p></body>".encode()))
+    size = ledger.stat().st_size
+
+    def limit():  # writes past this size fail with EFBIG, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size + 8192, size + 8192))
+
+    proc = subprocess.run([sys.executable, "-m", "archivekit", "fingerprint", str(coll), "--ledger",
+                           str(ledger), "-j", "1", "--progress", "never"], capture_output=True,
+                          cwd=ROOT, preexec_fn=limit, timeout=120)
+    err = proc.stderr.decode()
+    assert proc.returncode == 3 and "Traceback" not in err, err
+    one_line_error(err)
+
+
+def _on_read_only_mount(tmp_path: Path, inner: str) -> subprocess.CompletedProcess:
+    """Run ``inner`` (shell) with tmp_path/ro a read-only bind mount of tmp_path/rw."""
+    (tmp_path / "ro").mkdir(exist_ok=True)
+    script = (f"mount --bind -o ro {tmp_path / 'rw'} {tmp_path / 'ro'} && cd {ROOT} && {inner}")
+    return subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+                          capture_output=True, timeout=120)
+
+
+def _can_mount(tmp_path: Path) -> bool:
+    (tmp_path / "rw").mkdir(exist_ok=True)
+    probe = _on_read_only_mount(tmp_path, "true")
+    return probe.returncode == 0
+
+
+def test_history_and_verify_on_read_only_media(tmp_path):
+    if not _can_mount(tmp_path):
+        pytest.skip("no user namespace with mount here (unshare --user --mount)")
+    import sqlite3
+
+    rw = tmp_path / "rw"
+    coll, ledger = _ledger_of(rw, copies=3)
+    # Leave the ledger in WAL mode with a WAL file, as a copy of a live ledger would be.
+    db = sqlite3.connect(ledger)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    db.execute("INSERT INTO runs (verb, agent, started, status) VALUES ('x', 'y', 'z', 'done')")
+    db.commit()
+    ro = tmp_path / "ro"
+    py = sys.executable
+    proc = _on_read_only_mount(tmp_path, f"{py} -m archivekit history a000.html "
+                                         f"--ledger {ro}/l.db --json")
+    db.close()
+    assert proc.returncode == 0, proc.stderr
+    assert b"message digest calculation" in proc.stdout
+    proc = _on_read_only_mount(tmp_path, f"{py} -m archivekit fingerprint {ro}/coll "
+                                         f"--ledger {ro}/l.db -j 1 --progress never")
+    err = proc.stderr.decode()
+    assert proc.returncode == 3 and "Traceback" not in err, err
+    one_line_error(err)

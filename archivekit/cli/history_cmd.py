@@ -22,7 +22,9 @@ def history(
     """Show each article's events (fingerprints, checks, fixity checks), oldest first."""
     from archivekit.ledger import Ledger, ledger_key
 
-    book = Ledger(ledger, create=False)
+    # Read-only: history never writes, so it works on read-only media (a WAL ledger there
+    # is opened immutable).
+    book = Ledger(ledger, create=False, readonly=True)
     found_all = True
     with book:
         roots = book.roots()
