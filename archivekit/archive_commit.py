@@ -13,7 +13,7 @@ from pathlib import Path
 from archivekit.archive_prepare import ArticleWorker, PreparedArticle, SerialHint, WorkerRecipe, ref_key
 from archivekit.atomic import write_text
 from archivekit.checker import Checker
-from archivekit.export.bagit import bag_name, swap_dir, write_bag
+from archivekit.export.bagit import BagError, bag_name, swap_dir, unique_name, write_bag
 from archivekit.export.warc import (
     PARTIAL_SUFFIX,
     WarcExporter,
@@ -103,6 +103,7 @@ class Archiver:
         self._worker: ArticleWorker | None = None
         self.pages = []
         self.bag_files: dict[str, str] = {}
+        self._bag_names: set[str] = set()
         self._warc_reports: dict[str, object] = {}
         self._report = None
         if settings.report:
@@ -191,7 +192,10 @@ class Archiver:
             return
         path = source_file(source)
         if path not in self.bag_files and os.path.isfile(path):
-            self.bag_files[path] = bag_name(path, self.settings.inputs)
+            # Two inputs of one base name (a/x.html, b/x.html) get x.html and x-2.html.
+            name = unique_name(bag_name(path, self.settings.inputs), self._bag_names)
+            self._bag_names.add(name.casefold())
+            self.bag_files[path] = name
 
     # --- the end --------------------------------------------------------------------------
 
@@ -199,6 +203,7 @@ class Archiver:
         settings = self.settings
         outcome = ArchiveOutcome(summary=self.summary, exported=self.exported,
                                  skipped=self.skipped)
+        bag_failed: BagError | None = None
         if self.warc is not None:
             self.warc.close()
             outcome.warc_files = list(self.warc.files)
@@ -220,8 +225,13 @@ class Archiver:
             for stale in (fresh, *settings.out_dir.glob("..bag.new.tmp-*")):
                 remove_planted(stale.parent, stale.name)
                 shutil.rmtree(stale, ignore_errors=True)
-            write_bag(sorted(self.bag_files.items(), key=lambda p: p[1]), fresh)
-            outcome.bag_dir = swap_dir(fresh, settings.out_dir / "bag")
+            try:
+                write_bag(sorted(self.bag_files.items(), key=lambda p: p[1]), fresh)
+                outcome.bag_dir = swap_dir(fresh, settings.out_dir / "bag")
+            except BagError as exc:
+                # The reports are still finished (and say why); the run then ends in the error.
+                bag_failed = exc
+                self.summary.input_errors.append(f"bag not written: {exc}")
         if self._report is not None:
             self._report.close()
             os.replace(self._report_path.with_name("report.jsonl" + PARTIAL_SUFFIX),
@@ -233,6 +243,8 @@ class Archiver:
             write_text(settings.out_dir / "summary.json",
                        json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                        errors="backslashreplace")
+        if bag_failed is not None:
+            raise bag_failed
         return outcome
 
     def abort(self) -> None:

@@ -529,3 +529,59 @@ def test_history_and_verify_on_read_only_media(tmp_path):
     err = proc.stderr.decode()
     assert proc.returncode == 3 and "Traceback" not in err, err
     one_line_error(err)
+
+
+# --- 10. archive --bag with two inputs of one base name --------------------------------
+
+def test_archive_bag_with_two_inputs_of_one_base_name(tmp_path):
+    import bagit
+
+    for sub, page in (("a", VALID_HTML), ("b", VALID_HTML.replace(b"</body>", b"<p>b</p></body>"))):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "x.html").write_bytes(page)
+    out = tmp_path / "out"
+    code, _, err = cli("archive", tmp_path / "a/x.html", tmp_path / "b/x.html", "-o", out, "--bag",
+                       "--progress", "never", "-q")
+    assert code == 0, err
+    assert sorted(p.name for p in (out / "bag" / "data").iterdir()) == ["x-2.html", "x.html"]
+    assert bagit.Bag(str(out / "bag")).validate()
+    for name in ("report.jsonl", "report.html", "summary.json"):
+        assert (out / name).is_file()
+    assert not list(out.glob("*.open"))
+
+
+# --- 11. smaller: fingerprint's exit code, bag names bagit-python reads -------------------
+
+@pytest.mark.parametrize("suffix", ["warc", "warc.gz"])
+def test_fingerprint_exits_3_on_a_truncated_warc_record(tmp_path, suffix):
+    import gzip
+
+    from test_properties import PLAIN_WARC, VALID_WARC
+
+    warc = tmp_path / f"t.{suffix}"
+    data = VALID_WARC if suffix == "warc.gz" else PLAIN_WARC
+    warc.write_bytes(data[:len(data) - 200])
+    code, _, err = cli("fingerprint", warc, "--ledger", tmp_path / "l.db", "-j", "1", "-q",
+                       "--progress", "never")
+    assert code == 3, err
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(VALID_WARC)
+    assert gzip.decompress(VALID_WARC)
+    code, _, err = cli("fingerprint", whole, "--ledger", tmp_path / "l2.db", "-j", "1", "-q",
+                       "--progress", "never")
+    assert code == 0, err
+
+
+def test_bag_names_with_literal_escapes_validate_with_bagit_python(tmp_path):
+    import bagit
+
+    coll = tmp_path / "coll"
+    coll.mkdir()
+    names = ["a%25b.html", "c%0Ad.html", "e%0dd.html", "f%zz.html", "g%41.html", "h\ni.html"]
+    for n, name in enumerate(names):
+        (coll / name).write_bytes(VALID_HTML.replace(b"</body>", f"<p>{n}</p></body>".encode()))
+    code, _, err = cli("bag", coll, "-o", tmp_path / "bag")
+    assert code == 0, err
+    assert bagit.Bag(str(tmp_path / "bag")).validate()
+    code, out, err = cli("verify", "--bag", tmp_path / "bag", "-f", "json")
+    assert code == 0, out

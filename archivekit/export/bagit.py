@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import stat
 from collections.abc import Iterable, Iterator
@@ -45,15 +46,24 @@ class BagError(InputError):
     """A bag that cannot be written (bad payload name, existing output...)."""
 
 
-_ESCAPES = ("%25", "%0a", "%0d")
+_AMBIGUOUS = re.compile(r"%(?=25|0[aAdD])")
+# What a '%' that starts a literal %25, %0A or %0D in a payload name is stored as.
+PERCENT_STAND_IN = "\uff05"  # FULLWIDTH PERCENT SIGN
+
+
+def unambiguous_name(name: str) -> str:
+    """The payload name every bag reader reads the same way.
+
+    RFC 8493 2.1.3 percent-encodes CR, LF and %; bagit-python (what Archivematica and many
+    repositories run) decodes only %0A and %0D and never %25. A name holding a literal
+    ``%25``, ``%0A`` or ``%0D`` therefore reads differently in the two, whichever way it
+    is written: its '%' is stored as U+FF05 (％), which neither decodes.
+    """
+    return _AMBIGUOUS.sub(PERCENT_STAND_IN, name)
 
 
 def _encode(name: str) -> str:
-    # RFC 8493 2.1.3 percent-encodes CR, LF and %. bagit-python (what Archivematica and
-    # many repositories run) decodes only %0A and %0D, so a lone % is left as is where it
-    # cannot be read as an escape; a name holding a literal escape sequence gets %25.
-    if any(e in name.lower() for e in _ESCAPES):
-        name = name.replace("%", "%25")
+    # Names are unambiguous_name()s: only CR and LF need encoding.
     return name.replace("\n", "%0A").replace("\r", "%0D")
 
 
@@ -151,13 +161,16 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
         octets = count = 0
         for source, name in files:
             # A file name that is not UTF-8 is stored (and listed) with its stray bytes as %XX.
-            name = payload_name(portable_name(name))
+            name = unambiguous_name(payload_name(portable_name(name)))
             if name.casefold() in names:
                 raise BagError(f"payload name {name!r} given twice")
             names.add(name.casefold())
             target = tmp / "data" / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            digests, size = _hash_file(source, algorithms, copy_to=target)
+            try:
+                digests, size = _hash_file(source, algorithms, copy_to=target)
+            except OSError as exc:  # gone or replaced (by a FIFO...) since it was listed
+                raise BagError(f"{source}: cannot read for the bag: {exc.strerror or exc}") from None
             octets += size
             count += 1
             for alg in algorithms:
@@ -208,6 +221,19 @@ def bag_name(path: str, inputs: Iterable[str]) -> str:
             base = os.path.basename(root.rstrip(os.sep)) or "collection"
             return f"{base}/{os.path.relpath(absolute, root)}".replace(os.sep, "/")
     return os.path.basename(path)
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``stem-N.suffix`` (N = 2, 3, ...) when its casefold is in ``taken``."""
+    if name.casefold() not in taken:
+        return name
+    head, _, last = name.rpartition("/")
+    stem, dot, suffix = last.partition(".")
+    for n in range(2, len(taken) + 3):
+        candidate = f"{head}/{stem}-{n}{dot}{suffix}" if head else f"{stem}-{n}{dot}{suffix}"
+        if candidate.casefold() not in taken:
+            return candidate
+    raise BagError(f"no free payload name for {name!r}")  # pragma: no cover - unreachable
 
 
 def swap_dir(fresh: Path, target: Path) -> Path:
