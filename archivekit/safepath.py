@@ -19,7 +19,7 @@ import stat
 import unicodedata
 from pathlib import Path
 
-from archivekit.errors import UsageError
+from archivekit.errors import InputError, UsageError
 from archivekit.limits import DEFAULT_LIMITS
 
 
@@ -125,7 +125,7 @@ def slug(text: str, *, max_bytes: int = 80, default: str = "article") -> str:
 
 
 # --- the one guarded open: regular files only, no link followed out of its root ------------
-class NotRegular(OSError):
+class NotRegular(InputError, OSError):
     """A path that is not a regular file (FIFO, device, directory, socket) or a link refused."""
 
 

@@ -78,10 +78,10 @@ def load_schema(path: str | None = None) -> ArticleSchema:
     except RecursionError:
         raise SchemaLoadError(f"{source}: not usable as a schema: nested too deeply or a $ref "
                               "loop") from None
-    except SchemaLoadError as exc:
-        raise SchemaLoadError(f"{source}: {exc}") from None
     except _RefError as exc:
         raise SchemaLoadError(f"{source}: {_ref_message(exc)}") from None
+    except SchemaLoadError as exc:
+        raise SchemaLoadError(f"{source}: {exc}") from None
     return ArticleSchema(schema=schema, validator=validator, source=source, fast=_fast_validator(schema))
 
 
@@ -93,7 +93,7 @@ def _refuse(uri: str):
     raise NoRetrieval(uri)
 
 
-class NoRetrieval(Exception):
+class NoRetrieval(SchemaLoadError):
     """A $ref to a URI the registry does not hold: archivekit never fetches schemas."""
 
 
