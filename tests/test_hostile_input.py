@@ -415,7 +415,8 @@ def test_nested_banner_candidates_take_linear_time(tmp_path):
 
 def test_a_catastrophic_user_profile_pattern_is_time_bounded(tmp_path):
     data = json.loads((ROOT / "fixtures/profiles/example-courier.json").read_text())
-    data.update(id="evil", banner_patterns=[r"^(\w+\s?)+$"], footer_patterns=[r"(a|aa)+$"])
+    data.update(id="evil", banner_patterns=[r"^(?P<edition>(\w+\s?)+)(?P<year>\d*)$"],
+                footer_patterns=[r"(?P<edition>(a|aa)+)$"])
     profiles = tmp_path / "profiles"
     profiles.mkdir()
     (profiles / "evil.json").write_text(json.dumps(data))
@@ -585,3 +586,44 @@ def test_bag_names_with_literal_escapes_validate_with_bagit_python(tmp_path):
     assert bagit.Bag(str(tmp_path / "bag")).validate()
     code, out, err = cli("verify", "--bag", tmp_path / "bag", "-f", "json")
     assert code == 0, out
+
+
+# --- found by the fuzzer (benchmarks/fuzz.py, issue 12 targets) --------------------------
+
+def _user_profile(tmp_path: Path, **changes) -> Path:
+    data = json.loads((ROOT / "fixtures/profiles/example-courier.json").read_text())
+    data.update(id="user", **changes)
+    folder = tmp_path / "profiles"
+    folder.mkdir(exist_ok=True)
+    (folder / "user.json").write_text(json.dumps(data))
+    return folder
+
+
+def test_a_user_banner_pattern_without_its_named_groups_is_a_one_line_error(tmp_path):
+    folder = _user_profile(tmp_path, banner_patterns=["This story is kept in the archive"])
+    code, _, err = cli("check", ROOT / "fixtures/courier/courier-2019-valid.html", "--profile-dir", folder)
+    assert code == 2 and "named group" in one_line_error(err)
+
+
+def test_a_user_banner_year_that_is_not_a_number_is_no_crash(tmp_path):
+    folder = _user_profile(tmp_path, banner_patterns=[
+        r"This story is kept in the archive of (?P<edition>The Example Courier), which closed "
+        r"in (?P<year>\w+)?"])
+    code, _, err = cli("check", ROOT / "fixtures/courier/courier-2019-valid.html", "--profile-dir",
+                       folder, "-f", "json", "--progress", "never")
+    assert code in (0, 1), err
+
+
+def test_a_text_line_never_starts_a_github_command(tmp_path):
+    import io
+
+    from archivekit.record import Result
+    from archivekit.report import make_reporter
+    from archivekit.report.base import Summary
+
+    stream = io.StringIO()
+    reporter = make_reporter("text", stream)
+    for path in (":", "::error::forged", ":warning x"):
+        reporter.result(Result(path=path, uri=None, profile=None, findings=[]))
+    reporter.finish(Summary())
+    assert not any(line.startswith("::") for line in stream.getvalue().split("\n"))

@@ -20,7 +20,7 @@ class TextReporter(Reporter):
         # are shown escaped (printable), never written to the terminal.
         write = self.stream.write
         path = printable(result.path)
-        if path.startswith("::"):  # a line starting '::' is a GitHub workflow command
+        if path.startswith(":"):  # a line starting '::' is a GitHub workflow command
             path = "\\x3a" + path[1:]
         if not result.findings:
             known = f" ({len(result.known)} known)" if result.known else ""

@@ -194,8 +194,9 @@ def _through_reporters(results: list[Result], collection: str) -> None:
             assert len(lines) == findings + 1, "a name broke a workflow command over lines"
             assert all(line.startswith("::") for line in lines)
         else:
-            for line in out.rstrip("\n").split("\n"):  # JSON Lines: LF-separated
-                json.loads(line)
+            for line in out.split("\n"):  # JSON Lines: LF-separated (no results: empty)
+                if line:
+                    json.loads(line)
 
 
 # --- shared ---------------------------------------------------------------------------------
