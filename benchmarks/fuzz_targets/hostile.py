@@ -10,6 +10,7 @@ temporary directory per process and never outside it.
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import shutil
@@ -223,6 +224,7 @@ TARGETS = {"bag": bag, "ledger": ledger, "schema": schema, "profile": profile,
            "baseline": baseline, "reporters": reporters}
 
 
+@atexit.register
 def cleanup() -> None:
     shutil.rmtree(_WORK, ignore_errors=True)
 
