@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archivekit.archive_prepare import ArticleWorker, PreparedArticle, SerialHint, WorkerRecipe, ref_key
 from archivekit.atomic import write_text
 from archivekit.checker import Checker
-from archivekit.export.bagit import BagError, bag_name, swap_dir, unique_name, write_bag
+from archivekit.export.bagit import BagError, bag_name
 from archivekit.export.warc import (
     PARTIAL_SUFFIX,
     WarcExporter,
@@ -21,7 +20,7 @@ from archivekit.export.warc import (
     WarcRef,
     export_stamp,
 )
-from archivekit.locations import STDIN, parse_location, source_file
+from archivekit.locations import source_file
 from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report.base import Summary
 from archivekit.report.jsonl import result_line
@@ -42,9 +41,15 @@ class ArchiveSettings:
     sd_publisher: str = "archivekit"
     strict: bool = False
     inputs: tuple[str, ...] = ()
+    replay_url: str | None = None  # JSON-LD archivedAt's base; None: pywb's for the prefix
+    bag_profile: str = "btr"
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
+        if self.replay_url is None:
+            from archivekit.export.jsonld import default_replay_url
+
+            self.replay_url = default_replay_url(self.warc_options.prefix)
         if self.wacz:
             self.warc = True
 
@@ -95,16 +100,21 @@ class Archiver:
 
             self.jsonld = JsonLdWriter(out / "jsonld", collection_name=settings.collection_name,
                                        sd_publisher=settings.sd_publisher,
-                                       date=stamp, publishers=publishers)
+                                       date=stamp, publishers=publishers,
+                                       replay_url=settings.replay_url)
         self.recipe = WorkerRecipe(warc_options=settings.warc_options if settings.warc else None,
                                    stamp=stamp, jsonld=settings.jsonld, publishers=publishers,
-                                   sd_publisher=settings.sd_publisher)
+                                   sd_publisher=settings.sd_publisher,
+                                   collection_name=settings.collection_name,
+                                   replay_url=settings.replay_url)
         self.serial = SerialHint(shared_serial)
         self._worker: ArticleWorker | None = None
-        self.pages = []
+        self.pages = None
+        if settings.wacz:
+            from archivekit.export.wacz import PagesWriter
+
+            self.pages = PagesWriter(out / ("pages.jsonl" + PARTIAL_SUFFIX))
         self.bag_files: dict[str, str] = {}
-        self._bag_names: set[str] = set()
-        self._warc_reports: dict[str, object] = {}
         self._report = None
         if settings.report:
             self._report_path = out / "report.jsonl"
@@ -114,7 +124,8 @@ class Archiver:
             from archivekit.report.html import HtmlReport
 
             self._html = HtmlReport(title=f"archivekit report: {settings.collection_name}",
-                                    rules=checker.schema.rules())
+                                    rules=checker.schema.rules(),
+                                    command_line=settings.warc_options.command_line)
         self.exported = 0
         self.skipped = 0
 
@@ -136,9 +147,7 @@ class Archiver:
     def commit(self, prepared: PreparedArticle) -> Result:
         """Write an article prepared by :class:`ArticleWorker` (in input order)."""
         result = prepared.result
-        problems = self._input_warc_problems(prepared.path)
-        if problems:
-            result.findings.extend(problems)
+        if self._input_warc_problems(result):
             self.skipped += prepared.has_content
         elif prepared.exportable:
             self._export(prepared)
@@ -146,7 +155,7 @@ class Archiver:
         self.summary.add(result, self.settings.strict)
         if self._report is not None:
             self._report.write(result_line(result) + "\n")
-            self._html.add(result)
+            self._html.add(result, prepared.facts)
         return result
 
     def _export(self, prepared: PreparedArticle) -> None:
@@ -158,44 +167,30 @@ class Archiver:
                 from archivekit.export.wacz import Page
 
                 self.pages.append(Page(id=ref.record_id.strip("<>").rsplit(":", 1)[-1],
-                                       url=ref.target_uri, ts=ref.date, title=prepared.headline))
+                                       url=ref.target_uri, ts=ref.date, title=prepared.headline,
+                                       text=prepared.text))
         if self.jsonld is not None and prepared.jsonld is not None:
             text = prepared.jsonld
             if ref_key(ref) != prepared.jsonld_ref:  # a revisit, or the file rolled meanwhile
                 from archivekit.export.jsonld import dumps, with_warc_ref, without_warc_ref
 
-                text = dumps(with_warc_ref(without_warc_ref(json.loads(text)), ref))
+                text = dumps(with_warc_ref(without_warc_ref(json.loads(text)), ref,
+                                          replay=self.settings.replay_url))
             self.jsonld.add_text(text, prepared.path, prepared.jsonld_id)
         self.exported += 1
 
-    def _input_warc_problems(self, source: str) -> list[Finding]:
-        """Errors warc-check finds in the input WARC record this document came from."""
-        location = parse_location(source)
-        if location is None or location.file == STDIN:
-            return []
-        path = location.file
-        report = self._warc_reports.get(path)
-        if report is None:
-            from archivekit.warccheck import check_warc
-
-            report = self._warc_reports[path] = check_warc(path)
-        whole_file = [f for f in report.findings if f.severity == ERROR and (
-            f.rule in ("warc.gzip.multi_record_member", "warc.not_warc"))]
-        found = whole_file or report.errors_at(location.offset)
-        return [Finding(rule=f.rule, severity=ERROR, pointer="/source",
-                        message=f"input WARC record at offset {f.pointer.lstrip('/')}: "
-                                f"{f.message}; not exported")
-                for f in found]
+    @staticmethod
+    def _input_warc_problems(result: Result) -> list[Finding]:
+        """The errors warc-check found in the input WARC record of this article (the page
+        reader put them on it, from the same reading pass)."""
+        return [f for f in result.findings if f.severity == ERROR and f.rule.startswith("warc.")]
 
     def _bag_source(self, source: str, io_error: bool) -> None:
         if not self.settings.bag or source == "-" or io_error:
             return
         path = source_file(source)
         if path not in self.bag_files and os.path.isfile(path):
-            # Two inputs of one base name (a/x.html, b/x.html) get x.html and x-2.html.
-            name = unique_name(bag_name(path, self.settings.inputs), self._bag_names)
-            self._bag_names.add(name.casefold())
-            self.bag_files[path] = name
+            self.bag_files[path] = bag_name(path, self.settings.inputs)
 
     # --- the end --------------------------------------------------------------------------
 
@@ -218,16 +213,14 @@ class Archiver:
                 settings.out_dir / f"{settings.warc_options.prefix}.wacz", outcome.warc_files,
                 self.pages, date=settings.warc_options.date, title=settings.collection_name)
         if settings.bag:
+            from archivekit.export.bag_profiles import bag_collection
 
-            # Built beside the old bag and swapped in, so a rerun replaces a finished bag.
-            fresh = settings.out_dir / ".bag.new"
-            # Leftovers of a killed run: write_bag's ".<name>.tmp-<pid>" and our own.
-            for stale in (fresh, *settings.out_dir.glob("..bag.new.tmp-*")):
-                remove_planted(stale.parent, stale.name)
-                shutil.rmtree(stale, ignore_errors=True)
+            # Every file of the collection (what is left out is listed in the bag, with why).
             try:
-                write_bag(sorted(self.bag_files.items(), key=lambda p: p[1]), fresh)
-                outcome.bag_dir = swap_dir(fresh, settings.out_dir / "bag")
+                outcome.bag_dir = bag_collection(settings.out_dir, settings.inputs, self.bag_files,
+                                                 profile=settings.bag_profile,
+                                                 source_organization=settings.warc_options.operator,
+                                                 title=settings.collection_name)
             except BagError as exc:
                 # The reports are still finished (and say why); the run then ends in the error.
                 bag_failed = exc
@@ -252,5 +245,7 @@ class Archiver:
             self.warc.abort()
         if self.jsonld is not None:
             self.jsonld.abort()
+        if self.pages is not None:
+            self.pages.close()  # pages.jsonl.open stays, like the other .open files
         if self._report is not None:
             self._report.close()

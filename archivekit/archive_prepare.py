@@ -27,6 +27,8 @@ class WorkerRecipe:
     jsonld: bool
     publishers: dict[str, tuple[str, str | None]]
     sd_publisher: str
+    collection_name: str = "archivekit collection"
+    replay_url: str | None = None
 
 
 @dataclass(slots=True)
@@ -39,6 +41,8 @@ class PreparedArticle:
     exportable: bool      # has content and was read whole
     has_content: bool
     headline: str | None
+    text: str | None      # the body, for the WACZ page's full-text field
+    facts: dict | None    # what report.html shows of the record (report.html.article_facts)
     warc: PreparedRecord | None
     jsonld: str | None    # the NewsArticle, serialised with the WARC place ``jsonld_ref``
     jsonld_ref: tuple[str, str, str] | None
@@ -83,7 +87,9 @@ class ArticleWorker:
 
             self.context = ArticleContext(publishers=recipe.publishers,
                                           sd_publisher=recipe.sd_publisher,
-                                          sd_date=recipe.stamp.date().isoformat())
+                                          sd_date=recipe.stamp.date().isoformat(),
+                                          collection=recipe.collection_name,
+                                          replay_url=recipe.replay_url)
 
     def prepare(self, document: Document) -> PreparedArticle:
         # The same fingerprint as `archivekit fingerprint` (size, simhash, per field).
@@ -91,9 +97,13 @@ class ArticleWorker:
         digests = fp.fields if fp is not None else None
         exportable = bool(document.content) and not document.read_error
         record = result.record
+        from archivekit.report.html import article_facts
+
         prepared = PreparedArticle(result=result, path=document.path, io_error=document.io_error,
                                    exportable=exportable, has_content=bool(document.content),
                                    headline=(record or {}).get("headline"), warc=None,
+                                   text="\n\n".join((record or {}).get("body") or []) or None,
+                                   facts=article_facts(record) if record is not None else None,
                                    jsonld=None, jsonld_ref=None, jsonld_id=None)
         if exportable:
             ref = None

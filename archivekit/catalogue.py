@@ -97,7 +97,10 @@ def rules_page() -> str:
         if family != group:
             group = family
             out += [f"## {family}.*", ""]
-        out += [f"### `{rule.id}` ({rule.severity})", "", rule.message + ".", ""]
+        # An explicit anchor: SARIF rules link here (helpUri) by report.sarif.rule_anchor.
+        anchor = "rule-" + rule.id.replace(".", "-").replace("_", "-")
+        out += [f'<a id="{anchor}"></a>', "", f"### `{rule.id}` ({rule.severity})", "",
+                rule.message + ".", ""]
         if rule.help:
             out += [rule.help, ""]
     return "\n".join(out)

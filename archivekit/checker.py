@@ -88,6 +88,8 @@ def check_document(document: Document, checker: Checker, *,
                       findings=[unreadable_finding(str(exc))], fingerprint=fingerprint,
                       io_error=document.io_error)
     findings = validate(extraction, checker.schema)
+    if document.warc_findings:
+        findings = [*document.warc_findings, *findings]
     fingerprint["content_sha256"] = content_digest(extraction.data)
     return Result(path=document.path, uri=extraction.data.get("url") or document.uri,
                   profile=extraction.data.get("profile"), findings=findings,

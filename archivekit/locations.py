@@ -1,15 +1,15 @@
-"""Where an article came from when it is a WARC record: ``file.warc.gz#offset``.
+"""Where an article came from when it is a WARC (or ARC) record: ``file.warc.gz#offset``.
 
-Documents read from a WARC carry the path ``<warc file>#<record offset>``; every place that
-needs the file or the offset back asks :func:`parse_location`, which says ``None`` for an
-ordinary file whose name happens to hold a ``#`` (``notes#2.txt``).
+Documents read from a WARC or ARC file carry the path ``<warc file>#<record offset>``; every
+place that needs the file or the offset back asks :func:`parse_location`, which says ``None``
+for an ordinary file whose name happens to hold a ``#`` (``notes#2.txt``).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-WARC_SUFFIXES = (".warc", ".warc.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 STDIN = "-"
 
 

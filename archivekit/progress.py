@@ -1,7 +1,10 @@
 """Progress on stderr while a collection runs; results stay on stdout.
 
-On a terminal a rich bar (done/total, rate, ETA, findings so far); elsewhere (CI
-logs, files) a plain line every 5 % of the total or every 30 s. The total is
+On a terminal a rich bar (done/total, rate, ETA, findings so far), cleared from its line
+whenever a result is printed to the same terminal (:meth:`ProgressReporter.clear`), so a
+result line never carries a frame of it; elsewhere (CI logs, files) a plain line every
+5 % of the total or every 30 s, and with ``--progress auto`` only once the run has taken
+a few seconds and then at most one line every few seconds: a short run logs none. The total is
 counted in a background thread, as honestly as it can be without reading the
 collection twice: one per page file, and for a WARC file an estimate from its size
 (shown with ``~``) since its number of records is only known once it is read.
@@ -9,11 +12,12 @@ collection twice: one per page file, and for a WARC file an estimate from its si
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from archivekit.record import Result
@@ -24,6 +28,9 @@ WARC_GZ_BYTES_PER_RECORD = 12_000
 WARC_BYTES_PER_RECORD = 50_000
 LINE_EVERY_FRACTION = 0.05
 LINE_EVERY_SECONDS = 30.0
+# --progress auto off a terminal: no line before a run has taken this long, and lines at
+# least this far apart (a CI log of a short run stays results only).
+QUIET_SECONDS = 5.0
 
 
 class CollectionSize:
@@ -68,7 +75,7 @@ class ProgressReporter:
     """Receives every result (``advance``) and shows progress; ``close`` at the end."""
 
     def __init__(self, size: CollectionSize | None = None, *, stream: TextIO | None = None,
-                 bar: bool = False, label: str = "checking"):
+                 bar: bool = False, label: str = "checking", quiet_for: float = 0.0):
         self.size = size
         self.stream = stream or sys.stderr
         self.label = label
@@ -76,6 +83,7 @@ class ProgressReporter:
         self.findings = 0
         self.failed = 0
         self._use_bar = bar
+        self._quiet_for = quiet_for  # no plain line before this many seconds, none closer
         self._bar = None
         self._task = None
         self._created = time.monotonic()
@@ -136,12 +144,32 @@ class ProgressReporter:
 
     def _maybe_line(self) -> None:
         now = time.monotonic()
+        if now - self._last_line_at < self._quiet_for:
+            return
         total = self._total()
         due = now - self._last_line_at >= LINE_EVERY_SECONDS
         if total:
             due = due or self.done - self._last_line_done >= max(1, total * LINE_EVERY_FRACTION)
         if due:
             self._line(now, total)
+
+    @contextlib.contextmanager
+    def clear(self) -> Iterator[None]:
+        """Take the bar off its line while the caller prints a result to the same terminal;
+        the bar's next refresh draws it again below the result."""
+        live = getattr(self._bar, "live", None)
+        if live is None:
+            yield
+            return
+        with live._lock:  # the refresh thread draws under this lock
+            render = getattr(live, "_live_render", None)
+            if render is not None and getattr(render, "_shape", None) is not None:
+                height = render._shape[1]
+                # Back to the bar's first line, erasing each of its lines on the way.
+                self.stream.write("\r\x1b[2K" + "\x1b[1A\x1b[2K" * (height - 1))
+                self.stream.flush()
+                render._shape = None  # nothing drawn now: the next refresh draws afresh
+            yield
 
     def _line(self, now: float, total: int | None) -> None:
         estimated = "~" if self.size is not None and self.size.estimated else ""
@@ -161,7 +189,9 @@ class ProgressReporter:
             self._bar.update(self._task, completed=self.done, total=self.done)
             self._bar.stop()
         elif self._started and self.done != self._last_line_done:
-            self._line(time.monotonic(), self.done)
+            now = time.monotonic()
+            if now - self._started >= self._quiet_for:  # a short run: no closing line either
+                self._line(now, self.done)
 
 
 def _duration(seconds: float) -> str:
@@ -178,12 +208,14 @@ def make_progress(mode: str, *, quiet: bool = False, inputs: Iterable[str] = (),
                   label: str = "checking") -> ProgressReporter | None:
     """The progress display ``--progress MODE`` and ``--quiet`` ask for, or None.
 
-    ``auto``: a bar on a terminal, plain lines elsewhere; off with ``--quiet``.
-    ``always``: the same, even with ``--quiet``. ``never``: nothing.
+    ``auto``: a bar on a terminal, plain lines elsewhere once the run has taken a few
+    seconds (:data:`QUIET_SECONDS`); off with ``--quiet``. ``always``: the bar, or a line
+    every 5 % from the start, even with ``--quiet``. ``never``: nothing.
     """
     stream = stream or sys.stderr
     if mode == "never" or (quiet and mode != "always"):
         return None
     on_terminal = hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
     return ProgressReporter(CollectionSize(inputs, follow_symlinks), stream=stream,
-                            bar=on_terminal, label=label)
+                            bar=on_terminal, label=label,
+                            quiet_for=QUIET_SECONDS if mode == "auto" else 0.0)

@@ -32,6 +32,8 @@ class Document:
     # True when the operating system refused the read (permissions, vanished file):
     # the run then ends with exit code 3, input that could not be read at all.
     io_error: bool = False
+    # For WARC input: the warc.* findings about the record this page came from.
+    warc_findings: list[Finding] | None = None
 
 
 @dataclass(slots=True)

@@ -21,14 +21,13 @@ from typing import BinaryIO
 from archivekit.errors import InputError
 from archivekit.extract import HTML_SUFFIXES, TEXT_SUFFIXES
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
-from archivekit.locations import WARC_SUFFIXES, is_warc_name, record_path
+from archivekit.locations import WARC_SUFFIXES, is_warc_name
 from archivekit.record import Document
 from archivekit.safepath import open_regular
 
 __all__ = ["WARC_SUFFIXES", "is_warc_name"]  # re-exported: they live in archivekit.locations
 
 ARTICLE_SUFFIXES = HTML_SUFFIXES + TEXT_SUFFIXES
-PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
 class SourceError(InputError):
@@ -233,7 +232,7 @@ def read_url(url: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Iterator
 
 def read_stream(stream: BinaryIO, name: str, max_page_bytes: int) -> Iterator[Document]:
     head = stream.read(8)
-    if head.startswith((b"WARC/", b"\x1f\x8b")):
+    if head.startswith((b"WARC/", b"\x1f\x8b", b"filedesc")):
         # Standard input carrying a WARC: warcio reads it as a stream.
         yield from read_warc(name, stream=_Prefixed(head, stream), max_page_bytes=max_page_bytes)
         return
@@ -271,71 +270,7 @@ class _Prefixed:
 
 def read_warc(path: str, *, stream: BinaryIO | None = None,
               max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Iterator[Document]:
-    """Every HTML or text ``response``/``resource`` record of a WARC, as a document."""
-    from archivekit.limits import archive_iterator
+    """Every HTML or text ``response``/``resource`` record of a WARC (or ARC), as a document."""
+    from archivekit.warcread import read_archive
 
-    try:
-        handle = stream or os.fdopen(open_regular(path, follow_symlinks=True), "rb")
-    except OSError as exc:
-        yield Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
-                       io_error=True)
-        return
-    try:
-        # Gzip members are decompressed under archivekit.limits (gzip bombs end in a finding).
-        iterator = archive_iterator(handle, no_record_parse=False, arc2warc=False)
-        offset = 0
-        records = 0
-        try:
-            for record in iterator:
-                # The start of this record; get_record_offset() would read past its payload.
-                offset = iterator.offset
-                records += 1
-                if record.format != "warc":
-                    # warcio's ARC fallback parses almost any line; a .warc must hold WARC.
-                    yield Document(path=record_path(path, offset), content=b"",
-                                   read_error="not a WARC record: the file is not a WARC")
-                    return
-                doc = _document_from_record(record, record_path(path, offset), max_page_bytes)
-                if doc is not None:
-                    yield doc
-            if not records:
-                yield Document(path=path, content=b"", read_error="no WARC record in the file (empty)")
-        except Exception as exc:  # warcio raises many kinds on corrupt input
-            yield Document(path=record_path(path, offset), content=b"",
-                           read_error=f"corrupt or truncated WARC: {_describe(exc)}")
-    finally:
-        if stream is None:
-            handle.close()
-
-
-def _document_from_record(record, name: str, max_page_bytes: int) -> Document | None:
-    if record.rec_type not in ("response", "resource"):
-        return None
-    if record.rec_type == "response":
-        if record.http_headers is None:
-            return None
-        ctype = record.http_headers.get_header("Content-Type") or ""
-    else:
-        ctype = record.rec_headers.get_header("Content-Type") or ""
-    if ctype.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
-        return None
-    content = record.content_stream().read(max_page_bytes + 1)
-    uri = record.rec_headers.get_header("WARC-Target-URI")
-    date = record.rec_headers.get_header("WARC-Date")
-    if len(content) > max_page_bytes:
-        return Document(path=name, content=b"", uri=uri, date=date, content_type=ctype,
-                        read_error=f"record payload is over the limit of {max_page_bytes:,} bytes")
-    missing = getattr(record.raw_stream, "limit", 0)
-    if isinstance(missing, int) and missing > 0:
-        # warcio returns a cut-off member's bytes without complaint: the block came up
-        # short of its Content-Length, so the page is incomplete.
-        return Document(path=name, content=b"", uri=uri, date=date, content_type=ctype,
-                        read_error=f"corrupt or truncated WARC: record ends {missing:,} bytes "
-                                   "before its Content-Length")
-    return Document(path=name, content=content, uri=uri, date=date, content_type=ctype,
-                    warc_record_type=record.rec_type)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    yield from read_archive(path, stream=stream, max_page_bytes=max_page_bytes)

@@ -30,6 +30,8 @@ def _env() -> dict[str, str]:
 
     env = dict(os.environ)
     env.update({"NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"})
+    # The code under test, whatever the subprocess's cwd (not an editable install elsewhere).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 

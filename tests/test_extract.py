@@ -311,14 +311,23 @@ def test_a_profile_with_selectors_reads_a_template_the_built_in_rules_do_not_kno
     assert record["banner"]["edition"] == record["footer"]["edition"] == "The Example Courier"
 
 
-def test_without_its_selectors_the_same_profile_misses_the_parts(tmp_path):
+def test_without_its_selectors_the_generic_reading_finds_the_parts(tmp_path):
     data = json.loads((FIXTURES / "profiles" / "example-courier.json").read_text())
     del data["selectors"]
     (tmp_path / "example-courier.json").write_text(json.dumps(data))
     record, found = _courier(tmp_path)
     assert record["profile"] == "example-courier"  # banner and notice still match
-    assert {"headline.missing", "attribution.missing"} <= {f.rule for f in found}
-    assert record["images"] == []
+    # The generic reading finds what the selectors name: the headline (the <title> less
+    # its " | Site"), the byline (class word "writer"), the body (content density) and
+    # the photo, its credit by class word ("source"), its caption by position.
+    assert found == []
+    assert record["headline"] == "Tram depot to become a night market"
+    assert record["authors"] == ["Hana Pelletier"]
+    assert len(record["body"]) == 3 and record["body"][0].startswith("The old tram depot")
+    assert record["images"] == [{
+        "src": "https://img.courier.example.org/2018/11/depot.jpg",
+        "caption": "Lanterns strung across the depot's main hall during a trial evening.",
+        "credit": "Marta Kovač / Courier Pictures", "credit_agency": None}]
 
 
 @pytest.mark.parametrize(("selectors", "words"), [

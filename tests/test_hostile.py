@@ -307,7 +307,12 @@ def test_archive_writes_only_inside_its_output_for_hostile_names(tmp_path):
     out = tmp_path / "out"
     code, stdout, _ = cli("archive", str(collection), "-o", str(out), "--bag", "--wacz", "-q", "-f", "json",
                           "--date", "2021-01-01T00:00:00Z")
-    assert code == 0, stdout[-2000:]
+    # Two of the URIs are not RFC 3986 URIs (no scheme; a backslash): those input records
+    # carry warc.target_uri.malformed and are not exported; nothing else fails.
+    assert code in (0, 1), stdout[-2000:]
+    errors = {f["rule"] for line in stdout.splitlines() for f in json.loads(line)["findings"]
+              if f["severity"] == "error"}
+    assert errors <= {"warc.target_uri.malformed"}, errors
     created = {p for p in tmp_path.rglob("*")} - before
     assert created and all(p == out or out in p.parents for p in created), sorted(created - {out})
     for line in (out / "report.jsonl").read_bytes().splitlines():

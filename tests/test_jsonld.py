@@ -64,11 +64,16 @@ def test_article_expands_offline_with_headline_author_credit_and_digests(out):
     ids = {values(p, "propertyID")[0]: values(p, "value")[0] for p in node[S + "identifier"]}
     assert len(ids["sha256"]) == 64 and len(ids["content_sha256"]) == 64
     assert ids["WARC-Record-ID"].startswith("<urn:uuid:")
-    assert values(node, "archivedAt") == [ids["WARC-Record-ID"].strip("<>")]
+    # archivedAt: the record in wayback form (WARC-Date, WARC-Target-URI) under the replay URL
+    assert values(node, "archivedAt") == [
+        "http://localhost:8080/archivekit/20240501000000/" + doc["url"]]
     publisher = node[S + "publisher"][0]
     assert publisher["@type"] == [S + "NewsMediaOrganization"]
     assert values(node, "conditionsOfAccess")[0].startswith("This article exists as part")
-    assert values(node[S + "isPartOf"][0], "name")
+    collection = json.loads((out / "jsonld" / "collection.jsonld").read_text())
+    assert values(node, "isPartOf") == [collection["@id"]]
+    assert values(node, "datePublished") == ["2019-03-14T09:30:00+10:00"]
+    assert node[S + "datePublished"][0]["@type"] == S + "Date"  # the released context's typing
     assert values(node, "sdDatePublished") == ["2024-05-01"]
     assert values(node, "wordCount")[0] > 0
 
@@ -101,8 +106,9 @@ def test_every_document_and_the_collection_expand_offline(out):
     collection = json.loads((out / "jsonld" / "collection.jsonld").read_text())
     [node] = expand(collection)
     assert node["@type"] == [S + "Collection"]
-    assert values(node, "numberOfItems") == [len(lines)]
-    assert len(node[S + "hasPart"]) >= 20
+    assert values(node, "collectionSize") == [len(lines)]
+    assert len(node[S + "hasPart"]) == len(lines)
+    assert node[S + "publisher"][0]["@type"] == [S + "NewsMediaOrganization"]
 
 
 def test_loader_refuses_every_other_url():

@@ -21,13 +21,35 @@ LINE = re.compile(r"^archivekit: checking [\d,]+(/~?[\d,]+ articles \(\d+%\))?.*
 
 
 def test_plain_lines_on_a_non_terminal_run(run_cli):
-    for mode in ("auto", "always"):
-        proc = run_cli("check", FIXTURES / "html", FIXTURES / "text", "-f", "json", "-j", "2",
-                       "--progress", mode)
-        assert LINE.search(proc.stderr), (mode, proc.stderr)
-        assert "100%" in proc.stderr
-        for line in proc.stdout.splitlines():  # results alone on stdout
-            json.loads(line)
+    proc = run_cli("check", FIXTURES / "html", FIXTURES / "text", "-f", "json", "-j", "2",
+                   "--progress", "always")
+    assert LINE.search(proc.stderr), proc.stderr
+    assert "100%" in proc.stderr
+    for line in proc.stdout.splitlines():  # results alone on stdout
+        json.loads(line)
+
+
+def test_a_short_run_logs_no_progress_lines_in_ci(run_cli):
+    """--progress auto off a terminal: a run of a few seconds leaves the log to results."""
+    proc = run_cli("check", FIXTURES / "html", "-f", "json", "-j", "1")
+    assert not LINE.search(proc.stderr), proc.stderr
+
+
+def test_auto_lines_wait_for_a_few_seconds_then_stay_apart(tmp_path):
+    out = io.StringIO()
+    progress = ProgressReporter(None, stream=out, quiet_for=5.0)
+    for i in range(10):
+        progress.advance(_result(f"p{i}", 0))
+    assert out.getvalue() == ""  # not yet five seconds in
+    # As if the run had been going for a minute: the next result gives a line...
+    progress._started -= 60
+    progress._last_line_at -= 60
+    progress.advance(_result("late", 1))
+    assert out.getvalue().count("\n") == 1
+    progress.advance(_result("next", 0))  # ...and the one right after it none
+    assert out.getvalue().count("\n") == 1
+    progress.close()
+    assert out.getvalue().splitlines()[-1].startswith("archivekit: checking 12/12 articles (100%)")
 
 
 def test_no_progress_with_never_or_quiet(run_cli):

@@ -42,6 +42,10 @@ def test_spark_local2_matches_the_local_pool(run_cli, tmp_path):
     got = list(read_results(str(out)))
     assert len(got) == len(expected)
     assert _canonical(got) == _canonical(expected)
+    # Byte for byte per article: the NDJSON lines are check --format json's lines.
+    lines = [line for part in sorted((out / "results").glob("part-*"))
+             for line in part.read_text(encoding="utf-8").splitlines()]
+    assert sorted(lines) == sorted(local.stdout.splitlines())
 
     parts = sorted((out / "results").glob("part-*"))
     assert len(parts) >= 2  # one NDJSON file per partition

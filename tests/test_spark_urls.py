@@ -69,3 +69,49 @@ def test_a_directory_url_is_listed_like_a_directory(tmp_path):
     entries = read_input_list(str(listing))
     assert entries == [f"{base}/a.html", f"{base}/b/c.txt", f"{base}/b/d.warc.gz",
                        f"{base}/a.html"]
+
+
+def test_storage_options_parse_as_json_or_text():
+    from archivekit.spark_job import SparkJobError, parse_storage_options
+
+    assert parse_storage_options([
+        "s3.endpoint_url=http://127.0.0.1:9000", "s3.anon=true",
+        's3.config_kwargs={"retries": {"max_attempts": 1}}', "GCS.project=x=y"]) == {
+        "s3": {"endpoint_url": "http://127.0.0.1:9000", "anon": True,
+               "config_kwargs": {"retries": {"max_attempts": 1}}},
+        "gcs": {"project": "x=y"}}
+    for bad in ("endpoint_url=x", "s3.endpoint_url", ".x=1", "s3.=1"):
+        with pytest.raises(SparkJobError, match="PROTOCOL.KEY=VALUE"):
+            parse_storage_options([bad])
+
+
+def test_a_partition_writes_its_files_to_a_url_output():
+    """-o URL: the partition's NDJSON and WARC go to the store through fsspec (here its
+    in-process memory:// store); what the driver gets back is counts and places."""
+    import fsspec
+
+    from archivekit.spark_job import OutputDir, PartitionTask, read_results, run_partition
+
+    entries = [str(FIXTURES / "text" / "au-valid.txt"), str(FIXTURES / "warc" / "sample.warc.gz"),
+               str(FIXTURES / "text" / "no-such-file.txt")]
+    task = PartitionTask(CheckerRecipe.of(Checker()), OutputDir("memory://h16-run/out"), warc=True)
+    summary = run_partition(task, 3, entries)
+    assert "error" not in summary, summary
+    assert summary["partition"] == 3 and summary["results"] == "results/part-00003"
+    assert summary["articles"] == 1 + 5 and summary["input_errors"] == 1
+    fs = fsspec.filesystem("memory")
+    lines = fs.cat("/h16-run/out/results/part-00003").decode().splitlines()
+    assert len(lines) == 7 and json.loads(lines[-1])["input_error"]
+    assert [json.loads(line) for line in lines] == list(read_results("memory://h16-run/out"))
+    [warc] = fs.glob("/h16-run/out/warc/part-00003/warc/*.warc.gz")
+    assert warc.rsplit("/", 1)[-1].startswith("archivekit-part-00003-")
+    fs.rm("/h16-run", recursive=True)
+
+
+def test_a_partition_that_cannot_write_reports_one_line():
+    from archivekit.spark_job import OutputDir, PartitionTask, run_partition
+
+    task = PartitionTask(CheckerRecipe.of(Checker()), OutputDir("nosuchprotocol://bucket/out"))
+    summary = run_partition(task, 0, [str(FIXTURES / "text" / "au-valid.txt")])
+    assert summary["error"].startswith("cannot write nosuchprotocol://bucket/out/results/part-00000: ")
+    assert "\n" not in summary["error"] and "Protocol not known" in summary["error"]

@@ -82,7 +82,8 @@ def test_progress_lines_off_with_never_and_quiet(tmp_path, run_cli):
     ledger = tmp_path / "l.db"
     fingerprint_in_process(coll, ledger)
     (coll / "a00.txt").unlink()
-    shown = run_cli("verify", coll, "--ledger", ledger, "-j", "2")
+    # --progress always: auto logs no lines for a run this short (issue 13).
+    shown = run_cli("verify", coll, "--ledger", ledger, "-j", "2", "--progress", "always")
     assert shown.returncode == 1, shown.stderr
     lines = [line for line in shown.stderr.splitlines() if "verifying" in line]
     assert lines and lines[-1].startswith("archivekit: verifying 5/5 articles (100%)")

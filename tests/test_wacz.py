@@ -54,15 +54,18 @@ def test_datapackage_lists_every_file_with_its_sha256(wacz):
         assert digest["hash"] == "sha256:" + hashlib.sha256(zf.read("datapackage.json")).hexdigest()
 
 
-def test_pages_have_a_header_and_one_line_per_article(wacz):
+def test_pages_have_a_header_and_one_line_per_article_url(wacz):
     with zipfile.ZipFile(wacz) as zf:
         lines = [json.loads(line) for line in zf.read("pages/pages.jsonl").decode().splitlines()]
         index = zf.read("indexes/index.cdxj").decode().splitlines()
         warcs = {n.split("/", 1)[1] for n in zf.namelist() if n.startswith("archive/")}
     assert lines[0] == {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
-    articles = len(list((FIXTURES / "html").glob("*.html"))) + 5  # + the sample WARC's pages
-    assert len(lines) - 1 == articles
-    assert len({p["id"] for p in lines[1:]}) == articles
+    # every html fixture and the sample WARC's 5 pages, one page per URL: the sample WARC
+    # holds 4 captures of URLs the html fixtures have too (their first capture is the page)
+    articles = len(list((FIXTURES / "html").glob("*.html"))) + 5
+    urls = [p["url"] for p in lines[1:]]
+    assert len(urls) == len(set(urls)) == articles - 4
+    assert len({p["id"] for p in lines[1:]}) == len(urls)
     assert all(p["url"] and p["ts"].endswith("Z") for p in lines[1:])
     assert index == sorted(index)
     entries = [json.loads(line.split(" ", 2)[2]) for line in index]
@@ -85,3 +88,51 @@ def test_wacz_validator_accepts_it(wacz):
                           text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "valid" in proc.stdout
+
+
+def _index(zf: zipfile.ZipFile) -> dict[tuple[str, str], dict]:
+    """(url, 14-digit timestamp) -> CDXJ entry."""
+    out = {}
+    for line in zf.read("indexes/index.cdxj").decode().splitlines():
+        _key, stamp, body = line.split(" ", 2)
+        entry = json.loads(body)
+        out.setdefault((entry["url"], stamp), entry)
+    return out
+
+
+def test_every_page_url_replays_from_a_record_in_the_index(tmp_path):
+    """The whole fixture set (text dumps without URL, the schemeless canonical URL, both
+    WARCs): every page resolves to a resource/response record of the WACZ by url + ts."""
+    proc = run_archivekit("archive", FIXTURES, "-o", tmp_path / "out", "--wacz", "--date",
+                          "2024-05-01", "-q", "--name", "HuffPost fixtures")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "archivekit.wacz") as zf:
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").decode().splitlines()[1:]]
+        index = _index(zf)
+        package = json.loads(zf.read("datapackage.json"))
+        warcs = set(zf.namelist())
+    urls = [p["url"] for p in pages]
+    assert len(urls) == len(set(urls)) > 40
+    for page in pages:
+        stamp = "".join(ch for ch in page["ts"] if ch.isdigit())[:14]
+        entry = index.get((page["url"], stamp))
+        assert entry is not None, page["url"]
+        assert "archive/" + entry["filename"] in warcs
+        # the URL a replay looks up: an absolute URL, or the file's urn (no URL known)
+        assert page["url"].startswith(("https://", "http://", "urn:archivekit:file:")), page["url"]
+    assert not [p for p in pages if p["url"].startswith("huffpost.com")]
+    with_url = [p for p in pages if p["url"].startswith("http")]
+    # only the headline-missing fixture and the body-missing one lack a title or a text
+    # (the courier page's headline comes from its <title> since the generic reading)
+    assert len([p for p in with_url if not (p.get("title") and p.get("text"))]) == 2
+    brisbane = next(p for p in pages if "brisbane-ferry" in p["url"])
+    assert brisbane["title"].startswith("Brisbane Ferry") and "catamarans" in brisbane["text"]
+    assert package["title"] == "HuffPost fixtures"
+    assert package["description"] and package["mainPageUrl"] == pages[0]["url"]
+    assert package["mainPageDate"] == pages[0]["ts"]
+    assert not list((tmp_path / "out").glob("*.open"))
+    validator = Path(sys.executable).parent / "wacz"
+    if validator.exists():
+        proc = subprocess.run([str(validator), "validate", "-f", str(tmp_path / "out" / "archivekit.wacz")],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr

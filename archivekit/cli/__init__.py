@@ -9,6 +9,7 @@ from archivekit.cli import (  # noqa: F401
     archive_cmd,
     check_cmd,
     export_cmd,
+    extract_cmd,
     fingerprint_cmd,
     history_cmd,
     schema_cmd,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from archivekit.cli.helpstyle import install as _help_as_words
+
+_help_as_words()
+
 app = typer.Typer(
     name="archivekit",
     help=(
@@ -13,7 +17,7 @@ app = typer.Typer(
         "(or warnings with --strict), 2 usage error, 3 input that could not be read."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     invoke_without_command=True,
@@ -24,7 +28,7 @@ app = typer.Typer(
 @app.callback()
 def _root(
     ctx: typer.Context,
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit."),
 ) -> None:
     if version:
         from archivekit import __version__

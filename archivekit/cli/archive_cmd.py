@@ -28,26 +28,42 @@ class Digest(StrEnum):
     sha256 = "sha256"
 
 
-OutOpt = Annotated[str, typer.Option("--output", "-o", help="Output directory (created if "
+class BagProfileName(StrEnum):
+    btr = "btr"
+    aptrust = "aptrust"
+    none = "none"
+
+
+BagProfileOpt = Annotated[BagProfileName, typer.Option(
+    "--bag-profile", help="BagIt profile of the bag: btr (Beyond the Repository), aptrust "
+    "(APTrust 2.2: md5 manifest, aptrust-info.txt, NAME.tar) or none (plain RFC 8493).")]
+ReplayOpt = Annotated[str | None, typer.Option(
+    "--replay-url", metavar="URL", help="Wayback replay base of the JSON-LD archivedAt URLs "
+    "(REPLAY/TIMESTAMP/URL); default http://localhost:8080/PREFIX/ (pywb).",
+    show_default=False)]
+
+
+OutOpt = Annotated[str, typer.Option("--output", "-o", metavar="DIR", help="Output directory (created if "
                                      "missing).", show_default=False)]
 DateOpt = Annotated[str | None, typer.Option(
-    "--date", help="Export date (ISO 8601, UTC if no zone): the WARC file names, warcinfo "
+    "--date", metavar="DATE", help="Export date (ISO 8601, UTC if no zone): the WARC file names, warcinfo "
     "and JSON-LD sdDatePublished, and the capture date of local files (instead of their "
     "modification time). The same input and --date give byte-identical WARCs.",
     show_default=False)]
 DigestOpt = Annotated[Digest, typer.Option(
-    "--digest", help="WARC digest: sha1 (base32, the common default) or sha256 (lowercase hex).")]
-GzipOpt = Annotated[int, typer.Option("--gzip-level", min=0, max=9,
+    "--digest", metavar="ALGORITHM",
+    help="WARC digest: sha1 (base32, the common default) or sha256 (lowercase hex).")]
+GzipOpt = Annotated[int, typer.Option("--gzip-level", min=0, max=9, metavar="LEVEL",
                                       help="gzip level of each WARC record (0-9).")]
 MaxSizeOpt = Annotated[int, typer.Option(
-    "--max-size", min=1, help="Start a new WARC file once one reaches this many bytes.")]
+    "--max-size", min=1, metavar="BYTES", help="Start a new WARC file once one reaches this many bytes.")]
 PrefixOpt = Annotated[str, typer.Option(
-    "--prefix", help="WARC file name prefix: PREFIX-TIMESTAMP-SERIAL.warc.gz.")]
+    "--prefix", metavar="PREFIX", help="WARC file name prefix: PREFIX-TIMESTAMP-SERIAL.warc.gz.")]
 OperatorOpt = Annotated[str | None, typer.Option(
-    "--operator", help="Operator named in the warcinfo record (person or organisation).",
+    "--operator", metavar="NAME", help="Operator named in the warcinfo record (person or organisation).",
     show_default=False)]
 NameOpt = Annotated[str | None, typer.Option(
-    "--name", help="Collection name for the JSON-LD collection and the WACZ title.",
+    "--name", metavar="NAME", help="Collection name for the JSON-LD collection and the WACZ title.",
     show_default=False)]
 
 
@@ -75,6 +91,8 @@ class ExportArgs:
     prefix: str = "archivekit"
     operator: str | None = None
     name: str | None = None
+    bag_profile: BagProfileName = BagProfileName.btr
+    replay_url: str | None = None
 
     def build_settings(self, paths: list[str], strict: bool):
         """The library's ArchiveSettings; a bad option value is a UsageError (exit 2)."""
@@ -94,7 +112,8 @@ class ExportArgs:
                                wacz=self.wacz, bag=self.bag, report=self.report,
                                warc_options=options, collection_name=collection,
                                sd_publisher=self.operator or "archivekit", strict=strict,
-                               inputs=tuple(paths))
+                               inputs=tuple(paths), bag_profile=str(self.bag_profile),
+                               replay_url=self.replay_url)
 
 
 def run_job(verb: str, paths: list[str], export: ExportArgs, args: CheckArgs) -> int:
@@ -131,7 +150,7 @@ def _outcome_line(outcome) -> str:
     if outcome.wacz_file:
         parts.append(f"WACZ {outcome.wacz_file.name}")
     if outcome.bag_dir:
-        parts.append("bag/")
+        parts.append(outcome.bag_dir.name + ("" if outcome.bag_dir.suffix else "/"))
     return ", ".join(parts)
 
 
@@ -144,6 +163,8 @@ EXPORT_OPTIONS: dict[str, tuple[object, object]] = {
     "prefix": (PrefixOpt, "archivekit"),
     "operator": (OperatorOpt, None),
     "name": (NameOpt, None),
+    "bag_profile": (BagProfileOpt, BagProfileName.btr),
+    "replay_url": (ReplayOpt, None),
 }
 
 

@@ -9,9 +9,11 @@ from archivekit.cli.app import app
 from archivekit.cli.common import (
     CHECK_OPTIONS,
     EXIT_INPUT,
+    AllowEmptyOpt,
     BaselineOpt,
     CheckArgs,
     PathsArg,
+    SarifRootOpt,
     WriteBaselineOpt,
     collection_label,
     fail,
@@ -24,6 +26,7 @@ from archivekit.cli.common import (
 
 @app.command(epilog="Examples:\n\n  archivekit check fixtures/\n\n"
              "  archivekit check dump.warc.gz --format sarif > results.sarif\n\n"
+             "  archivekit check pages/ -f gitlab > gl-code-quality-report.json\n\n"
              "  cat page.html | archivekit check - --profile huffpost-au\n\n"
              "  archivekit check dump/ --write-baseline known.json   # adopt on an old dump\n\n"
              "  archivekit check dump/ --baseline known.json --jobs 4  # only new findings fail")
@@ -32,14 +35,18 @@ def check(
     paths: PathsArg,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    sarif_root: SarifRootOpt = None,
+    allow_empty: AllowEmptyOpt = False,
     **options,
 ) -> None:
     """Extract every article and validate it against the schema (the CI gate)."""
-    raise typer.Exit(run_check(paths, CheckArgs.parse(options), baseline, write_baseline))
+    raise typer.Exit(run_check(paths, CheckArgs.parse(options), baseline, write_baseline,
+                               sarif_root=sarif_root, allow_empty=allow_empty))
 
 
 def run_check(paths: list[str], args: CheckArgs, baseline: str | None,
-              write_baseline: str | None) -> int:
+              write_baseline: str | None, *, sarif_root: str | None = None,
+              allow_empty: bool = False) -> int:
     from archivekit.baseline import Baseline, apply_baseline
 
     checker = args.build_checker()
@@ -52,7 +59,8 @@ def run_check(paths: list[str], args: CheckArgs, baseline: str | None,
         results = apply_baseline(results, known, recorder)
     code = report_results(results, fmt=args.fmt, strict=args.strict,
                           collection=collection_label(paths), rules=checker.schema.rules(),
-                          input_errors=input_errors, progress=args.build_progress(paths))
+                          input_errors=input_errors, progress=args.build_progress(paths),
+                          root=sarif_root, require_articles=None if allow_empty else paths)
     if recorder is not None:
         try:
             recorder.write(write_baseline)

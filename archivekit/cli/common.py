@@ -31,40 +31,50 @@ class Progress(StrEnum):
     never = "never"
 
 
+# Metavars are words (FILE, DIR, N); flags show none (see cli.helpstyle).
 PathsArg = Annotated[list[str], typer.Argument(
     help="Files, directories (recursive), .warc/.warc.gz files, or - for standard input.",
     show_default=False, metavar="PATH")]
 FormatOpt = Annotated[Format, typer.Option(
-    "--format", "-f", help="Report format on stdout: text, json (one object per line), "
-    "junit, sarif, github (workflow annotations) or html (the self-contained page).")]
+    "--format", "-f", metavar="FORMAT", help="Report format on stdout: text, json (one object "
+    "per line), junit, sarif, gitlab (code quality), github (workflow annotations) or html "
+    "(the self-contained page).")]
 StrictOpt = Annotated[bool, typer.Option(
-    "--strict", help="Fail (exit 1) on warnings too, not only on errors.")]
+    "--strict", help="Fail (exit 1) on warnings too, not only on errors (a flag: no value).")]
 ProgressOpt = Annotated[Progress, typer.Option(
-    "--progress", help="Progress on stderr: auto (a bar on a terminal, a line every 5% "
-    "or 30 s elsewhere), always or never.")]
+    "--progress", metavar="WHEN", help="Progress on stderr: auto (a bar on a terminal; "
+    "elsewhere a line every 5% or 30 s once a run takes over 5 s), always or never.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or log lines on stderr.")]
 JobsOpt = Annotated[int, typer.Option(
-    "--jobs", "-j", min=0, help="Worker processes; 0 (the default) means one per core. "
-    "Output is the same for any value.")]
+    "--jobs", "-j", min=0, metavar="N", help="Worker processes; 0 (the default) means one per "
+    "core. Output is the same for any value.")]
 SchemaOpt = Annotated[str | None, typer.Option(
-    "--schema", help="Validate against this JSON Schema (Draft 2020-12) instead of the "
-    "shipped one; rules come from its x-rule keywords.", show_default=False)]
+    "--schema", metavar="FILE", help="Validate against this JSON Schema (Draft 2020-12) "
+    "instead of the shipped one; rules come from its x-rule keywords.", show_default=False)]
 ProfileOpt = Annotated[str | None, typer.Option(
-    "--profile", help="Force this archive profile (e.g. huffpost-au) instead of picking it "
-    "from the URL or banner.", show_default=False)]
+    "--profile", metavar="NAME", help="Force this archive profile (e.g. huffpost-au) instead "
+    "of picking it from the URL or banner.", show_default=False)]
 ProfileDirOpt = Annotated[str | None, typer.Option(
-    "--profile-dir", help="A directory of extra profile JSON files.", show_default=False)]
+    "--profile-dir", metavar="DIR", help="A directory of extra profile JSON files.",
+    show_default=False)]
 MaxPageOpt = Annotated[int, typer.Option(
-    "--max-page-size", min=1, help="Largest page read, in bytes; larger ones are "
-    "reported as parse.unreadable.")]
+    "--max-page-size", min=1, metavar="BYTES", help="Largest page read, in bytes; larger ones "
+    "are reported as parse.unreadable.")]
 BaselineOpt = Annotated[str | None, typer.Option(
-    "--baseline", help="A baseline file (from --write-baseline): findings it records are "
-    "reported as known and do not fail the run.", show_default=False)]
+    "--baseline", metavar="FILE", help="A baseline file (from --write-baseline): findings it "
+    "records are reported as known and do not fail the run.", show_default=False)]
 WriteBaselineOpt = Annotated[str | None, typer.Option(
-    "--write-baseline", help="Record every finding of this run in a baseline file "
-    "(written when the run completes); they are reported as known.", show_default=False)]
+    "--write-baseline", metavar="FILE", help="Record every finding of this run in a baseline "
+    "file (written when the run completes); they are reported as known.", show_default=False)]
 FollowOpt = Annotated[bool, typer.Option(
     "--follow-symlinks", help="Follow symbolic links in the collection (off by default).")]
+SarifRootOpt = Annotated[str | None, typer.Option(
+    "--sarif-root", metavar="DIR", help="The directory (the repository's checkout) that file "
+    "paths in sarif and gitlab reports are relative to; default: the working directory.",
+    show_default=False)]
+AllowEmptyOpt = Annotated[bool, typer.Option(
+    "--allow-empty", help="Exit 0 when the inputs hold no article at all (default: exit 3, "
+    "'no articles found in PATH').")]
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -81,10 +91,14 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
                    collection: str, rules: dict | None = None, verb: str = "check",
                    input_errors: list[str] | None = None,
                    on_result: Callable[[Result], None] | None = None,
-                   progress: ProgressReporter | None = None) -> int:
+                   progress: ProgressReporter | None = None, root: str | None = None,
+                   require_articles: list[str] | None = None) -> int:
     """Stream results through the chosen reporter and return the exit code.
 
-    ``progress`` (from :func:`make_progress`) sees every result and draws on stderr.
+    ``progress`` (from :func:`make_progress`) sees every result and draws on stderr; on a
+    terminal it is taken off its line while each result is printed. ``root``: what sarif
+    and gitlab paths are relative to. ``require_articles``: the input paths, when a run
+    that finds no article at all must end with exit 3 ("no articles found in PATH").
     """
     stream = sys.stdout
     if hasattr(stream, "reconfigure"):
@@ -93,14 +107,21 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
         # invalid UTF-8, whatever the locale.
         stream.reconfigure(errors="backslashreplace")
     reporter = make_reporter(str(fmt), stream, color=use_color(stream), collection=collection,
-                             rules=rules, verb=verb)
+                             rules=rules, verb=verb, root=root)
+    # The bar and the results share a terminal: take the bar off its line for each result.
+    shared_terminal = progress is not None and hasattr(stream, "isatty") and stream.isatty()
     summary = Summary()
     io_errors = 0
     try:
         for result in results:
             summary.add(result, strict)
             io_errors += result.io_error
-            reporter.result(result)
+            if shared_terminal:
+                with progress.clear():
+                    reporter.result(result)
+                    stream.flush()
+            else:
+                reporter.result(result)
             if on_result is not None:
                 on_result(result)
             if progress is not None:
@@ -112,6 +133,9 @@ def report_results(results: Iterable[Result], *, fmt: Format, strict: bool,
     reporter.finish(summary)
     stream.flush()
     if summary.input_errors or io_errors:
+        return EXIT_INPUT
+    if require_articles is not None and summary.articles == 0:
+        warn(f"error: no articles found in {' '.join(require_articles) or '(no PATH)'}")
         return EXIT_INPUT
     return EXIT_FINDINGS if summary.failed_articles else EXIT_OK
 

@@ -31,12 +31,13 @@ class Algorithm(StrEnum):
 
 
 LedgerOpt = Annotated[str, typer.Option(
-    "--ledger", help="The ledger file (SQLite); created by fingerprint if absent.")]
+    "--ledger", metavar="FILE", help="The ledger file (SQLite); created by fingerprint if absent.")]
 RootOpt = Annotated[str | None, typer.Option(
-    "--root", help="Store paths relative to this directory (default: the one directory "
+    "--root", metavar="DIR", help="Store paths relative to this directory (default: the one directory "
     "given, else the working directory).", show_default=False)]
 AlgorithmOpt = Annotated[list[Algorithm] | None, typer.Option(
-    "--algorithm", "-a", help="Raw-byte digest algorithm; repeat for several (default sha256).",
+    "--algorithm", "-a", metavar="ALGORITHM",
+    help="Raw-byte digest algorithm; repeat for several (default sha256).",
     show_default=False)]
 
 

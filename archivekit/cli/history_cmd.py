@@ -16,7 +16,7 @@ from archivekit.printable import printable
 @app.command(epilog="Example:\n\n  archivekit history collection/2017/defector.html")
 def history(
     paths: Annotated[list[str], typer.Argument(help="Articles, as on disk or as the ledger "
-                                               "names them.", show_default=False)],
+                                               "names them.", show_default=False, metavar="PATH")],
     ledger: LedgerOpt = "archivekit.db",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per event.")] = False,
 ) -> None:

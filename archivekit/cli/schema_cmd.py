@@ -10,7 +10,9 @@ import typer
 from archivekit.cli.app import app
 
 
-@app.command()
+@app.command(epilog="Examples:\n\n  archivekit schema > article.schema.json  # edit, then --schema FILE\n\n"
+             "  archivekit schema --rules\n\n"
+             "  archivekit schema --rules | grep '^warc'")
 def schema(
     rules: Annotated[bool, typer.Option("--rules", help="List every rule id archivekit can "
                                         "emit (schema, fixity, bag, WARC), with severity and "

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from archivekit.cli.app import app
+from archivekit.cli.archive_cmd import BagProfileName, BagProfileOpt
 from archivekit.cli.common import (
     EXIT_INPUT,
     CheckArgs,
@@ -27,7 +28,7 @@ from archivekit.cli.fingerprint_cmd import LedgerOpt, RootOpt
 
 OptionalPaths = Annotated[list[str] | None, typer.Argument(
     help="The collection: files, directories (recursive), .warc/.warc.gz files.",
-    show_default=False)]
+    show_default=False, metavar="PATH")]
 
 
 @app.command(epilog="Examples:\n\n  archivekit verify collection/\n\n"
@@ -39,11 +40,12 @@ def verify(
     paths: OptionalPaths = None,
     ledger: LedgerOpt = "archivekit.db",
     bag: Annotated[str | None, typer.Option(
-        "--bag", help="Check this BagIt bag instead: every changed, missing and unexpected "
+        "--bag", metavar="DIR", help="Check this BagIt bag instead: every changed, missing and unexpected "
         "payload file.", show_default=False)] = None,
     root: RootOpt = None,
     near_distance: Annotated[int, typer.Option(
-        "--near-distance", min=0, max=32, help="Near-duplicate: bodies whose simhashes differ "
+        "--near-distance", min=0, max=32, metavar="BITS",
+        help="Near-duplicate: bodies whose simhashes differ "
         "in at most this many of 64 bits (0 turns it off).")] = 6,
     **options,
 ) -> None:
@@ -103,23 +105,26 @@ def run_verify_bag(bag_dir: str, fmt: Format, strict: bool) -> int:
              "--source-organization 'Example Library'")
 def bag(
     paths: Annotated[list[str], typer.Argument(help="Files and directories to put in the bag.",
-                                               show_default=False)],
-    output: Annotated[str, typer.Option("--output", "-o", help="The bag directory to create "
+                                               show_default=False, metavar="PATH")],
+    output: Annotated[str, typer.Option("--output", "-o", metavar="DIR", help="The bag directory to create "
                                         "(must not exist, or be empty).", show_default=False)],
     algorithm: Annotated[list[str] | None, typer.Option(
-        "--algorithm", "-a", help="Manifest algorithm; repeat for several (default sha256 "
+        "--algorithm", "-a", metavar="ALGORITHM",
+        help="Manifest algorithm; repeat for several (default sha256 "
         "and sha512).", show_default=False)] = None,
     source_organization: Annotated[str | None, typer.Option(
-        "--source-organization", help="Source-Organization in bag-info.txt.",
+        "--source-organization", metavar="NAME", help="Source-Organization in bag-info.txt.",
         show_default=False)] = None,
     info: Annotated[list[str] | None, typer.Option(
-        "--info", help="Another bag-info.txt line, 'Label: value'; repeatable.",
+        "--info", metavar="'LABEL: VALUE'", help="Another bag-info.txt line, 'Label: value'; repeatable.",
         show_default=False)] = None,
     root: RootOpt = None,
     follow_symlinks: FollowOpt = False,
+    bag_profile: BagProfileOpt = BagProfileName.btr,
 ) -> None:
-    """Write a BagIt 1.0 bag (RFC 8493) of the collection's files."""
-    from archivekit.export.bagit import collection_files, write_bag
+    """Write a BagIt 1.0 bag (RFC 8493) of every file of the collection, valid under the
+    Beyond the Repository profile (default), APTrust 2.2's (as NAME.tar) or none."""
+    from archivekit.export.bag_profiles import collection_files, write_profiled_bag
 
     extra: dict[str, list[str]] = {}
     for line in info or []:
@@ -128,9 +133,13 @@ def bag(
             raise fail(f"--info {line!r}: expected 'Label: value'")
         extra.setdefault(label.strip(), []).append(value.strip())
     try:
-        files = collection_files(paths, root, follow_symlinks=follow_symlinks)
-        done = write_bag(files, output, algorithms=algorithm or ("sha256", "sha512"), info=extra,
-                         source_organization=source_organization)
+        found = collection_files(paths, follow_symlinks=follow_symlinks)
+        files = found.keyed(paths, root)
+        done = write_profiled_bag(files, output, profile=bag_profile.value, algorithms=algorithm,
+                                  info=extra, source_organization=source_organization,
+                                  left_out=found.left_out)
     except OSError as exc:
         raise fail(f"{exc.filename or output}: {exc.strerror or exc}", EXIT_INPUT) from None
+    for path, why in found.left_out:
+        warn(f"left out of the bag: {path}: {why}")
     warn(f"wrote bag {done} ({len(files)} files)")

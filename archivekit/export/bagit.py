@@ -135,10 +135,12 @@ def _bag_info(source_organization: str | None, oxum: str, bag_count: str,
 
 def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
               algorithms: Iterable[str] = DEFAULT_ALGORITHMS, info: dict | None = None,
-              source_organization: str | None = None, bag_count: str = "1 of 1") -> Path:
+              source_organization: str | None = None, bag_count: str = "1 of 1",
+              tag_files: dict[str, str] | None = None) -> Path:
     """Write a BagIt 1.0 bag at ``out_dir`` from ``(source path, name under data/)`` pairs.
 
-    ``info`` adds lines to ``bag-info.txt`` (a list value writes the label once per item).
+    ``info`` adds lines to ``bag-info.txt`` (a list value writes the label once per item);
+    ``tag_files`` more tag files (name -> text, e.g. ``aptrust-info.txt``), in the tag manifests.
     ``out_dir`` must not exist or be an empty directory. Returns its path.
     """
     algorithms = tuple(dict.fromkeys(algorithms))
@@ -180,10 +182,7 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
             _write(tmp / f"manifest-{alg}.txt", "".join(manifests[alg]))
         _write(tmp / "bag-info.txt", _bag_info(source_organization, f"{octets}.{count}",
                                                bag_count, info))
-        tag_files = ["bagit.txt", "bag-info.txt"] + [f"manifest-{a}.txt" for a in algorithms]
-        for alg in algorithms:
-            lines = [f"{_hash_file(tmp / t, [alg])[0][alg]}  {t}\n" for t in tag_files]
-            _write(tmp / f"tagmanifest-{alg}.txt", "".join(lines))
+        _write_tag_files(tmp, algorithms, tag_files or {})
         if out.exists():
             out.rmdir()
         os.replace(tmp, out)
@@ -193,25 +192,22 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
     return out
 
 
+def _write_tag_files(tmp: Path, algorithms: tuple[str, ...], extra: dict[str, str]) -> None:
+    """Write the extra tag files, then one tag manifest per algorithm listing every tag file."""
+    for tag_name, text in extra.items():
+        _write(tmp / payload_name(tag_name), text)
+    listed = ["bagit.txt", "bag-info.txt", *extra] + [f"manifest-{a}.txt" for a in algorithms]
+    for alg in algorithms:
+        lines = [f"{_hash_file(tmp / t, [alg])[0][alg]}  {t}\n" for t in listed]
+        _write(tmp / f"tagmanifest-{alg}.txt", "".join(lines))
+
+
 def _write(path: Path, text: str) -> None:
     with open(create_fresh(path), "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
 
 
 # --- where a bag goes ------------------------------------------------------------------
-def collection_files(inputs: list[str], root: str | None = None, *,
-                     follow_symlinks: bool = False) -> list[tuple[str, str]]:
-    """``(path, name under data/)`` for every file of the collection (``bag``): names are
-    relative to the collection root, as the ledger keys them."""
-    from archivekit.ledger.keys import collection_root, ledger_key
-    from archivekit.sources import collect_paths
-
-    base = collection_root(inputs, root)
-    # A FIFO or device under the collection is not payload (reading it could block forever).
-    return [(p, ledger_key(p, base)) for p in collect_paths(inputs, follow_symlinks=follow_symlinks)
-            if isinstance(p, str) and p != "-" and os.path.isfile(p)]
-
-
 def bag_name(path: str, inputs: Iterable[str]) -> str:
     """The name under data/: the path relative to the input it was found under."""
     absolute = os.path.abspath(path)

@@ -1,34 +1,53 @@
-"""schema.org JSON-LD for archived articles: one NewsArticle per article, one collection.
+"""schema.org JSON-LD for archived articles: one NewsArticle per article, one Collection.
 
-Documents use the ``https://schema.org/`` context; :func:`document_loader` serves the
-shipped subset of that context so a JSON-LD processor (pyld) works with no network.
+Documents use the ``https://schema.org/`` context; :func:`document_loader` serves
+schema.org's released context (30.0, shipped verbatim in ``context/``) so a JSON-LD
+processor (pyld) works with no network and gives the same triples as online. Every
+type and property is one schema.org 30.0 defines, used within its domain and range
+(``tests/test_schemaorg_terms.py`` walks the documents against the vocabulary).
+
+Identifiers: an article's ``@id`` is its URL with a ``#sha256-`` fragment naming the
+capture (its bytes' sha256, first 16 hex digits), or, for an article with no URL, the
+RFC 6920 ``ni:///sha-256;...`` name of its bytes; the writer makes a repeat unique
+(``-2``, ``-3``: the same bytes twice in one collection). The collection's ``@id`` is a
+UUIDv5 of its name; every article's ``isPartOf`` names it and its ``hasPart`` lists
+every article. ``archivedAt`` is the capture in wayback form, ``REPLAY/TIMESTAMP/URI``
+(the WARC-Date and WARC-Target-URI of the article's record, the keys of the WACZ's
+CDXJ index), under the replay URL (``--replay-url``; by default pywb's
+``http://localhost:8080/PREFIX/``).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archivekit import __version__
 from archivekit.errors import InputError
+from archivekit.export.isodate import iso_date
 from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef, warc_date
 from archivekit.jsonbytes import compact
 from archivekit.locations import parse_location
 from archivekit.record import Result
 
 SCHEMA_CONTEXT = "https://schema.org/"
-CONTEXT_FILE = Path(__file__).resolve().parent / "context" / "schemaorg-subset.jsonld"
+CONTEXT_FILE = Path(__file__).resolve().parent / "context" / "schemaorgcontext-30.0.jsonld"
 CONTEXT_URLS = ("https://schema.org/", "https://schema.org", "http://schema.org/",
                 "http://schema.org", "https://schema.org/docs/jsonldcontext.jsonld",
                 "https://schema.org/docs/jsonldcontext.json")
-SOFTWARE = {"@type": "SoftwareApplication", "name": "archivekit", "softwareVersion": __version__}
+SOFTWARE_NAME = "archivekit"
+SOFTWARE_URL = "https://pypi.org/project/archivekit/"
+# Terms of schema.org's pending area the documents use (docs/export.md lists them too).
+PENDING_TERMS = ("NewsMediaOrganization", "archivedAt", "collectionSize", "conditionsOfAccess",
+                 "creditText", "sdDatePublished", "sdPublisher")
 
 
 class OfflineLoaderError(InputError):
@@ -54,8 +73,48 @@ def _organization(name: str, kind: str = "Organization", url: str | None = None)
     return node
 
 
+def software_organization() -> dict[str, Any]:
+    """archivekit as the ``sdPublisher`` (an Organization: sdPublisher's range has no
+    SoftwareApplication)."""
+    return {"@type": "Organization", "name": SOFTWARE_NAME, "url": SOFTWARE_URL}
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "article"
+
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*")
+
+
+def absolute_url(text: str | None) -> str | None:
+    """``text`` if it is an absolute URL with a host (``scheme://host...``), else None."""
+    return text if text and _ABSOLUTE.fullmatch(text) else None
+
+
+def collection_id(name: str) -> str:
+    """The collection's stable ``@id``: a UUIDv5 of its name."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "archivekit:collection:" + name))
+
+
+def default_replay_url(prefix: str = "archivekit") -> str:
+    """pywb's address for a collection named ``prefix`` (``wb-manager init PREFIX``)."""
+    return f"http://localhost:8080/{prefix}/"
+
+
+def article_id(url: str | None, sha256: str | None) -> str | None:
+    """From the URL (with the capture's digest as fragment), else the bytes' digest."""
+    if url and sha256:
+        return f"{url.split('#')[0]}#sha256-{sha256[:16]}"
+    if sha256:
+        raw = base64.urlsafe_b64encode(bytes.fromhex(sha256)).decode("ascii").rstrip("=")
+        return f"ni:///sha-256;{raw}"
+    return url
+
+
+def replay_url(replay: str, ref: WarcRef) -> str:
+    """``REPLAY/YYYYMMDDhhmmss/TARGET-URI``: where a wayback player shows the record."""
+    stamp = re.sub(r"\D", "", ref.date)[:14]
+    return f"{replay.rstrip('/')}/{stamp}/{ref.target_uri}"
 
 
 @dataclass
@@ -66,11 +125,28 @@ class ArticleContext:
     publishers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     sd_publisher: str = "archivekit"
     sd_date: str = ""
+    collection: str = "archivekit collection"
+    replay_url: str | None = None
+
+    @property
+    def collection_id(self) -> str:
+        return collection_id(self.collection)
 
 
 def article_jsonld(result: Result, ref: WarcRef | None, context: ArticleContext,
                    *, field_digests: dict[str, str] | None = None) -> dict[str, Any]:
-    return with_warc_ref(article_base(result, context, field_digests=field_digests), ref)
+    return with_warc_ref(article_base(result, context, field_digests=field_digests), ref,
+                         replay=context.replay_url)
+
+
+def _date(doc: dict[str, Any], prop: str, text: str | None, unread: list[dict]) -> None:
+    if not text:
+        return
+    value = iso_date(text)
+    if value is not None:
+        doc[prop] = value
+    else:  # kept as found, where a reader can see what the page said
+        unread.append({"@type": "PropertyValue", "propertyID": f"source:{prop}", "value": text})
 
 
 def article_base(result: Result, context: ArticleContext,
@@ -78,49 +154,60 @@ def article_base(result: Result, context: ArticleContext,
     """The article's document without what depends on where it lands in the WARC output
     (built in a pool worker; :func:`with_warc_ref` adds the rest in the parent)."""
     record = result.record or {}
+    found_url = record.get("url") or result.uri
+    url = absolute_url(found_url)
     doc: dict[str, Any] = {"@context": SCHEMA_CONTEXT, "@type": "NewsArticle"}
-    url = record.get("url") or result.uri
+    doc_id = article_id(url, result.fingerprint.get("sha256"))
+    if doc_id:
+        doc["@id"] = doc_id
+    unread: list[dict] = []
     if url:
-        doc["@id"] = url
         doc["url"] = url
-    _add_text_fields(doc, record)
+        doc["mainEntityOfPage"] = url
+    elif found_url and not found_url.startswith("urn:archivekit:"):
+        unread.append({"@type": "PropertyValue", "propertyID": "source:url", "value": found_url})
+    _add_text_fields(doc, record, unread)
     _add_organizations(doc, record, context)
     body = record.get("body") or []
     if body:
         doc["articleBody"] = "\n\n".join(body)
     words = record.get("word_count")
     doc["wordCount"] = words if words is not None else sum(len(p.split()) for p in body)
-    images = [_image_object(image) for image in record.get("images") or []]
+    images = [_image(image) for image in record.get("images") or []]
     if images:
         doc["image"] = images
     banner = (record.get("banner") or {}).get("text")
     if banner:
         doc["conditionsOfAccess"] = banner
-    identifiers = _identifiers(result, field_digests)
+    identifiers = _identifiers(result, field_digests) + unread
     if identifiers:
         doc["identifier"] = identifiers
-    doc["sdPublisher"] = _organization(context.sd_publisher)
+    doc["sdPublisher"] = software_organization()
     if context.sd_date:
         doc["sdDatePublished"] = context.sd_date
     return doc
 
 
-def _add_text_fields(doc: dict[str, Any], record: dict[str, Any]) -> None:
+def _add_text_fields(doc: dict[str, Any], record: dict[str, Any], unread: list[dict]) -> None:
+    """headline, description, author, the dates (a date not read goes to ``unread``),
+    inLanguage."""
     if record.get("headline"):
         doc["headline"] = record["headline"]
     if record.get("dek"):
         doc["description"] = record["dek"]
     authors = record.get("authors") or []
+    author_urls = record.get("author_urls") or {}
     if authors:
-        doc["author"] = [{"@type": "Person", "name": name} for name in authors]
-    if record.get("date_published"):
-        doc["datePublished"] = record["date_published"]
+        doc["author"] = [_person(name, author_urls) for name in authors]
+    _date(doc, "datePublished", record.get("date_published"), unread)
+    _date(doc, "dateModified", record.get("date_modified"), unread)
     if record.get("language"):
         doc["inLanguage"] = record["language"]
 
 
 def _add_organizations(doc: dict[str, Any], record: dict[str, Any], context: ArticleContext) -> None:
-    """publisher (the edition, within its parent), sourceOrganization, isPartOf."""
+    """publisher (the edition, within its parent), sourceOrganization, isPartOf (the
+    collection's @id)."""
     edition = record.get("edition")
     parent = context.publishers.get(record.get("profile") or "")
     if edition or parent:
@@ -132,21 +219,7 @@ def _add_organizations(doc: dict[str, Any], record: dict[str, Any], context: Art
     agencies = (record.get("attribution") or {}).get("agencies") or []
     if agencies:
         doc["sourceOrganization"] = [_organization(a, "NewsMediaOrganization") for a in agencies]
-    if edition:
-        doc["isPartOf"] = {"@type": "Collection", "name": f"{edition} online archive"}
-
-
-def _image_object(image: dict[str, Any]) -> dict[str, Any]:
-    node: dict[str, Any] = {"@type": "ImageObject"}
-    if image.get("src"):
-        node["contentUrl"] = image["src"]
-    if image.get("caption"):
-        node["caption"] = image["caption"]
-    if image.get("credit"):
-        node["creditText"] = image["credit"]
-    if image.get("credit_agency"):
-        node["copyrightHolder"] = _organization(image["credit_agency"])
-    return node
+    doc["isPartOf"] = context.collection_id
 
 
 def _identifiers(result: Result, field_digests: dict[str, str] | None) -> list[dict[str, str]]:
@@ -158,17 +231,41 @@ def _identifiers(result: Result, field_digests: dict[str, str] | None) -> list[d
     return identifiers
 
 
+def _person(name: str, urls: dict[str, str]) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": "Person", "name": name}
+    url = absolute_url(urls.get(name)) if isinstance(urls, dict) else None
+    if url:
+        node["url"] = url
+    return node
+
+
+def _image(image: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": "ImageObject"}
+    src = absolute_url(image.get("src"))
+    if src:
+        node["url"] = src
+        node["contentUrl"] = src
+    if image.get("caption"):
+        node["caption"] = image["caption"]
+    if image.get("credit"):
+        node["creditText"] = image["credit"]
+    if image.get("credit_agency"):
+        node["copyrightHolder"] = _organization(image["credit_agency"])
+    return node
+
+
 _TAIL = ("identifier", "sdPublisher", "sdDatePublished")
 _WARC_IDENTIFIERS = ("WARC-Payload-Digest", "WARC-Filename", "WARC-Record-ID")
 
 
-def with_warc_ref(doc: dict[str, Any], ref: WarcRef | None) -> dict[str, Any]:
-    """``doc`` from :func:`article_base` with ``archivedAt`` and the WARC identifiers, in
-    their place (before the identifiers and the sd* properties)."""
+def with_warc_ref(doc: dict[str, Any], ref: WarcRef | None, *,
+                  replay: str | None = None) -> dict[str, Any]:
+    """``doc`` from :func:`article_base` with ``archivedAt`` (the record's replay URL) and
+    the WARC identifiers, in their place (before the identifiers and the sd* properties)."""
     if ref is None:
         return doc
     out = {key: value for key, value in doc.items() if key not in _TAIL}
-    out["archivedAt"] = ref.record_id.strip("<>")
+    out["archivedAt"] = replay_url(replay or default_replay_url(), ref)
     out["identifier"] = [*doc.get("identifier", ()), *(
         {"@type": "PropertyValue", "propertyID": name, "value": value}
         for name, value in zip(_WARC_IDENTIFIERS, (ref.payload_digest, ref.filename,
@@ -191,19 +288,26 @@ def without_warc_ref(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def collection_jsonld(name: str, members: Iterable[str], *, date: str, sd_publisher: str,
-                      count: int) -> dict[str, Any]:
-    return {
+def collection_jsonld(name: str, members: Iterable[str], *, date: str,
+                      publishers: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The collection: a schema.org Collection whose ``hasPart`` lists every article;
+    ``publisher`` the archive (the operator, else the articles' publishers)."""
+    members = list(members)
+    doc: dict[str, Any] = {
         "@context": SCHEMA_CONTEXT,
         "@type": "Collection",
+        "@id": collection_id(name),
         "name": name,
         "dateCreated": date,
-        "numberOfItems": count,
+        "collectionSize": len(members),
         "hasPart": [{"@id": member} for member in members],
-        "sdPublisher": _organization(sd_publisher),
-        "sdDatePublished": date[:10],
-        "publisher": SOFTWARE,
     }
+    publishers = list(publishers)
+    if publishers:
+        doc["publisher"] = publishers[0] if len(publishers) == 1 else publishers
+    doc["sdPublisher"] = software_organization()
+    doc["sdDatePublished"] = date[:10]
+    return doc
 
 
 def dumps(doc: dict[str, Any]) -> str:
@@ -222,9 +326,11 @@ class JsonLdWriter:
 
     out_dir: Path
     collection_name: str = "archivekit collection"
+    # The operator (--operator), the collection's publisher; "archivekit" means none given.
     sd_publisher: str = "archivekit"
     date: datetime | None = None
     publishers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    replay_url: str | None = None
     files: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -236,11 +342,12 @@ class JsonLdWriter:
         self._work.mkdir(parents=True)
         self._stamp = (self.date or datetime.now(UTC)).astimezone(UTC)
         self.context = ArticleContext(publishers=self.publishers, sd_publisher=self.sd_publisher,
-                                      sd_date=self._stamp.date().isoformat())
+                                      sd_date=self._stamp.date().isoformat(),
+                                      collection=self.collection_name, replay_url=self.replay_url)
         # backslashreplace: a non-UTF-8 file name becomes \udcXX JSON escapes, not a crash.
         self._ndjson = open(self._work / "articles.ndjson", "w", encoding="utf-8", newline="\n",
                             errors="backslashreplace")
-        self._members: list[str] = []
+        self._members: dict[str, None] = {}
         self._count = 0
 
     def add(self, result: Result, ref: WarcRef | None,
@@ -249,9 +356,26 @@ class JsonLdWriter:
         self.add_text(dumps(doc), result.path, doc.get("@id"))
         return doc
 
+    def _unique(self, doc_id: str) -> str:
+        """``doc_id``, or the first ``-N`` variant not taken (the same bytes twice)."""
+        joiner = "-" if "#" in doc_id else "#"
+        number = 2
+        candidate = doc_id
+        while candidate in self._members:
+            candidate = f"{doc_id}{joiner}{number}"
+            number += 1
+        return candidate
+
     def add_text(self, text: str, path: str, doc_id: str | None) -> None:
         """Write an article's document already serialised by :func:`dumps` (in a worker)."""
         self._count += 1
+        if doc_id is not None:
+            unique = self._unique(doc_id)
+            if unique != doc_id:
+                doc = json.loads(text)
+                doc["@id"] = unique
+                text = dumps(doc)
+            self._members[unique] = None
         text += "\n"
         self._ndjson.write(text)
         location = parse_location(path)
@@ -263,14 +387,18 @@ class JsonLdWriter:
                   errors="backslashreplace") as handle:
             handle.write(text)
         self.files.append(file_name)
-        if doc_id is not None:
-            self._members.append(doc_id)
+
+    def _collection_publishers(self) -> list[dict[str, Any]]:
+        if self.sd_publisher and self.sd_publisher != SOFTWARE_NAME:
+            return [_organization(self.sd_publisher)]
+        seen = dict.fromkeys(self.publishers.values())
+        return [_organization(name, "NewsMediaOrganization", url) for name, url in seen]
 
     def close(self) -> None:
         self._ndjson.close()
-        collection = collection_jsonld(self.collection_name, dict.fromkeys(self._members),
+        collection = collection_jsonld(self.collection_name, self._members,
                                        date=warc_date(self._stamp),
-                                       sd_publisher=self.sd_publisher, count=self._count)
+                                       publishers=self._collection_publishers())
         (self._work / "collection.jsonld").write_text(
             json.dumps(collection, ensure_ascii=False, indent=2) + "\n", encoding="utf-8",
             errors="backslashreplace")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from archivekit.errors import InputError
 from archivekit.extract.assemble import assemble
 from archivekit.extract.decode import content_type_charset, decode, looks_binary
 from archivekit.extract.html import extract_html
 from archivekit.extract.text import extract_text
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES, LimitExceeded, too_many_images
+from archivekit.locations import source_file
 from archivekit.profiles import ProfileSet
 from archivekit.record import Document, Extraction
 
@@ -14,7 +16,7 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 TEXT_SUFFIXES = (".txt", ".text")
 
 
-class Unreadable(Exception):
+class Unreadable(InputError):
     """The bytes cannot be read as a page at all (``parse.unreadable``)."""
 
 
@@ -24,7 +26,7 @@ def detect_shape(document: Document, head: str) -> str:
         return "html"
     if ctype == "text/plain":
         return "text"
-    name = document.path.lower().split("#")[0]
+    name = source_file(document.path).lower()
     if name.endswith(HTML_SUFFIXES):
         return "html"
     if name.endswith(TEXT_SUFFIXES):

@@ -153,12 +153,40 @@ def find_agencies(texts, profiles: ProfileSet, matcher: _AgencyMatcher | None = 
     return sorted(found, key=found.__getitem__)
 
 
+# Agency codes that name an agency only as a whole byline or a whole part of a credit
+# line ("AP", "Name/AFP"): in prose the two letters may be anything else.
+_BARE_AGENCIES = {"AP": "Associated Press", "AFP": "Agence France-Presse", "EPA": "EPA",
+                  "PA": "PA Images"}
+_CREDIT_PARTS = re.compile(r"\s*(?:/|\||,|;|\bvia\b|:)\s*")
+
+
+def bare_agencies(texts, profiles: ProfileSet) -> list[str]:
+    """Agencies named by a bare code making up a byline or a part of a credit line."""
+    known = {name for name, _ in profiles.agencies}
+    found = []
+    for value in texts:
+        if value and len(value) < 80:
+            for part in _CREDIT_PARTS.split(value.strip(" ()")):
+                name = _BARE_AGENCIES.get(part.strip(" ()"))
+                if name in known and name not in found:
+                    found.append(name)
+    return found
+
+
+def _with_bare(found: list[str], texts, profiles: ProfileSet) -> list[str]:
+    extra = [n for n in bare_agencies(texts, profiles) if n not in found]
+    if not extra:
+        return found
+    rank = {name: i for i, (name, _) in enumerate(profiles.agencies)}
+    return sorted(found + extra, key=rank.__getitem__)
+
+
 def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:
     # Credit lines repeat across a collection ("Name / Reuters"): remember the answers.
     key = (credit, id(profiles))
     found = _CREDIT_AGENCIES.get(key)
     if found is None:
-        found = find_agencies([credit], profiles)
+        found = _with_bare(find_agencies([credit], profiles), [credit], profiles)
         if len(_CREDIT_AGENCIES) > 10_000:
             _CREDIT_AGENCIES.clear()
         _CREDIT_AGENCIES[key] = found
@@ -226,16 +254,8 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     banner_edition = banner_match.group("edition") if banner_match else None
     profile = choose_profile(parts, uri, profiles, forced_profile, banner_edition)
 
-    banner = None
-    if parts.banner:
-        year = int(banner_match.group("year")) if banner_match else None
-        matches = profile is None or (
-            banner_edition is not None and banner_edition.casefold() == profile.edition.casefold()
-            and year == profile.closed_year)
-        before = (parts.headline_order is None or parts.banner_order is None
-                  or parts.banner_order < parts.headline_order)
-        banner = {"text": parts.banner, "edition": banner_edition, "closed_year": year,
-                  "matches_profile": matches, "before_headline": before}
+    banner = _banner(parts, banner_match, profile)
+    if banner is not None:
         _mark(lines, "/banner", parts.banner_line)
 
     published, published_dt = parse_date(parts.date_published)
@@ -243,19 +263,10 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     _mark(lines, "/published_before_closure", parts.date_line)
 
     bylines = [b for b in (clean(a) for a in parts.authors + parts.wire_bylines) if b]
-    agencies = find_agencies(bylines + parts.body, profiles)
+    agencies = _with_bare(find_agencies(bylines + parts.body, profiles), bylines, profiles)
     _mark(lines, "/attribution", parts.authors_line or parts.headline_line)
 
-    images = []
-    for index, image in enumerate(parts.images):
-        credit_agency = _credit_agency(image.credit, profiles)
-        images.append({  # both extractors give captions and credits through clean()
-            "src": image.src,
-            "caption": image.caption,
-            "credit": image.credit,
-            "credit_agency": credit_agency[0] if credit_agency else None,
-        })
-        _mark(lines, f"/images/{index}", image.line)
+    images = _images(parts, profiles, lines)
 
     footer = None
     if parts.footer:
@@ -296,6 +307,34 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     if parts.encoding_problem:
         extraction.details["/parse/encoding_clean"] = parts.encoding_problem
     return extraction
+
+
+def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
+    if not parts.banner:
+        return None
+    edition = banner_match.group("edition") if banner_match else None
+    year = int(banner_match.group("year")) if banner_match else None
+    matches = profile is None or (
+        edition is not None and edition.casefold() == profile.edition.casefold()
+        and year == profile.closed_year)
+    before = (parts.headline_order is None or parts.banner_order is None
+              or parts.banner_order < parts.headline_order)
+    return {"text": parts.banner, "edition": edition, "closed_year": year,
+            "matches_profile": matches, "before_headline": before}
+
+
+def _images(parts: Parts, profiles: ProfileSet, lines: dict[str, int]) -> list[dict]:
+    images = []
+    for index, image in enumerate(parts.images):
+        credit_agency = _credit_agency(image.credit, profiles)
+        images.append({  # both extractors give captions and credits through clean()
+            "src": image.src,
+            "caption": image.caption,
+            "credit": image.credit,
+            "credit_agency": credit_agency[0] if credit_agency else None,
+        })
+        _mark(lines, f"/images/{index}", image.line)
+    return images
 
 
 def _mark(lines: dict[str, int], pointer: str, line: int | None) -> None:

@@ -68,7 +68,11 @@ def decode(content: bytes, declared: str | None = None) -> Decoded:
     for bom, name in _BOMS:
         if content.startswith(bom):
             return _finish(content, name, None)
-    declared = declared or declared_charset(content)
+    if declared is None and (declared := declared_charset(content)) not in (None, "utf-8", "ascii") \
+            and not content.isascii() and _is_utf8(content):
+        # A page re-saved as UTF-8 that kept its old <meta charset>: UTF-8 multi-byte
+        # sequences do not happen by chance in legacy-encoded text.
+        return _check_mojibake(Decoded(content.decode("utf-8"), "utf-8", True))
     if declared and declared not in ("utf-8", "ascii"):
         # Latin-1 is read as Windows-1252 by every browser (WHATWG Encoding).
         if declared in ("latin-1", "iso8859-1"):
@@ -82,6 +86,14 @@ def decode(content: bytes, declared: str | None = None) -> Decoded:
                                        f"bytes are not valid UTF-8 (offset {exc.start}); "
                                        "read as Windows-1252"))
     return _check_mojibake(Decoded(text, "utf-8", True))
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _finish(content: bytes, encoding: str, problem: str | None) -> Decoded:

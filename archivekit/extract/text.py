@@ -25,7 +25,8 @@ _DATE_LINE = re.compile(
     r"^(?:Published|Posted|Updated|Publié|Publication|Mis à jour)\b[^0-9]*"
     r"(?P<date>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?)",
     re.I)
-_CREDIT_SHAPE = re.compile(r"\bvia\b|/|^\(?Photo\b|^\(.*\)$|Images?$|Press$|^Supplied$", re.I)
+_CREDIT_SHAPE = re.compile(r"\bvia\b|/|\s\|\s|^\(?Photo\b|^(?:Credit|Image|Picture)s?\s*:|^\(.*\)$|"
+                           r"Images?$|Press$|^Supplied$", re.I)
 
 
 def extract_text(decoded: Decoded, uri: str | None, profiles: ProfileSet) -> Parts:

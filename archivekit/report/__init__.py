@@ -22,6 +22,7 @@ REPORTER_BY_NAME: dict[str, str] = {
     "json": "archivekit.report.jsonl:JsonReporter",
     "junit": "archivekit.report.junit:JunitReporter",
     "sarif": "archivekit.report.sarif:SarifReporter",
+    "gitlab": "archivekit.report.gitlab:GitlabReporter",
     "github": "archivekit.report.github:GithubReporter",
     "html": "archivekit.report.html:HtmlReporter",
 }

@@ -11,6 +11,10 @@ from typing import TextIO
 
 from archivekit.record import ERROR, Result
 
+# Where the project lives; the rules page that SARIF rules link to (helpUri) is under it.
+PROJECT_URL = "https://github.com/archivekit/archivekit"
+RULES_DOC_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
+
 
 @dataclass
 class Summary:
@@ -38,8 +42,10 @@ class Summary:
 
 class Reporter:
     def __init__(self, stream: TextIO, *, color: bool = False, collection: str = "archivekit",
-                 rules: dict[str, dict[str, str]] | None = None, verb: str = "check"):
+                 rules: dict[str, dict[str, str]] | None = None, verb: str = "check",
+                 root: str | None = None):
         self.stream = stream
+        self.root = root  # what file paths are made relative to (sarif, gitlab); None: cwd
         self.color = color
         self.collection = collection
         self.rules = rules or {}

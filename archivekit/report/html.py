@@ -1,58 +1,94 @@
-"""The collection report: one self-contained ``report.html`` (no network at all).
+"""The collection report: ``report.html``, one self-contained page, and ``report.csv``
+beside it with every result.
 
-Inline CSS and an inline SVG chart, no scripts, no fonts, no external links: it
-opens from a USB stick in a reading room. It shows totals, findings per rule and per
-edition, a bar chart of findings per rule, and a table of failing articles, each
-linking to its findings further down the page.
+The page needs no network at all (it opens from a USB stick in a reading room): inline
+CSS, inline SVG charts, one inline script allowed by its hash in the page's
+Content-Security-Policy. It shows the tool version, command line and run date; totals;
+findings per rule (errors and warnings), each rule listing the articles it hit; totals
+per edition and per publication year with charts; every article with its headline,
+URL, edition, date and findings in a table that sorts (click a column) and filters (text,
+status, edition, year, rule) in the page; and the duplicate and near-duplicate clusters
+(same content digest; body simhashes within 6 bits).
 
-Library use (results stream past; only failing articles' findings are kept, up to
-``max_articles`` of them)::
+Memory: the page keeps the first ``max_articles`` articles in full; every article's
+CSV row is spooled to a temporary file, and only its digests are kept for the clusters.
+
+Library use::
 
     report = HtmlReport(title="HuffPost archive", rules=checker.schema.rules())
     for result in results:
-        report.add(result)
-    report.write("out/report.html")
+        report.add(result)            # facts from result.record, or pass article_facts(...)
+    report.write("out/report.html")   # and out/report.csv
 
 or in one call: ``write_html_report(results, "out/report.html")``.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
-from collections import Counter
+import tempfile
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
+from html import escape as _html_escape
 from pathlib import Path
+from typing import Any
 
+from archivekit import __version__
 from archivekit.atomic import write_text
+from archivekit.export.isodate import iso_date
 from archivekit.record import ERROR, Finding, Result
 from archivekit.report.base import Reporter, Summary
+from archivekit.report.clusters import NEAR_DISTANCE, Cluster, find_clusters
+from archivekit.report.html_assets import CSS, SCRIPT, script_hash
+from archivekit.report.paths import printable
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, with control characters and undecodable bytes as visible escapes."""
+    return _html_escape(printable(text))
 
 MAX_ARTICLES = 5000
+MAX_RULE_LINKS = 200
+NO_DATE = "(no date)"
+UNREADABLE_DATE = "(unreadable date)"
+CSV_FIELDS = ("n", "path", "url", "headline", "edition", "profile", "date_published", "year",
+              "valid", "errors", "warnings", "rules", "findings", "sha256", "content_sha256",
+              "simhash", "cluster")
 
-_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;
-padding:0 1rem;color:#1d1d1f;background:#fff}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd}
-.meta{color:#666}.totals{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
-.total{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;min-width:8rem}
-.total b{display:block;font-size:1.5rem}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .6rem;
-border-bottom:1px solid #eee;vertical-align:top}th{background:#f6f6f6}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.error{color:#b00020}.warning{color:#8a5a00}code{font-size:.9em}
-.article{border-left:3px solid #b00020;padding:.2rem .8rem;margin:1rem 0}
-.article h3{font-size:1rem;margin:.2rem 0;word-break:break-all}
-svg text{font:12px system-ui,sans-serif}
-@media (prefers-color-scheme:dark){body{background:#111;color:#eee}th{background:#222}
-.total,th,td{border-color:#333}.meta{color:#aaa}svg text{fill:#eee}}
-"""
+
+def article_facts(record: dict[str, Any] | None) -> dict[str, str | None]:
+    """What the report shows of an article's record (small, picklable: workers send it)."""
+    record = record or {}
+    return {"headline": record.get("headline"), "url": record.get("url"),
+            "edition": record.get("edition"), "date": record.get("date_published")}
+
+
+@dataclass(slots=True)
+class _Article:
+    n: int
+    path: str
+    url: str
+    headline: str
+    edition: str
+    date: str          # ISO when readable, else as found
+    year: str
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
 
 
 @dataclass
-class _Edition:
+class _Tally:
     articles: int = 0
     valid: int = 0
     errors: int = 0
@@ -64,6 +100,8 @@ class HtmlReport:
     title: str = "archivekit collection report"
     rules: dict[str, dict[str, str]] = field(default_factory=dict)
     max_articles: int = MAX_ARTICLES
+    command_line: str | None = None
+    near_distance: int = NEAR_DISTANCE
     articles: int = 0
     valid: int = 0
     failing: int = 0
@@ -71,53 +109,107 @@ class HtmlReport:
     warnings: int = 0
     known: int = 0
     by_rule: Counter = field(default_factory=Counter)
+    rule_articles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     rule_severity: dict[str, str] = field(default_factory=dict)
-    editions: dict[str, _Edition] = field(default_factory=dict)
-    failing_articles: list[tuple[str, str | None, list[Finding]]] = field(default_factory=list)
+    editions: dict[str, _Tally] = field(default_factory=dict)
+    years: dict[str, _Tally] = field(default_factory=dict)
+    shown: list[_Article] = field(default_factory=list)
     input_errors: list[str] = field(default_factory=list)
 
-    def add(self, result: Result) -> None:
+    def __post_init__(self) -> None:
+        self._csv_file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="",
+                                                errors="backslashreplace")
+        self._csv = csv.writer(self._csv_file)
+        self._content: dict[int, str] = {}
+        self._simhash: dict[int, int] = {}
+        self._labels: dict[int, str] = {}  # article number -> path, for clusters past the cap
+
+    # --- collecting -----------------------------------------------------------------------
+
+    def add(self, result: Result, facts: dict[str, str | None] | None = None) -> None:
+        facts = facts if facts is not None else article_facts(result.record)
         self.articles += 1
+        n = self.articles
         self.known += len(result.known)
-        edition = self.editions.setdefault(result.profile or "(unknown)", _Edition())
-        edition.articles += 1
+        url = facts.get("url") or result.uri or ""
+        edition = facts.get("edition") or result.profile or "(unknown)"
+        found_date = facts.get("date") or ""
+        date = iso_date(found_date) or found_date
+        year = date[:4] if found_date and iso_date(found_date) else (
+            UNREADABLE_DATE if found_date else NO_DATE)
+        article = _Article(n, result.path, url, facts.get("headline") or "", edition, date, year,
+                           list(result.findings))
+        for tally in (self.editions.setdefault(edition, _Tally()),
+                      self.years.setdefault(year, _Tally())):
+            tally.articles += 1
+            tally.valid += result.valid
+            tally.errors += article.errors
+            tally.warnings += article.warnings
+        self.errors += article.errors
+        self.warnings += article.warnings
+        self.valid += result.valid
+        self.failing += not result.valid
         for finding in result.findings:
             self.by_rule[finding.rule] += 1
             self.rule_severity.setdefault(finding.rule, finding.severity)
-            if finding.severity == ERROR:
-                self.errors += 1
-                edition.errors += 1
-            else:
-                self.warnings += 1
-                edition.warnings += 1
-        if result.valid:
-            self.valid += 1
-            edition.valid += 1
-        else:
-            self.failing += 1
-            if len(self.failing_articles) < self.max_articles:
-                self.failing_articles.append((result.path, result.profile, list(result.findings)))
+            hits = self.rule_articles[finding.rule]
+            if not hits or hits[-1] != n:
+                hits.append(n)
+        if len(self.shown) < self.max_articles:
+            self.shown.append(article)
+        fingerprint = result.fingerprint or {}
+        if fingerprint.get("content_sha256"):
+            self._content[n] = fingerprint["content_sha256"]
+        if fingerprint.get("simhash"):
+            self._simhash[n] = int(fingerprint["simhash"], 16)
+        if n in self._content or n in self._simhash:
+            self._labels[n] = article.headline or result.path
+        self._csv.writerow([
+            n, result.path, url, article.headline, edition, result.profile or "", found_date,
+            year, "true" if result.valid else "false", article.errors, article.warnings,
+            " ".join(sorted({f.rule for f in result.findings})),
+            " | ".join(f"{f.severity} {f.rule}: {f.message}" for f in result.findings),
+            fingerprint.get("sha256", ""), fingerprint.get("content_sha256", ""),
+            fingerprint.get("simhash", "")])
 
-    def render(self, generated: datetime | None = None) -> str:
+    def clusters(self) -> list[Cluster]:
+        return find_clusters(self._content, self._simhash, distance=self.near_distance)
+
+    # --- the page -------------------------------------------------------------------------
+
+    def render(self, generated: datetime | None = None, *, csv_name: str | None = "report.csv",
+               clusters: list[Cluster] | None = None) -> str:
+        """The page. ``generated``: the run date shown (default now)."""
         generated = generated or datetime.now(UTC).replace(microsecond=0)
+        clusters = self.clusters() if clusters is None else clusters
+        policy = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                  f"script-src {script_hash()}")
         parts = [
             "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width,initial-scale=1">',
             # Forbid every fetch: the page must work, and be safe, offline.
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-            "style-src 'unsafe-inline'; img-src data:\">",
-            f"<title>{escape(self.title)}</title><style>{_CSS}</style></head><body>",
-            f"<h1>{escape(self.title)}</h1>",
-            f'<p class="meta">Generated by archivekit on {generated.isoformat()}.</p>',
-            self._totals(), self._rules_section(), self._editions_section(),
-            self._failing_section(), "</body></html>",
+            f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
+            f"<title>{escape(self.title)}</title><style>{CSS}</style></head><body>",
+            f"<h1>{escape(self.title)}</h1>", self._meta(generated, csv_name),
+            self._totals(clusters), self._rules_section(), self._editions_section(),
+            self._years_section(), self._articles_section(), self._clusters_section(clusters),
+            self._input_errors_section(), f"<script>{SCRIPT}</script>", "</body></html>",
         ]
         return "\n".join(parts) + "\n"
 
-    def _totals(self) -> str:
+    def _meta(self, generated: datetime, csv_name: str | None) -> str:
+        lines = [f"archivekit {escape(__version__)}", f"run on {generated.isoformat()}"]
+        if self.command_line:
+            lines.append(f"command line <code>{escape(self.command_line)}</code>")
+        if csv_name:
+            lines.append(f'every result as CSV: <a href="{escape(csv_name)}">{escape(csv_name)}</a>')
+        return '<p class="meta" id="meta">' + " · ".join(lines) + "</p>"
+
+    def _totals(self, clusters: list[Cluster]) -> str:
         boxes = [("articles", self.articles, "articles"), ("valid", self.valid, "valid"),
-                 ("failing", self.failing, "failing"), ("errors", self.errors, "errors"),
-                 ("warnings", self.warnings, "warnings")]
+                 ("failing", self.failing, "with errors"), ("errors", self.errors, "errors"),
+                 ("warnings", self.warnings, "warnings"),
+                 ("clusters", len(clusters), "duplicate clusters")]
         if self.known:
             boxes.append(("known", self.known, "known (baseline)"))
         if self.input_errors:
@@ -126,86 +218,204 @@ class HtmlReport:
                        for key, value, label in boxes)
         return f'<h2 id="totals">Totals</h2><div class="totals">{html}</div>'
 
+    def _link(self, n: int) -> str:
+        if n <= len(self.shown):
+            article = self.shown[n - 1]
+            return f'<a href="#a-{n}">{escape(article.headline or article.path)}</a>'
+        return escape(self._labels.get(n, f"article {n}"))
+
     def _rules_section(self) -> str:
         if not self.by_rule:
             return '<h2 id="rules">Findings per rule</h2><p>No findings.</p>'
         rows = []
         for rule, count in sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
             severity = self.rule_severity.get(rule) or self.rules.get(rule, {}).get("severity", "")
-            rows.append(f'<tr id="rule-{escape(rule)}"><td><code>{escape(rule)}</code></td>'
-                        f'<td class="{escape(severity)}">{escape(severity)}</td>'
-                        f'<td class="n">{count:,}</td></tr>')
-        return ('<h2 id="rules">Findings per rule</h2>' + self._chart() +
-                "<table><thead><tr><th>rule</th><th>severity</th><th>findings</th></tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>")
+            hits = self.rule_articles[rule]
+            links = ", ".join(self._link(n) for n in hits[:MAX_RULE_LINKS])
+            if len(hits) > MAX_RULE_LINKS:
+                links += f" and {len(hits) - MAX_RULE_LINKS:,} more (filter the table, or the CSV)"
+            message = self.rules.get(rule, {}).get("message", "")
+            rows.append(
+                f'<tr id="rule-{escape(rule)}"><td><code>{escape(rule)}</code>'
+                f"{'<br><small>' + escape(message) + '</small>' if message else ''}</td>"
+                f'<td class="{escape(severity)}">{escape(severity)}</td>'
+                f'<td class="n">{count:,}</td><td class="n">{len(hits):,}</td>'
+                f'<td><details><summary>{len(hits):,} article{"s" if len(hits) != 1 else ""}'
+                f'</summary>{links}</details><a href="#articles" data-rule="{escape(rule)}">'
+                "show them in the table</a></td></tr>")
+        return ('<h2 id="rules">Findings per rule</h2>' + self._rule_chart() +
+                "<table><thead><tr><th>rule</th><th>severity</th><th>findings</th>"
+                f"<th>articles</th><th>which</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
-    def _chart(self) -> str:
+    def _rule_chart(self) -> str:
         items = sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
-        top = max(count for _, count in items)
-        label_w, bar_w, row_h = 210, 420, 22
-        height = row_h * len(items) + 8
-        bars = []
-        for i, (rule, count) in enumerate(items):
-            y = 4 + i * row_h
-            width = max(1, round(bar_w * count / top))
-            colour = "#b00020" if self.rule_severity.get(rule) == ERROR else "#d08a00"
-            bars.append(
-                f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(rule)}</text>'
-                f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="{row_h - 6}" '
-                f'fill="{colour}"><title>{escape(rule)}: {count:,}</title></rect>'
-                f'<text x="{label_w + width + 6}" y="{y + 15}">{count:,}</text>')
-        return (f'<svg role="img" aria-label="Findings per rule" width="{label_w + bar_w + 80}" '
-                f'height="{height}" viewBox="0 0 {label_w + bar_w + 80} {height}" '
-                f'xmlns="http://www.w3.org/2000/svg">{"".join(bars)}</svg>')
+        return _bar_chart("Findings per rule", [
+            (rule, [(count, "#b00020" if self.rule_severity.get(rule) == ERROR else "#d08a00")],
+             f"{rule}: {count:,}") for rule, count in items])
 
-    def _editions_section(self) -> str:
+    def _tally_section(self, key: str, heading: str, label: str,
+                       tallies: list[tuple[str, _Tally]]) -> str:
         rows = "".join(
-            f'<tr id="edition-{escape(name)}"><td>{escape(name)}</td><td class="n">{e.articles:,}</td>'
-            f'<td class="n">{e.valid:,}</td><td class="n">{e.articles - e.valid:,}</td>'
-            f'<td class="n">{e.errors:,}</td><td class="n">{e.warnings:,}</td></tr>'
-            for name, e in sorted(self.editions.items()))
-        return ('<h2 id="editions">Per edition</h2><table><thead><tr><th>edition (profile)</th>'
-                "<th>articles</th><th>valid</th><th>failing</th><th>errors</th><th>warnings</th>"
+            f'<tr id="{key}-{escape(name)}"><td>{escape(name)}</td><td class="n">{t.articles:,}</td>'
+            f'<td class="n">{t.valid:,}</td><td class="n">{t.articles - t.valid:,}</td>'
+            f'<td class="n">{t.errors:,}</td><td class="n">{t.warnings:,}</td></tr>'
+            for name, t in tallies)
+        chart = _bar_chart(heading, [
+            (name, [(t.valid, "#1b7f3b"), (t.articles - t.valid, "#b00020")],
+             f"{name}: {t.articles:,} articles, {t.valid:,} valid, {t.articles - t.valid:,} with errors")
+            for name, t in tallies])
+        return (f'<h2 id="{key}s">{heading}</h2>{chart}<table><thead><tr><th>{label}</th>'
+                "<th>articles</th><th>valid</th><th>with errors</th><th>errors</th><th>warnings</th>"
                 f"</tr></thead><tbody>{rows}</tbody></table>")
 
-    def _failing_section(self) -> str:
-        if not self.failing_articles:
-            return '<h2 id="failing">Failing articles</h2><p>None.</p>'
-        rows, details = [], []
-        for i, (path, profile, findings) in enumerate(self.failing_articles, 1):
-            anchor = f"article-{i}"
-            rules = ", ".join(sorted({f.rule for f in findings if f.severity == ERROR}))
-            rows.append(f'<tr><td><a href="#{anchor}">{escape(path)}</a></td>'
-                        f"<td>{escape(profile or '')}</td><td>{escape(rules)}</td>"
-                        f'<td class="n">{len(findings)}</td></tr>')
-            items = "".join(
-                f'<li><span class="{escape(f.severity)}">{escape(f.severity)}</span> '
-                f"<code>{escape(f.rule)}</code> {escape(f.message)}"
-                f"{' <code>' + escape(f.pointer) + '</code>' if f.pointer else ''}"
-                f"{f' (line {f.line})' if f.line is not None else ''}</li>" for f in findings)
-            details.append(f'<div class="article" id="{anchor}"><h3>{escape(path)}</h3>'
-                           f'<ul>{items}</ul><a href="#failing">back to the table</a></div>')
+    def _editions_section(self) -> str:
+        return self._tally_section("edition", "Per edition", "edition",
+                                   sorted(self.editions.items()))
+
+    def _years_section(self) -> str:
+        return self._tally_section("year", "Per publication year", "year published",
+                                   sorted(self.years.items()))
+
+    def _options(self, element: str, everything: str, values: Iterable[str]) -> str:
+        options = "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
+        return (f'<select id="{element}" aria-label="{escape(everything)}">'
+                f'<option value="">{escape(everything)}</option>{options}</select>')
+
+    def _articles_section(self) -> str:
+        controls = (
+            '<div class="controls"><input id="q" type="search" aria-label="Filter the articles" '
+            'placeholder="Filter: headline, URL, path, rule, message">'
+            '<select id="f-status" aria-label="status"><option value="">any status</option>'
+            '<option value="error">with errors</option><option value="warning">with warnings'
+            '</option><option value="valid">valid</option><option value="clean">no findings'
+            "</option></select>" + self._options("f-edition", "every edition", sorted(self.editions))
+            + self._options("f-year", "every year", sorted(self.years))
+            + self._options("f-rule", "every rule", sorted(self.by_rule))
+            + f'<span id="shown">{len(self.shown)} of {len(self.shown)} shown</span></div>')
+        head = "".join(
+            f'<th data-key="{key}"{" data-type=num" if numeric else ""}><button type="button">'
+            f"{label}</button></th>" for key, label, numeric in (
+                ("n", "#", True), ("headline", "headline / path", False), ("url", "URL", False),
+                ("edition", "edition", False), ("date", "published", False),
+                ("status", "status", False), ("errors", "errors", True),
+                ("warnings", "warnings", True), ("findings", "findings", False)))
+        rows = "".join(self._article_row(a) for a in self.shown)
         more = ""
-        if self.failing > len(self.failing_articles):
-            more = (f"<p>Showing the first {len(self.failing_articles):,} of {self.failing:,} "
-                    "failing articles; the JSON report lists them all.</p>")
-        return ('<h2 id="failing">Failing articles</h2>' + more +
-                "<table><thead><tr><th>article</th><th>edition</th><th>error rules</th>"
-                f"<th>findings</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                '<h2 id="findings">Findings by article</h2>' + "".join(details))
+        if self.articles > len(self.shown):
+            more = (f"<p>The table shows the first {len(self.shown):,} of {self.articles:,} "
+                    "articles; the CSV has them all.</p>")
+        return (f'<h2 id="articles">Articles</h2>{more}{controls}'
+                f'<table id="articles-table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{rows}</tbody></table>")
+
+    def _article_row(self, a: _Article) -> str:
+        status = [s for s, on in (("error", a.errors), ("warning", a.warnings),
+                                  ("valid", not a.errors), ("clean", not a.findings)) if on]
+        label = ("errors" if a.errors else "warnings" if a.warnings else "valid")
+        css = "error" if a.errors else "warning" if a.warnings else "valid"
+        items = "".join(
+            f'<li><span class="{escape(f.severity)}">{escape(f.severity)}</span> '
+            f'<a href="#rule-{escape(f.rule)}"><code>{escape(f.rule)}</code></a> {escape(f.message)}'
+            f"{' <code>' + escape(f.pointer) + '</code>' if f.pointer else ''}"
+            f"{f' (line {f.line})' if f.line is not None else ''}</li>" for f in a.findings)
+        rules = " ".join(sorted({f.rule for f in a.findings}))
+        return (f'<tr id="a-{a.n}" data-status="{" ".join(status)}" data-edition="{escape(a.edition)}"'
+                f' data-year="{escape(a.year)}" data-rules="{escape(rules)}">'
+                f'<td class="n" data-v="{a.n}">{a.n}</td>'
+                f"<td>{escape(a.headline) or '<i>(no headline)</i>'}<br><small>{escape(a.path)}"
+                f'</small></td><td class="url">{escape(a.url)}</td><td>{escape(a.edition)}</td>'
+                f'<td data-v="{escape(a.date)}">{escape(a.date)}</td>'
+                f'<td class="{css}">{label}</td><td class="n">{a.errors}</td>'
+                f'<td class="n">{a.warnings}</td>'
+                f'<td>{"<ul class=f>" + items + "</ul>" if items else ""}</td></tr>')
+
+    def _clusters_section(self, clusters: list[Cluster]) -> str:
+        heading = ('<h2 id="duplicates">Duplicates and near-duplicates</h2>'
+                   f"<p>Duplicates: the same content digest (headline, byline, date, body, "
+                   f"images). Near-duplicates: bodies whose simhashes differ in at most "
+                   f"{self.near_distance} of 64 bits.</p>")
+        if not clusters:
+            return heading + "<p>None found.</p>"
+        blocks = []
+        for i, cluster in enumerate(clusters, 1):
+            what = ("same content" if cluster.kind == "duplicate"
+                    else f"near-duplicates, simhash distance up to {cluster.distance}")
+            links = "".join(f"<li>{self._link(n)}</li>" for n in cluster.members)
+            blocks.append(f'<div class="cluster" id="cluster-{i}" data-kind="{cluster.kind}">'
+                          f"<b>{cluster.kind} cluster {i}</b>: {len(cluster.members)} articles, "
+                          f"{what}<ul>{links}</ul></div>")
+        return heading + "".join(blocks)
+
+    def _input_errors_section(self) -> str:
+        if not self.input_errors:
+            return ""
+        items = "".join(f"<li>{escape(e)}</li>" for e in self.input_errors)
+        return f'<h2 id="input-errors">Inputs that could not be read</h2><ul>{items}</ul>'
+
+    # --- writing --------------------------------------------------------------------------
 
     def write(self, path: str | os.PathLike, generated: datetime | None = None) -> Path:
-        """Write the page atomically (a temporary name beside it, renamed when complete)."""
-        return write_text(path, self.render(generated), errors="backslashreplace")
+        """Write the page and ``report.csv`` beside it, each atomically (a temporary name
+        beside it, renamed when complete)."""
+        path = Path(path)
+        clusters = self.clusters()
+        csv_path = path.with_suffix(".csv")
+        write_text(csv_path, self.csv_text(clusters), errors="backslashreplace")
+        return write_text(path, self.render(generated, csv_name=csv_path.name, clusters=clusters),
+                          errors="backslashreplace")
+
+    def csv_text(self, clusters: list[Cluster] | None = None) -> str:
+        """Every article's row, with the number of the cluster it belongs to."""
+        clusters = self.clusters() if clusters is None else clusters
+        member_of: dict[int, list[str]] = defaultdict(list)
+        for i, cluster in enumerate(clusters, 1):
+            for n in cluster.members:
+                member_of[n].append(str(i))
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_FIELDS)
+        self._csv_file.flush()
+        self._csv_file.seek(0)
+        for row in csv.reader(self._csv_file):
+            writer.writerow([*row, " ".join(member_of.get(int(row[0]), []))])
+        self._csv_file.seek(0, os.SEEK_END)
+        return out.getvalue()
+
+
+def _bar_chart(label: str, items: list[tuple[str, list[tuple[int, str]], str]]) -> str:
+    """An inline SVG of horizontal bars, one row per item (label, segments, tooltip)."""
+    if not items:
+        return ""
+    top = max(sum(v for v, _ in segments) for _, segments, _ in items) or 1
+    label_w, bar_w, row_h = 230, 420, 22
+    height = row_h * len(items) + 8
+    bars = []
+    for i, (name, segments, tip) in enumerate(items):
+        y = 4 + i * row_h
+        x = label_w
+        bars.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(name)}</text>')
+        for value, colour in segments:
+            if value <= 0:
+                continue
+            width = max(1, round(bar_w * value / top))
+            bars.append(f'<rect x="{x}" y="{y + 3}" width="{width}" height="{row_h - 6}" '
+                        f'fill="{colour}"><title>{escape(tip)}</title></rect>')
+            x += width
+        total = sum(v for v, _ in segments)
+        bars.append(f'<text x="{x + 6}" y="{y + 15}">{total:,}</text>')
+    width = label_w + bar_w + 80
+    return (f'<svg role="img" aria-label="{escape(label)}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">{"".join(bars)}</svg>')
 
 
 def write_html_report(results: Iterable[Result], path: str | os.PathLike, *,
                       title: str = "archivekit collection report",
                       rules: dict[str, dict[str, str]] | None = None,
                       input_errors: Iterable[str] = (),
-                      generated: datetime | None = None) -> HtmlReport:
-    """Consume ``results`` and write ``report.html`` at ``path``; returns the totals."""
-    report = HtmlReport(title=title, rules=rules or {})
+                      generated: datetime | None = None,
+                      command_line: str | None = None) -> HtmlReport:
+    """Consume ``results`` and write ``report.html`` (and ``report.csv``) at ``path``."""
+    report = HtmlReport(title=title, rules=rules or {}, command_line=command_line)
     for result in results:
         report.add(result)
     report.input_errors = list(input_errors)
@@ -214,7 +424,8 @@ def write_html_report(results: Iterable[Result], path: str | os.PathLike, *,
 
 
 class HtmlReporter(Reporter):
-    """``--format html``: the same page as ``report.html``, written to the stream at the end."""
+    """``--format html``: the same page as ``report.html`` (facts from each result's
+    record), written to the stream at the end; no CSV beside a stream."""
 
     def __init__(self, stream, **options):
         super().__init__(stream, **options)
@@ -225,4 +436,4 @@ class HtmlReporter(Reporter):
 
     def finish(self, summary: Summary) -> None:
         self.report.input_errors = list(summary.input_errors)
-        self.stream.write(self.report.render())
+        self.stream.write(self.report.render(csv_name=None))

@@ -20,7 +20,7 @@ def summary_dict(s: Summary, outcome, out: Path) -> dict:
             "warc": [str(p.relative_to(out)) for p in outcome.warc_files],
             "jsonld": str(outcome.jsonld_dir.relative_to(out)) if outcome.jsonld_dir else None,
             "wacz": outcome.wacz_file.name if outcome.wacz_file else None,
-            "bag": "bag" if outcome.bag_dir else None,
+            "bag": outcome.bag_dir.name if outcome.bag_dir else None,
             "report": "report.jsonl",
             "report_html": "report.html",
         },

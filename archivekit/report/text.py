@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from archivekit.printable import printable
 from archivekit.record import ERROR, Result
 from archivekit.report.base import Reporter, Summary
+from archivekit.report.paths import printable
 
 _STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "ok": "\x1b[32m", "dim": "\x1b[2m",
            "bold": "\x1b[1m"}
@@ -16,12 +16,15 @@ class TextReporter(Reporter):
         return f"{_STYLES[style]}{text}{_RESET}" if self.color else text
 
     def result(self, result: Result) -> None:
-        # Every value may come from a hostile name or WARC field: control characters
-        # are shown escaped (printable), never written to the terminal.
+        if self.verb == "warc-check":  # one result per file: the summary counts its records
+            self.records = getattr(self, "records", 0) + result.fingerprint.get("records", 0)
         write = self.stream.write
+        # Every value may come from a hostile name or WARC field: a file name with a newline,
+        # ESC or "::error" stays on its own line, escaped: it cannot forge a result line, a
+        # workflow command or move the terminal's cursor.
         path = printable(result.path)
-        if path.startswith(":"):  # a line starting '::' is a GitHub workflow command
-            path = "\\x3a" + path[1:]
+        if path.startswith(":"):  # ":" + ": ok" would start a line with "::" too
+            path = "./" + path  # the same file, and no line that starts a workflow command
         if not result.findings:
             known = f" ({len(result.known)} known)" if result.known else ""
             write(f"{path}: {self._paint('ok', 'ok')}{known}\n")
@@ -37,6 +40,10 @@ class TextReporter(Reporter):
 
     def finish(self, summary: Summary) -> None:
         noun = "article" if summary.articles == 1 else "articles"
+        if self.verb == "warc-check":
+            records = getattr(self, "records", 0)
+            noun = (f"{'file' if summary.articles == 1 else 'files'} "
+                    f"({records} {'record' if records == 1 else 'records'})")
         line = (f"{summary.articles} {noun}: {summary.valid} valid, "
                 f"{summary.articles - summary.valid} with errors "
                 f"({summary.errors} errors, {summary.warnings} warnings")

@@ -58,11 +58,15 @@ def content_type_for(document: Document, result: Result) -> str:
 
 
 def target_uri_for(document: Document, result: Result) -> str:
-    if document.uri:
-        return document.uri
+    from archivekit.warccheck.rules import uri_escape, uri_problem
+
+    # WARC-Target-URI is an RFC 3986 URI: characters it does not allow are escaped, and a
+    # page's URL without a scheme is not used.
+    if document.uri and uri_problem(uri_escape(document.uri)) is None:
+        return uri_escape(document.uri)
     record_url = (result.record or {}).get("url")
-    if record_url:
-        return record_url
+    if record_url and uri_problem(uri_escape(record_url)) is None:
+        return uri_escape(record_url)
     # fsencode: a file name that is not UTF-8 keeps its real bytes, percent-encoded.
     return "urn:archivekit:file:" + quote(os.fsencode(Path(document.path).as_posix()), safe="/._-~")
 

@@ -170,7 +170,9 @@ class RecordMaker:
         if verbatim is not None:
             return PreparedRecord(
                 kind="response",
-                uri=_header_value(verbatim, "WARC-Target-URI") or uri,
+                # WARC 1.0 writers (wget) put the URI in <>; the records written beside
+                # this copy (metadata, revisits) are WARC 1.1, without them.
+                uri=(_header_value(verbatim, "WARC-Target-URI") or "").strip("<>") or uri,
                 date=_header_value(verbatim, "WARC-Date") or date, content_key=content_key,
                 record_id=_header_value(verbatim, "WARC-Record-ID") or record_uuid("response", uri),
                 payload_digest=_header_value(verbatim, "WARC-Payload-Digest") or "",

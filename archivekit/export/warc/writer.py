@@ -137,17 +137,21 @@ class WarcExporter:
         uri, date, warcinfo_id = p.uri, p.date, self._warcinfo_id
         earlier = self._payloads.get(p.content_key)
 
-        if p.kind == "resource" and earlier is not None and earlier.payload_digest:
+        # An input response whose record id is written already (the same capture in two
+        # input WARCs) is not copied again: a revisit, or a copy with a fresh id.
+        duplicate = p.kind == "response" and p.record_id in self._ids_seen
+        if (p.kind == "resource" or duplicate) and earlier is not None and earlier.payload_digest:
             record_type = "revisit"
             record_id = self._unique(record_uuid("revisit", uri, date, earlier.record_id))
             self._handle.write(maker.revisit(uri, date, record_id, warcinfo_id, earlier))
             payload_digest = earlier.payload_digest
-        elif p.kind == "response":
-            record_type, record_id, payload_digest = "response", p.record_id, p.payload_digest
+        elif p.kind == "response" and not duplicate:
+            record_type, record_id, payload_digest = "response", self._unique(p.record_id), \
+                p.payload_digest
             self._handle.write(p.member)
             self._payloads.setdefault(p.content_key, Written(uri, date, record_id, payload_digest))
         else:
-            record_type, payload_digest = "resource", p.payload_digest
+            record_type, payload_digest = p.kind, p.payload_digest
             record_id = self._unique(p.record_id)
             member = p.member
             if record_id != p.record_id or warcinfo_id != p.warcinfo_id:

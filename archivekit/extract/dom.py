@@ -1,0 +1,185 @@
+"""The parsed page: lxml parsing, text of an element, document order, and an index of
+the elements the extractor looks at, gathered in one walk.
+
+Class names are matched as whole tokens of the ``class`` attribute ("image" is not
+found in "loadimages" or "post-image-aligned-center").
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from archivekit.extract.assemble import clean
+from archivekit.limits import LimitExceeded, depth_exceeded
+
+# No network, no entity expansion beyond HTML's own, comments and PIs dropped.
+_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
+                           huge_tree=False, recover=True)
+X_ORDER = etree.XPath("count(preceding::*) + count(ancestor::*)", smart_strings=False)
+# An XML declaration in a str makes lxml refuse the page ("Unicode strings with encoding
+# declaration are not supported"); the text is already decoded, so it can go.
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+
+_X_ITEMPROP = etree.XPath("//*[@itemprop]")
+# The class tokens and tags the extractor looks up (see Index).
+CLASSES = frozenset({
+    "headline", "headline__title", "dek", "headline__subtitle", "entry__byline__author",
+    "author-card__details__name", "byline", "entry-wirepartner__byline",
+    "wire-partner-component", "timestamp", "entry__content-list", "cli-text", "entry__body",
+    "image", "entry__content", "author", "byline__name", "author-name", "byline-name",
+    "date", "published", "pubdate", "dateline", "post-date", "entry-date", "article-date",
+    "publish-date"})
+TAGS = frozenset({"h1", "meta", "link", "time", "figure", "article", "a", "script", "title"})
+
+
+def parse_html(text: str) -> etree._Element | None:
+    if text[:64].lstrip().startswith("<?xml"):
+        text = _XML_DECLARATION.sub("", text, count=1)
+    try:
+        root = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    if (problem := depth_exceeded(_PARSER.error_log)):
+        raise LimitExceeded(problem)
+    return root
+
+
+def text(el) -> str | None:
+    """The element's clean text (``None`` for none)."""
+    if len(el) == 0:  # a leaf (most paragraphs): its text is all there is
+        return clean(el.text)
+    return clean("".join(el.itertext()))
+
+
+def order(el) -> int:
+    """Document order of an element; counts nodes, so call it rarely."""
+    return int(X_ORDER(el))
+
+
+def has_class(el, token: str) -> bool:
+    return token in (el.get("class") or "").split()
+
+
+def inside(el, tag: str, token: str | None = None) -> bool:
+    """Whether ``el`` has an ancestor ``tag`` (with class ``token``)."""
+    return any(token is None or has_class(a, token) for a in el.iterancestors(tag))
+
+
+def doc_order(elements) -> list:
+    """Elements sorted in document order, each once (the lists are short).
+
+    Distinct source lines settle the order; elements sharing a line (minified pages)
+    take one walk of the tree.
+    """
+    unique = list({id(el): el for el in elements}.values())
+    if len(unique) < 2:
+        return unique
+    lines = [el.sourceline for el in unique]
+    if None not in lines and len(set(lines)) == len(lines):
+        return [el for _, el in sorted(zip(lines, unique, strict=True), key=lambda pair: pair[0])]
+    wanted = {id(el) for el in unique}
+    ordered = []
+    for el in unique[0].getroottree().getroot().iter(etree.Element):
+        if id(el) in wanted:
+            ordered.append(el)
+            if len(ordered) == len(unique):
+                break
+    return ordered
+
+
+def descendants(containers, tag: str) -> list:
+    """``tag`` elements inside ``containers`` in document order, each once."""
+    seen: set[int] = set()
+    out = []
+    for container in containers:
+        for el in container.iter(tag):
+            if id(el) not in seen:
+                seen.add(id(el))
+                out.append(el)
+    return out
+
+
+class Index:
+    """Elements of interest by class token, by tag and by ``itemprop``, each list in
+    document order, gathered in one walk of the tree."""
+
+    __slots__ = ("classes", "tags", "_itemprops", "root", "body", "_metas")
+
+    def __init__(self, root, microdata: bool = True) -> None:
+        """``microdata=False``: the page has no ``itemprop`` (its text says so)."""
+        self.root = root
+        # Runs over every element of the page: kept to dict lookups, no per-element split
+        # unless the class attribute is not a single known token.
+        classes: dict[str, list] = {token: [] for token in CLASSES}
+        tags: dict[str, list] = {tag: [] for tag in TAGS}
+        class_bucket, tag_bucket = classes.get, tags.get
+        for el in root.iter(etree.Element):
+            bucket = tag_bucket(el.tag)
+            if bucket is not None:
+                bucket.append(el)
+            cls = el.get("class")
+            if cls:
+                bucket = class_bucket(cls)
+                if bucket is not None:
+                    bucket.append(el)
+                else:
+                    for token in cls.split():
+                        bucket = class_bucket(token)
+                        if bucket is not None:
+                            bucket.append(el)
+        self.classes, self.tags = classes, tags
+        self._itemprops: list | None = None if microdata else []
+        self.body = root.find("body") if root.tag == "html" else None
+        self._metas: dict[str, list[tuple[str, object]]] | None = None
+
+    def cls(self, token: str, tag: str | None = None) -> list:
+        found = self.classes.get(token, ())
+        return [el for el in found if el.tag == tag] if tag else list(found)
+
+    def tag(self, tag: str) -> list:
+        return self.tags.get(tag, [])
+
+    def meta(self, attr: str, value: str) -> list:
+        return [el for el in self.tag("meta") if el.get(attr) == value and el.get("content")]
+
+    def meta_values(self, key: str) -> list[tuple[str, object]]:
+        """(value, element) of every ``<meta>`` named ``key`` (lower case) by its
+        ``property``, ``name`` or ``itemprop`` (space-separated names each count), its
+        value in ``content`` or ``value``."""
+        if self._metas is None:
+            metas: dict[str, list[tuple[str, object]]] = {}
+            for el in self.tag("meta"):
+                value = clean(el.get("content") or el.get("value"))
+                if not value:
+                    continue
+                for attr in ("property", "name", "itemprop"):
+                    for name in (el.get(attr) or "").lower().split():
+                        metas.setdefault(name, []).append((value, el))
+            self._metas = metas
+        return self._metas.get(key, [])
+
+    def first_meta(self, *keys: str) -> tuple[str, object] | tuple[None, None]:
+        for key in keys:
+            if (found := self.meta_values(key)):
+                return found[0]
+        return None, None
+
+    @property
+    def rel_author(self) -> list:
+        """``<a>`` and ``<link>`` elements with ``rel=author``."""
+        return [a for a in self.tags["a"] + self.tags["link"]
+                if "author" in (a.get("rel") or "").split()]
+
+    @property
+    def itemprops(self) -> list:
+        """Elements with an ``itemprop`` (one XPath, on the first question)."""
+        if self._itemprops is None:
+            self._itemprops = _X_ITEMPROP(self.root)
+        return self._itemprops
+
+    def prop(self, name: str) -> list:
+        """Elements whose ``itemprop`` names ``name`` (not ``<meta>``: see meta_values)."""
+        return [el for el in self.itemprops
+                if el.tag != "meta" and name in el.get("itemprop").split()]

@@ -1,0 +1,129 @@
+"""The article's body paragraphs in an HTML page.
+
+The HuffPost templates' body containers are used when the page has one (a template
+page whose container holds no text has no body: a photo page). Any other page goes
+to the content-density reading (density.py), which finds text in ``<p>``, ``<div>``,
+``<br>``-separated text and ``<pre>`` alike.
+"""
+
+from __future__ import annotations
+
+from archivekit.extract.assemble import Parts, clean, clean_all
+from archivekit.extract.density import density_body, segments
+from archivekit.extract.dom import Index, descendants
+
+
+def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]:
+    """The containers the body comes from (the article's extent) and, off the templates,
+    its (element, text) pairs for :func:`set_texts` (a template's body is set here).
+
+    Off the templates, the element microdata marks as the article's body is read
+    first. ``skip`` holds elements whose text is not body (headline, byline, date).
+    """
+    sections = index.cls("entry__content-list", "section")
+    if sections:
+        _template_body(_template_paragraphs(_template_blocks(index.cls("cli-text", "div"),
+                                                             sections)), sections, parts)
+        return sections, []
+    bodies = index.cls("entry__body", "div")
+    if bodies:
+        _template_body(descendants(bodies, "p"), bodies, parts)
+        return bodies, []
+    skipped = {id(el): el for el in skip if el is not None}
+    body_el = next(iter(index.prop("articleBody")), None)
+    found = segments(body_el, skipped) if body_el is not None else []
+    nodes = [body_el]
+    if sum(len(s.text) for s in found) < 200:
+        nodes, found = density_body(_page_body(index), skipped)
+    headline = (parts.headline or "").casefold()
+    return nodes, [(s.owner, s.text) for s in found if s.text.casefold() != headline]
+
+
+def _within(el, ids: set[int]) -> bool:
+    return id(el) in ids or any(id(a) in ids for a in el.iterancestors())
+
+
+def set_generic_body(pairs: list, parts: Parts, images: list) -> None:
+    """The body from the density reading's pairs, less text inside an image block."""
+    blocks = {id(el) for el in images}
+    set_texts([(el, t) for el, t in pairs if (not blocks or not _within(el, blocks))
+               and any(c.isalnum() for c in t)], parts)
+
+
+def _template_body(paragraphs: list, containers: list, parts: Parts) -> None:
+    """The template's paragraphs; text not in ``<p>`` when it has none."""
+    if paragraphs:
+        set_body(paragraphs, parts)
+    else:
+        set_texts([(s.owner, s.text) for c in containers for s in segments(c)], parts)
+
+
+def _page_body(index: Index):
+    return index.body if index.body is not None else index.root
+
+
+def set_body(paragraphs: list, parts: Parts) -> None:
+    """The body from its paragraph elements: their clean text, less empty paragraphs and
+    repeats of the banner or notice."""
+    texts = clean_all([p.text if len(p) == 0 else "".join(p.itertext()) for p in paragraphs])
+    _set(paragraphs, texts, parts)
+
+
+def set_texts(pairs: list, parts: Parts) -> None:
+    """The body from (element, clean text) pairs, less empty ones and repeats of the
+    banner or notice."""
+    _set([el for el, _ in pairs], [t for _, t in pairs], parts)
+
+
+def _set(elements: list, texts: list, parts: Parts) -> None:
+    banner, footer = parts.banner, parts.footer
+    # The banner or notice repeated as a paragraph is not body text; one test over the
+    # joined text spares a test per paragraph on the pages (nearly all) without one.
+    joined = "\0".join(t or "" for t in texts)
+    skip_repeats = bool((banner and banner in joined) or (footer and footer in joined))
+    body = []
+    for el, text in zip(elements, texts, strict=True):
+        if not text:
+            continue
+        if skip_repeats and ((banner and banner in text) or (footer and footer in text)):
+            continue
+        if parts.body_line is None:
+            parts.body_line = el.sourceline
+        body.append(text)
+    parts.body = body
+
+
+def _template_blocks(blocks: list, sections: list) -> list:
+    """The text ``blocks`` inside one of ``sections``, less those inside another block
+    (its paragraphs come with the outer one), in document order."""
+    inside, is_block = {id(c) for c in sections}, {id(b) for b in blocks}
+    out = []
+    for block in blocks:
+        parent = block.getparent()
+        while parent is not None and id(parent) not in inside:
+            if id(parent) in is_block:
+                break
+            parent = parent.getparent()
+        if parent is not None and id(parent) in inside:
+            out.append(block)
+    return out
+
+
+def _template_paragraphs(blocks: list) -> list:
+    """The ``p`` elements of the template's text blocks, in document order.
+
+    A block is nearly always ``<div class="cli-text"><p>...</p></div>``: its one child
+    is taken without starting a walk.
+    """
+    out = []
+    for block in blocks:
+        if len(block) == 1 and block[0].tag == "p":
+            out.append(block[0])
+        else:
+            out.extend(block.iter("p"))
+    return out
+
+
+def first_words(body: list[str], count: int = 12) -> str:
+    words = " ".join(body).split()[:count]
+    return clean(" ".join(words)) or ""
