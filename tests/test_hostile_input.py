@@ -140,7 +140,7 @@ def test_links_planted_at_temporary_names_in_the_output_do_not_redirect_writes(t
     out.mkdir()
     (out / "warc").mkdir()
     stamp = "20240101000000"
-    for name in ("report.jsonl.open", ".jsonld.open", ".bag.new", "archivekit.wacz.open",
+    for name in ("report.jsonl.open", ".jsonld.open", ".bag.new", "archivekit.wacz.open", "pages.jsonl.open",
                  f"warc/archivekit-{stamp}-00000.warc.gz.open"):
         (out / name).symlink_to(outside / "victim")
     code, _, err = cli("archive", coll, "-o", out, "--bag", "--wacz", "--date", "2024-01-01",
