@@ -12,7 +12,7 @@ from pathlib import Path
 from archivekit.archive_prepare import ArticleWorker, PreparedArticle, SerialHint, WorkerRecipe, ref_key
 from archivekit.atomic import write_text
 from archivekit.checker import Checker
-from archivekit.export.bagit import bag_name
+from archivekit.export.bagit import BagError, bag_name
 from archivekit.export.warc import (
     PARTIAL_SUFFIX,
     WarcExporter,
@@ -25,6 +25,7 @@ from archivekit.record import ERROR, Document, Finding, Result
 from archivekit.report.base import Summary
 from archivekit.report.jsonl import result_line
 from archivekit.report.summary import summary_dict
+from archivekit.safepath import create_fresh, real_dir, remove_planted
 
 
 @dataclass
@@ -83,7 +84,13 @@ class Archiver:
         self.checker = checker
         self.summary = Summary()
         out = settings.out_dir
-        out.mkdir(parents=True, exist_ok=True)
+        real_dir(out)
+        # A link planted in -o DIR where an output directory goes is refused, not followed;
+        # one where a temporary goes is removed (the link, never its target).
+        for sub in ("warc", "jsonld", "bag"):
+            if (out / sub).is_symlink():
+                real_dir(out / sub)
+        remove_planted(out, ".jsonld.open", ".bag.new", f"{settings.warc_options.prefix}.wacz.open")
         stamp = export_stamp(settings.warc_options)
         self.warc = WarcExporter(out / "warc", settings.warc_options, stamp=stamp) \
             if settings.warc else None
@@ -114,9 +121,8 @@ class Archiver:
         if settings.report:
             self._report_path = out / "report.jsonl"
             # backslashreplace: a non-UTF-8 file name becomes \udcXX JSON escapes, not a crash.
-            self._report = open(out / ("report.jsonl" + PARTIAL_SUFFIX), "w", encoding="utf-8",
-                                errors="backslashreplace",
-                                newline="\n")
+            self._report = open(create_fresh(out / ("report.jsonl" + PARTIAL_SUFFIX)), "w",
+                                encoding="utf-8", errors="backslashreplace", newline="\n")
             from archivekit.report.html import HtmlReport
 
             self._html = HtmlReport(title=f"archivekit report: {settings.collection_name}",
@@ -194,6 +200,7 @@ class Archiver:
         settings = self.settings
         outcome = ArchiveOutcome(summary=self.summary, exported=self.exported,
                                  skipped=self.skipped)
+        bag_failed: BagError | None = None
         if self.warc is not None:
             self.warc.close()
             outcome.warc_files = list(self.warc.files)
@@ -203,6 +210,7 @@ class Archiver:
         if settings.wacz:
             from archivekit.export.wacz import write_wacz
 
+            remove_planted(settings.out_dir, f"{settings.warc_options.prefix}.wacz.open")
             outcome.wacz_file = write_wacz(
                 settings.out_dir / f"{settings.warc_options.prefix}.wacz", outcome.warc_files,
                 self.pages, date=settings.warc_options.date, title=settings.collection_name)
@@ -210,13 +218,19 @@ class Archiver:
             from archivekit.export.bag_profiles import bag_collection
 
             # Every file of the collection (what is left out is listed in the bag, with why).
-            outcome.bag_dir = bag_collection(settings.out_dir, settings.inputs, self.bag_files,
-                                             profile=settings.bag_profile,
-                                             source_organization=settings.warc_options.operator,
-                                             title=settings.collection_name)
+            try:
+                outcome.bag_dir = bag_collection(settings.out_dir, settings.inputs, self.bag_files,
+                                                 profile=settings.bag_profile,
+                                                 source_organization=settings.warc_options.operator,
+                                                 title=settings.collection_name)
+            except BagError as exc:
+                # The reports are still finished (and say why); the run then ends in the error.
+                bag_failed = exc
+                self.summary.input_errors.append(f"bag not written: {exc}")
         if self._report is not None:
             self._report.close()
-            os.replace(self._report.name, self._report_path)
+            os.replace(self._report_path.with_name("report.jsonl" + PARTIAL_SUFFIX),
+                       self._report_path)
             outcome.report_file = self._report_path
             self._html.input_errors = list(self.summary.input_errors)
             self._html.write(settings.out_dir / "report.html", generated=settings.warc_options.date)
@@ -224,6 +238,8 @@ class Archiver:
             write_text(settings.out_dir / "summary.json",
                        json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                        errors="backslashreplace")
+        if bag_failed is not None:
+            raise bag_failed
         return outcome
 
     def abort(self) -> None:

@@ -20,7 +20,7 @@ from archivekit.digests import (
     raw_digests,
 )
 from archivekit.extract import Unreadable, extract
-from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
+from archivekit.limits import DEFAULT_MAX_PAGE_BYTES, LimitExceeded
 from archivekit.profiles import ProfileSet, load_profiles
 from archivekit.record import ERROR, Document, Extraction, Finding, Result
 from archivekit.runner import DEFAULT_CHUNK, Ready, resolve_jobs, run_documents
@@ -54,8 +54,13 @@ class Checker:
                    max_page_bytes=max_page_bytes, keep_record=keep_record)
 
     def extract(self, document: Document) -> Extraction:
-        return extract(document, self.profiles, forced_profile=self.forced_profile,
-                       max_page_bytes=self.max_page_bytes)
+        try:
+            return extract(document, self.profiles, forced_profile=self.forced_profile,
+                           max_page_bytes=self.max_page_bytes)
+        except LimitExceeded as exc:
+            # Any limit hit while extracting (a user pattern's time bound in the text
+            # path or the profile match, the parser's): the page's finding, not the run's.
+            raise Unreadable(str(exc)) from None
 
     def check(self, document: Document, *, keep_record: bool | None = None) -> Result:
         return check_document(document, self, keep_record=keep_record)

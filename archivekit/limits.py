@@ -34,6 +34,11 @@ class Limits:
     max_images: int = 1000
     # Longest output file name component written by an exporter, in bytes.
     max_name_bytes: int = 200
+    # Largest bag tag file read (bagit.txt, bag-info.txt, a manifest or tag manifest).
+    max_tag_file_bytes: int = 256 * MiB
+    # Longest one search of a user profile pattern (--profile-dir) may run, in seconds
+    # (the regex package's timeout; the check is periodic, so a breach ends within ~1 s).
+    pattern_timeout: float = 0.25
 
 
 DEFAULT_LIMITS = Limits()
@@ -52,13 +57,29 @@ def too_many_images(count: int, limits: Limits = DEFAULT_LIMITS) -> str | None:
     return None
 
 
-def depth_exceeded(error_log, limits: Limits = DEFAULT_LIMITS) -> str | None:
-    """A message if libxml2's parse log says the nesting depth limit was hit."""
+# libxml2's own cap on one text node or attribute value when huge_tree is not set
+# (XML_MAX_TEXT_LENGTH); past it the parser stops and the rest of the page is not read.
+LIBXML2_MAX_TEXT_BYTES = 10_000_000
+
+
+def parser_limit_exceeded(error_log, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """A message if libxml2's parse log says one of its resource limits stopped the parse:
+    the nesting depth, or a text node / attribute over 10,000,000 bytes. The page is then a
+    limit finding, not a page whose later parts look "missing"."""
     for entry in error_log:
-        if "Excessive depth" in entry.message:
+        message = entry.message
+        if "Excessive depth" in message:
             return (f"HTML nested deeper than {limits.max_depth} levels (limit max_depth); "
                     "content below that depth is not read")
+        if "Resource limit exceeded" in message or getattr(entry, "type_name", "") == \
+                "ERR_RESOURCE_LIMIT" or "huge text node" in message.lower():
+            return (f"a text node or attribute over {LIBXML2_MAX_TEXT_BYTES:,} bytes (limit "
+                    "of the HTML parser, huge_tree off); the page past it is not read")
     return None
+
+
+# The name the HTML parse call used before the text-size limit was detected too.
+depth_exceeded = parser_limit_exceeded
 
 
 _GUARDED = None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from archivekit.errors import UsageError
 from archivekit.jsonfile import read_json
+from archivekit.limits import DEFAULT_LIMITS, LimitExceeded
 from archivekit.resources import profiles_dir
 
 
@@ -36,7 +37,18 @@ class Profile:
     selectors: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_dict(cls, data: dict) -> Profile:
+    def from_dict(cls, data: dict, *, user: bool = False) -> Profile:
+        """A profile from its JSON; ``user``: patterns from a user's file, each search
+        bounded in time (:class:`BoundedPattern`)."""
+        compile_ = BoundedPattern if user else re.compile  # url patterns
+
+        def banner(p):
+            return BoundedPattern(p, groups=("edition", "year"), digits="year") if user \
+                else re.compile(p)
+
+        def footer(p):
+            return BoundedPattern(p, groups=("edition",)) if user else re.compile(p)
+
         return cls(
             id=data["id"],
             edition=data["edition"],
@@ -45,9 +57,9 @@ class Profile:
             language=data.get("language", "en"),
             closed_year=int(data["closed_year"]),
             closed_date=data.get("closed_date"),
-            url_patterns=tuple(re.compile(p) for p in data.get("url_patterns", [])),
-            banner_patterns=tuple(re.compile(p) for p in data.get("banner_patterns", [])),
-            footer_patterns=tuple(re.compile(p) for p in data.get("footer_patterns", [])),
+            url_patterns=tuple(compile_(p) for p in data.get("url_patterns", [])),
+            banner_patterns=tuple(banner(p) for p in data.get("banner_patterns", [])),
+            footer_patterns=tuple(footer(p) for p in data.get("footer_patterns", [])),
             byline_prefixes=tuple(data.get("byline_prefixes", ["By "])),
             selectors=_selectors(data.get("selectors") or {}),
         )
@@ -58,6 +70,68 @@ class Profile:
 
 class ProfileError(UsageError, ValueError):
     pass
+
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def _bounded(pattern, timeout, groups, digits):
+    return BoundedPattern(pattern, timeout, groups=groups, digits=digits)
+
+
+class BoundedPattern:
+    """A user's profile pattern: compiled by the ``regex`` package, each search bounded by
+    ``pattern_timeout`` seconds, so catastrophic backtracking (``^(\\w+\\s?)+$`` on a long
+    line) ends in a limit finding for the page instead of a run that never ends."""
+
+    __slots__ = ("pattern", "_compiled", "_timeout", "_groups", "_digits")
+
+    def __init__(self, pattern: str, timeout: float = DEFAULT_LIMITS.pattern_timeout, *,
+                 groups: tuple[str, ...] = (), digits: str | None = None):
+        import regex
+
+        if not isinstance(pattern, str):
+            raise TypeError(f"pattern {pattern!r} is not a string")
+        try:
+            self._compiled = regex.compile(pattern)
+        except regex.error as exc:
+            raise re.error(f"{pattern!r}: {exc}") from None
+        # A banner pattern must name the edition and the year, a footer the edition: the
+        # extractor reads those groups (refused here, at load, not as a crash on a page).
+        missing = [g for g in groups if g not in self._compiled.groupindex]
+        if missing:
+            raise ValueError(f"pattern {pattern!r} has no named group {', '.join(missing)} "
+                             f"(write (?P<{missing[0]}>...))")
+        self.pattern = pattern
+        self._timeout = timeout
+        self._groups = groups
+        self._digits = digits
+
+    def __reduce__(self):
+        return _bounded, (self.pattern, self._timeout, self._groups, self._digits)
+
+    def _run(self, method, text: str, *args):
+        try:
+            return method(text, *args, timeout=self._timeout)
+        except TimeoutError:
+            raise LimitExceeded(f"profile pattern {self.pattern[:80]!r} ran over "
+                                f"{self._timeout} s on this page (limit pattern_timeout)") from None
+
+    def search(self, text: str, *args):
+        match = self._run(self._compiled.search, text, *args)
+        if match is not None and self._digits is not None and \
+                not _DIGITS.fullmatch(match.group(self._digits) or ""):
+            return None  # a "year" that is not a number is no banner
+        return match
+
+    def match(self, text: str, *args):
+        return self._run(self._compiled.match, text, *args)
+
+    def fullmatch(self, text: str, *args):
+        return self._run(self._compiled.fullmatch, text, *args)
+
+    def finditer(self, text: str, *args):
+        return list(self._run(self._compiled.finditer, text, *args))
 
 
 # What a profile's "selectors" may name. Each is a CSS selector; image_caption and
@@ -149,6 +223,7 @@ def load_profiles(extra_dir: str | None = None) -> ProfileSet:
     dirs = [profiles_dir()] + ([Path(extra_dir)] if extra_dir else [])
     profiles: dict[str, Profile] = {}
     for d in dirs:
+        user = d != dirs[0]
         if not d.is_dir():
             raise ProfileError(f"{d}: profile directory not found")
         for path in sorted(d.glob("*.json")):
@@ -156,7 +231,7 @@ def load_profiles(extra_dir: str | None = None) -> ProfileSet:
                 continue
             data = read_json(path, "profile", ProfileError)
             try:
-                profile = Profile.from_dict(data)
+                profile = Profile.from_dict(data, user=user)
             except (KeyError, TypeError, ValueError, re.error) as exc:
                 raise ProfileError(f"{path}: invalid profile: {exc}") from None
             profiles[profile.id] = profile

@@ -12,12 +12,14 @@ a headline) go through these helpers before a file is created:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
-from archivekit.errors import UsageError
+from archivekit.errors import InputError, UsageError
 from archivekit.limits import DEFAULT_LIMITS
 
 
@@ -120,3 +122,143 @@ def slug(text: str, *, max_bytes: int = 80, default: str = "article") -> str:
     text = unicodedata.normalize("NFKD", _CONTROL.sub(" ", text))
     text = re.sub(r"[^A-Za-z0-9._-]+", "-", text.encode("ascii", "ignore").decode()).strip("-.")
     return text[:max_bytes].rstrip("-.") or default
+
+
+# --- the one guarded open: regular files only, no link followed out of its root ------------
+class NotRegular(InputError, OSError):
+    """A path that is not a regular file (FIFO, device, directory, socket) or a link refused."""
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _regular_fd(fd: int, shown: str) -> int:
+    """``fd`` if it is a regular file (O_NONBLOCK cleared again), else closed and refused."""
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else \
+                "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+            raise NotRegular(errno.EINVAL, f"{kind}, not read", shown)
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _link_refused(exc: OSError, shown: str) -> OSError:
+    if exc.errno == errno.ELOOP:
+        return NotRegular(errno.ELOOP, "a symbolic link, not followed", shown)
+    return exc
+
+
+def open_regular(path: str | os.PathLike, *, follow_symlinks: bool = False) -> int:
+    """A read-only descriptor on the regular file ``path``, or :class:`OSError`.
+
+    The last component is not followed if it is a symbolic link (``O_NOFOLLOW``) unless
+    ``follow_symlinks``; FIFOs and devices are refused without blocking (``O_NONBLOCK``
+    on the open, ``fstat`` after it), so a FIFO named ``x.html`` cannot hang a run.
+    """
+    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow_symlinks else _NOFOLLOW)
+    shown = os.fspath(path)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _link_refused(exc, shown) from None
+    return _regular_fd(fd, shown)
+
+
+def open_under(root: str | os.PathLike, name: str, *, follow_symlinks: bool = False) -> int:
+    """A read-only descriptor on the regular file ``root/name``, openat-style.
+
+    ``name`` must pass :func:`check_relative`; each directory on the way is opened
+    relative to the one before with ``O_NOFOLLOW | O_DIRECTORY`` and the file with
+    ``O_NOFOLLOW``, so no symbolic link under ``root`` is followed (none can be swapped
+    in between a check and the open). With ``follow_symlinks`` links are followed but
+    the file must still resolve inside ``root``.
+    """
+    relative = check_relative(name)
+    shown = os.path.join(os.fspath(root), relative)
+    if follow_symlinks:
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(shown)
+        if os.path.commonpath([real_root, real]) != real_root:
+            raise NotRegular(errno.EXDEV, "leads out of its root through a symbolic link", shown)
+        return open_regular(real, follow_symlinks=False)
+    parts = relative.split("/")
+    dir_fd = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    walked = os.fspath(root)
+    try:
+        for part in parts[:-1]:
+            walked = os.path.join(walked, part)
+            try:
+                next_fd = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=dir_fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(walked):
+                    raise NotRegular(errno.ELOOP, "goes through a symbolic link, not followed",
+                                     shown) from None
+                raise
+            os.close(dir_fd)
+            dir_fd = next_fd
+        try:
+            fd = os.open(parts[-1], os.O_RDONLY | _NONBLOCK | _NOFOLLOW | _CLOEXEC, dir_fd=dir_fd)
+        except OSError as exc:
+            raise _link_refused(exc, shown) from None
+    finally:
+        os.close(dir_fd)
+    return _regular_fd(fd, shown)
+
+
+def read_bounded(fd: int, limit: int, shown: str, what: str = "limit") -> bytes:
+    """All of ``fd`` (closed after), or :class:`OSError` when it holds over ``limit`` bytes."""
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise NotRegular(errno.EFBIG, f"over {limit:,} bytes ({what})", shown)
+    return data
+
+
+def create_fresh(path: str | os.PathLike, *, mode: int = 0o666) -> int:
+    """A write descriptor on a new file at ``path`` that no planted link can redirect.
+
+    Whatever is at ``path`` (a partial file of a killed run, a planted symbolic link) is
+    removed first (``unlink`` removes a link, never its target); the file is then
+    created with ``O_CREAT | O_EXCL | O_NOFOLLOW``, which refuses to go through a link.
+    The directory holding ``path`` must not itself be a symbolic link.
+    """
+    target = os.fspath(path)
+    parent = os.path.dirname(target) or "."
+    if os.path.islink(parent):
+        raise UnsafeName(f"output directory {parent} is a symbolic link: not written through")
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        raise UnsafeName(f"output name {target} is a directory") from None
+    return os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode)
+
+
+def real_dir(path: str | os.PathLike) -> Path:
+    """``path`` created if needed as a real directory (not a symbolic link), or UnsafeName."""
+    target = Path(path)
+    if target.is_symlink():
+        raise UnsafeName(f"output directory {target} is a symbolic link: not written through")
+    target.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink() or not target.is_dir():
+        raise UnsafeName(f"output directory {target} is not a directory")
+    return target
+
+
+def remove_planted(directory: str | os.PathLike, *names: str) -> None:
+    """Remove each of ``names`` in ``directory`` that is a symbolic link (the link, never its
+    target): a temporary name an output is about to be written under must not redirect it."""
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.islink(path):
+            os.unlink(path)

@@ -23,6 +23,7 @@ from archivekit.extract import HTML_SUFFIXES, TEXT_SUFFIXES
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.locations import WARC_SUFFIXES, is_warc_name
 from archivekit.record import Document
+from archivekit.safepath import open_regular
 
 __all__ = ["WARC_SUFFIXES", "is_warc_name"]  # re-exported: they live in archivekit.locations
 
@@ -86,8 +87,25 @@ def _expand(raw: str, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
 
 def _walk(root: Path, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
     errors: list[OSError] = []
+    # With --follow-symlinks, each real directory is walked once: a link back to an
+    # ancestor (a loop) is reported, a second link to a walked directory skipped.
+    walked: dict[tuple[int, int], str] = {}
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append,
                                                 followlinks=follow_symlinks):
+        if follow_symlinks:
+            try:
+                info = os.stat(dirpath)
+            except OSError as exc:
+                errors.append(exc)
+                dirnames[:] = []
+                continue
+            first = walked.setdefault((info.st_dev, info.st_ino), dirpath)
+            if first != dirpath:
+                dirnames[:] = []
+                if (dirpath + os.sep).startswith(first.rstrip(os.sep) + os.sep):
+                    yield UnlistedDir(dirpath, f"a symbolic link loop (back to {first}): not "
+                                               "walked again")
+                continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith("."):
@@ -119,8 +137,9 @@ def read_documents(paths: Iterable[str | UnlistedDir], *,
 
 def read_file(path: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Document:
     try:
-        # O_NOFOLLOW is not used: the caller decided about symlinks when collecting.
-        with open(path, "rb") as handle:
+        # Links are followed (the caller decided about them when collecting); a FIFO or
+        # device is refused without blocking, never read.
+        with os.fdopen(open_regular(path, follow_symlinks=True), "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > max_page_bytes:
                 return Document(path=path, content=b"",

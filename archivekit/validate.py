@@ -13,6 +13,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
 
 from archivekit.errors import UsageError
 from archivekit.jsonfile import read_json
@@ -63,14 +65,78 @@ def load_schema(path: str | None = None) -> ArticleSchema:
     schema = read_json(source, "schema", SchemaLoadError)
     try:
         Draft202012Validator.check_schema(schema)
+        # Every $ref resolves offline: the registry's retrieve refuses the network (and any
+        # URI it does not hold), so a remote $ref is an error here, never a request.
+        validator = Draft202012Validator(schema, registry=OFFLINE_REGISTRY,
+                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        _check_refs(schema, validator)
+        # A $ref loop that consumes no instance (``{"$ref": "#"}``) shows on any instance.
+        for probe in ({}, {"headline": "", "images": [{}]}, None):
+            validator.is_valid(probe)
     except SchemaError as exc:
         raise SchemaLoadError(f"{source}: not a valid Draft 2020-12 schema: {exc.message}") from None
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    except RecursionError:
+        raise SchemaLoadError(f"{source}: not usable as a schema: nested too deeply or a $ref "
+                              "loop") from None
+    except _RefError as exc:
+        raise SchemaLoadError(f"{source}: {_ref_message(exc)}") from None
+    except SchemaLoadError as exc:
+        raise SchemaLoadError(f"{source}: {exc}") from None
     return ArticleSchema(schema=schema, validator=validator, source=source, fast=_fast_validator(schema))
 
 
 def _no_retrieval(uri: str) -> Any:
     raise ValueError(f"archivekit does not fetch schemas: {uri}")
+
+
+def _refuse(uri: str):
+    raise NoRetrieval(uri)
+
+
+class NoRetrieval(SchemaLoadError):
+    """A $ref to a URI the registry does not hold: archivekit never fetches schemas."""
+
+
+OFFLINE_REGISTRY = Registry(retrieve=_refuse)
+_RefError = (Unresolvable, NoRetrieval)
+
+
+def _ref_message(exc: BaseException) -> str:
+    cause = exc
+    while cause is not None and not isinstance(cause, NoRetrieval):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, NoRetrieval):
+        return f"$ref {cause.args[0]} is not in the schema and archivekit does not fetch schemas"
+    ref = getattr(exc, "ref", None)
+    return f"unresolvable $ref {ref!r}" if ref else f"unresolvable $ref: {exc}"
+
+
+def _check_refs(schema: Any, validator: Draft202012Validator) -> None:
+    """Resolve every ``$ref`` of the root resource now, so a bad one is a load error."""
+    resolver = validator._resolver  # the validator's own (registry + the schema as root)
+    for node in _walk_scope(schema, top=True):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            try:
+                resolver.lookup(ref)
+            except _RefError as exc:
+                if isinstance(exc, NoRetrieval) or "archivekit does not fetch" in _ref_message(exc):
+                    raise
+                raise SchemaLoadError(f"unresolvable $ref {ref!r}") from None
+
+
+def _walk_scope(node: Any, top: bool = False) -> Iterator[dict]:
+    """Nodes of the root resource, not descending into sub-schemas with an ``$id`` of
+    their own (their relative refs resolve against that id)."""
+    if isinstance(node, dict):
+        if "$id" in node and not top:
+            return
+        yield node
+        for value in node.values():
+            yield from _walk_scope(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk_scope(value)
 
 
 def _fast_validator(schema: dict) -> Any:
@@ -88,9 +154,14 @@ def validate(extraction: Extraction, schema: ArticleSchema) -> list[Finding]:
     if schema.fast is not None and schema.fast.is_valid(extraction.data):
         return []
     findings: dict[tuple[str, str], Finding] = {}
-    for error in schema.validator.iter_errors(extraction.data):
-        finding = _to_finding(error, schema.schema, extraction)
-        findings.setdefault((finding.rule, finding.pointer), finding)
+    try:
+        for error in schema.validator.iter_errors(extraction.data):
+            finding = _to_finding(error, schema.schema, extraction)
+            findings.setdefault((finding.rule, finding.pointer), finding)
+    except RecursionError:
+        raise SchemaLoadError(f"{schema.source}: not usable as a schema: a $ref loop") from None
+    except _RefError as exc:
+        raise SchemaLoadError(f"{schema.source}: {_ref_message(exc)}") from None
     return sorted(findings.values(), key=_finding_order)
 
 

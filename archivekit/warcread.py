@@ -12,6 +12,7 @@ check of its own here).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from archivekit.content_encoding import DecodeError, decode_content, is_page_typ
 from archivekit.limits import DEFAULT_LIMITS, DEFAULT_MAX_PAGE_BYTES, Limits
 from archivekit.locations import record_path
 from archivekit.record import Document, Finding
+from archivekit.safepath import open_regular
 from archivekit.warccheck import WarcReport
 from archivekit.warccheck.record import Checked, Header
 from archivekit.warccheck.streams import BUFFERING, Member
@@ -37,7 +39,9 @@ def read_archive(path: str, *, stream: BinaryIO | None = None,
                  limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
     """Every HTML or text response/resource record of a WARC or ARC file, as a document."""
     try:
-        handle = _seekable(stream) if stream is not None else open(path, "rb", buffering=BUFFERING)
+        # A FIFO or device is refused without blocking, never read (safepath.open_regular).
+        handle = _seekable(stream) if stream is not None else \
+            os.fdopen(open_regular(path, follow_symlinks=True), "rb", buffering=BUFFERING)
     except OSError as exc:
         yield Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
                        io_error=True)

@@ -1,7 +1,10 @@
-"""Fuzz the HTML extractor, the text extractor and the WARC reader for a set time.
+"""Fuzz the HTML extractor, the text extractor and the WARC reader, and (issue 12) the
+bag checker, the ledger reader, user schemas, profiles and baselines, and the text /
+junit / github reporters with hostile names, for a set time.
 
     python benchmarks/fuzz.py --seconds 600                 # every target, 10 min each
     python benchmarks/fuzz.py --target warc --seconds 60
+    python benchmarks/fuzz.py --target bag --target ledger --seconds 120
 
 Uses atheris (libFuzzer, coverage-guided over archivekit and warcio) when it imports,
 else a seeded random-mutation loop. Each target runs in its own process; the parent
@@ -24,14 +27,70 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "fuzz_targets"))
+# The archivekit of this checkout (not whichever one is installed) is what gets fuzzed.
+sys.path.insert(1, str(HERE.parent))
 
-TARGET_NAMES = ("html", "text", "warc")
-MAX_LEN = {"html": 32768, "text": 16384, "warc": 65536}
+TARGET_NAMES = ("html", "text", "warc", "bag", "ledger", "schema", "profile", "baseline",
+                "reporters")
+MAX_LEN = {"html": 32768, "text": 16384, "warc": 65536, "bag": 16384, "ledger": 131072,
+           "schema": 65536, "profile": 8192, "baseline": 8192, "reporters": 4096}
+ROOT = HERE.parent
+
+
+def _targets(target: str):
+    """The module holding ``target``: targets (pages, WARCs) or hostile (issue 12)."""
+    import hostile
+    import targets
+
+    return targets if target in targets.TARGETS else hostile
+
+
+def hostile_seeds(target: str) -> list[bytes]:
+    import seeds
+
+    if target == "bag":
+        import hashlib
+
+        page = seeds.article_html(0)
+        digest = hashlib.sha256(page).hexdigest()
+        manifest = f"{digest}  data/a.html\n{digest}  data/sub/b%0Ac.html\n".encode()
+        tags = (f"{hashlib.sha256(b'x').hexdigest()}  bagit.txt\n"
+                f"{'0' * 64}  ../outside.txt\n{'0' * 64}  /etc/hostname\n").encode()
+        return [b"\n--\n".join([b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+                                 b"Payload-Oxum: 10.2\nBag-Count: 1 of 1\n", manifest, tags, page])]
+    if target == "ledger":
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="archivekit-h12-seed-") as tmp:
+            coll = Path(tmp) / "coll"
+            coll.mkdir()
+            for n in range(3):
+                (coll / f"a{n}.html").write_bytes(seeds.article_html(n))
+            subprocess.run([sys.executable, "-m", "archivekit", "fingerprint", str(coll), "--ledger",
+                            f"{tmp}/l.db", "-j", "1", "-q", "--progress", "never"], cwd=ROOT,
+                           capture_output=True, check=False)
+            return [Path(f"{tmp}/l.db").read_bytes()]
+    if target == "schema":
+        from archivekit.resources import schema_path
+
+        return [schema_path().read_bytes(),
+            b'{"$defs": {"a": {"type": "string"}}, "properties": {"headline": {"$ref": "#/$defs/a"}}}',
+            b'{"$ref": "https://example.invalid/s.json"}', b'{"$ref": "#"}']
+    if target == "profile":
+        return [(ROOT / "fixtures" / "profiles" / "example-courier.json").read_bytes(),
+                (ROOT / "archivekit" / "profiles" / "huffpost-au.json").read_bytes()]
+    if target == "baseline":
+        return [b'{"archivekit_baseline": 1, "findings": [{"path": "x.html", "rule": '
+                b'"banner.missing", "pointer": "/banner", "count": 2}]}']
+    return [b"x\n::error file=a::forged\x00message \x1b[31m\r\x00coll\x01\x00/p",
+            b"a\xff\xfeb.html\x00\xed\xa0\x80 lone\x00c%0A\x00\x7f"]
 
 
 def seeds_for(target: str) -> list[bytes]:
     import seeds
 
+    if target not in ("html", "text", "warc"):
+        return hostile_seeds(target)
     html_pages = [seeds.article_html(n) for n in range(3)]
     text_pages = [seeds.article_text(n) for n in range(3)]
     if target == "html":
@@ -49,16 +108,19 @@ def run_atheris(target: str, seconds: int, out: Path, run_seed: int = 0) -> int:
     import atheris
 
     with atheris.instrument_imports(include=["archivekit", "warcio"]):
+        import hostile
         import targets
-    function = targets.TARGETS[target]
+    function = _targets(target).TARGETS[target]
     targets.checker()
+    seeds = seeds_for(target)
+    del hostile
 
     def one_input(data: bytes) -> None:
         function(data)
 
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
-    for index, seed in enumerate(seeds_for(target)):
+    for index, seed in enumerate(seeds):
         (corpus / f"seed-{index}").write_bytes(seed)
     argv = [sys.argv[0], f"-max_total_time={seconds}", f"-max_len={MAX_LEN[target]}",
             "-timeout=20", "-rss_limit_mb=2048", f"-artifact_prefix={out}/", "-print_final_stats=1",
@@ -69,7 +131,7 @@ def run_atheris(target: str, seconds: int, out: Path, run_seed: int = 0) -> int:
     return 0
 
 
-def mutate(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+def mutate(rng: random.Random, data: bytes, pool: list[bytes], max_len: int = MAX_LEN["warc"]) -> bytes:
     buf = bytearray(data)
     for _ in range(rng.randint(1, 8)):
         op = rng.randrange(7)
@@ -93,20 +155,18 @@ def mutate(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
         else:
             start = rng.randrange(len(buf) + 1)
             buf[pos:pos] = buf[start:start + rng.randint(1, 256)]
-    return bytes(buf[:MAX_LEN["warc"]])
+    return bytes(buf[:max_len])
 
 
 def run_random(target: str, seconds: int, out: Path, seed: int = 0) -> int:
-    import targets
-
-    function = targets.TARGETS[target]
+    function = _targets(target).TARGETS[target]
     rng = random.Random(seed)
     pool = seeds_for(target)
     tried = failures = 0
     deadline = time.monotonic() + seconds
     out.mkdir(parents=True, exist_ok=True)
     while time.monotonic() < deadline:
-        data = mutate(rng, rng.choice(pool), pool) if rng.random() < 0.95 else rng.randbytes(
+        data = mutate(rng, rng.choice(pool), pool, MAX_LEN[target]) if rng.random() < 0.95 else rng.randbytes(
             rng.randrange(512))
         tried += 1
         try:
@@ -180,9 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     use = engine() if args.engine == "auto" else args.engine
 
     if args.replay:
-        import targets
-
-        targets.TARGETS[names[0]](args.replay.read_bytes())
+        _targets(names[0]).TARGETS[names[0]](args.replay.read_bytes())
         print(f"{args.replay}: no failure")
         return 0
     if args.worker:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
+from archivekit.printable import printable, route_library_logs
 from archivekit.progress import ProgressReporter, make_progress  # noqa: F401 (for the verbs)
 from archivekit.record import Result
 from archivekit.report import FORMATS, Summary, make_reporter, use_color
@@ -78,14 +79,11 @@ AllowEmptyOpt = Annotated[bool, typer.Option(
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     """Print a one-line error on stderr and return the exit to raise."""
-    typer.echo(f"archivekit: error: {message}", err=True)
+    typer.echo(f"archivekit: error: {printable(message)}", err=True)
     return typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    from archivekit.report.paths import printable
-
-    # printable: a file name in the message cannot break the line or forge a log command.
     typer.echo(f"archivekit: {printable(message)}", err=True)
 
 
@@ -237,6 +235,7 @@ class CheckArgs:
         unknown = set(options) - names
         if unknown:  # pragma: no cover - a verb declared an option it does not read
             raise TypeError(f"options not in CheckArgs: {sorted(unknown)}")
+        route_library_logs(quiet=bool(options.get("quiet")))
         return cls(**options)
 
     def build_checker(self, *, keep_record: bool = False):

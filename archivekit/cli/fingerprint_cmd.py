@@ -11,6 +11,7 @@ import typer
 from archivekit.cli.app import app
 from archivekit.cli.common import (
     EXIT_INPUT,
+    EXIT_OK,
     CheckArgs,
     PathsArg,
     check_options,
@@ -69,8 +70,18 @@ def run_fingerprint(paths: list[str], args: CheckArgs, *, ledger: str,
         results = fingerprint_paths(paths, book, checker, algorithms=algorithms, root=root,
                                     follow_symlinks=args.follow_symlinks, on_error=missing,
                                     args=sys.argv[1:], jobs=args.jobs)
-        code = report_results(readable_only(results), fmt=args.fmt, strict=False,
+        unread: list[str] = []
+
+        def reported(results):
+            # What is left with findings could not be fingerprinted at all (a truncated
+            # WARC record, an unreadable file): per the contract, exit 3, not 1.
+            for result in readable_only(results):
+                if result.findings:
+                    unread.append(result.path)
+                yield result
+
+        report_results(reported(results), fmt=args.fmt, strict=False,
                               collection=collection_label(paths), verb="fingerprint",
                               input_errors=input_errors,
                               progress=args.build_progress(paths, "fingerprinting"))
-    return code if not input_errors else EXIT_INPUT
+    return EXIT_INPUT if input_errors or unread else EXIT_OK

@@ -10,6 +10,7 @@ import typer
 
 from archivekit.cli.app import app
 from archivekit.cli.fingerprint_cmd import LedgerOpt
+from archivekit.printable import printable
 
 
 @app.command(epilog="Example:\n\n  archivekit history collection/2017/defector.html")
@@ -22,7 +23,9 @@ def history(
     """Show each article's events (fingerprints, checks, fixity checks), oldest first."""
     from archivekit.ledger import Ledger, ledger_key
 
-    book = Ledger(ledger, create=False)
+    # Read-only: history never writes, so it works on read-only media (a WAL ledger there
+    # is opened immutable).
+    book = Ledger(ledger, create=False, readonly=True)
     found_all = True
     with book:
         roots = book.roots()
@@ -32,16 +35,17 @@ def history(
             events = book.history(keys)
             if not events:
                 found_all = False
-                typer.echo(f"archivekit: no events for {path} in {ledger}", err=True)
+                typer.echo(printable(f"archivekit: no events for {path} in {ledger}"), err=True)
                 continue
             if as_json:
                 for event in events:
                     typer.echo(json.dumps(event, ensure_ascii=False))
                 continue
-            typer.echo(events[0]["path"])
+            # Rows come from a file that may be hostile: control characters shown escaped.
+            typer.echo(printable(events[0]["path"]))
             for e in events:
-                typer.echo(f"  {e['time']}  {e['type']:<27} {e['outcome']:<8} {e['agent']}"
-                           f"  {_summary(e['detail'])}")
+                typer.echo(printable(f"  {e['time']}  {e['type']:<27} {e['outcome']:<8} "
+                                     f"{e['agent']}  {_summary(e['detail'])}"))
     raise typer.Exit(0 if found_all else 1)
 
 

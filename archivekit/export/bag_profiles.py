@@ -30,8 +30,10 @@ from archivekit.export.bagit import (
     DEFAULT_ALGORITHMS,
     bag_name,
     swap_dir,
+    unique_name,
     write_bag,
 )
+from archivekit.safepath import remove_planted
 
 BTR_ID = "https://raw.githubusercontent.com/dpscollaborative/btr_bagit_profile/master/btr-bagit-profile.json"
 APTRUST_ID = "https://raw.githubusercontent.com/APTrust/preservation-services/master/profiles/aptrust-v2.2.json"
@@ -246,6 +248,18 @@ def serialize_tar(bag: Path, target: Path, top: str | None = None) -> Path:
     return target
 
 
+def _named(paths: Iterable[str], inputs: list[str]) -> list[tuple[str, str]]:
+    """``(path, name under data/)``: two inputs of one base name (a/x.html, b/x.html) get
+    x.html and x-2.html."""
+    taken: set[str] = set()
+    out = []
+    for path in paths:
+        name = unique_name(bag_name(path, inputs), taken)
+        taken.add(name.casefold())
+        out.append((path, name))
+    return out
+
+
 def bag_collection(out_dir: Path, inputs: Iterable[str], read: Iterable[str], *,
                    profile: str = "btr", source_organization: str | None = None,
                    title: str | None = None) -> Path:
@@ -259,7 +273,7 @@ def bag_collection(out_dir: Path, inputs: Iterable[str], read: Iterable[str], *,
     taken = dict.fromkeys(p for p in [*found.files, *read] if not os.path.abspath(p).startswith(own))
     left_out = [(p, why) for p, why in found.left_out if p not in taken]
     left_out += [(p, "in the output directory") for p in found.files if p not in taken]
-    files = sorted(((p, bag_name(p, inputs)) for p in taken), key=lambda pair: pair[1])
+    files = sorted(_named(taken, inputs), key=lambda pair: pair[1])
     if get_profile(profile).tar:  # bag.tar, replaced in one rename
         return write_profiled_bag(files, out_dir / "bag", profile=profile, title=title,
                                   source_organization=source_organization, left_out=left_out,
@@ -268,6 +282,7 @@ def bag_collection(out_dir: Path, inputs: Iterable[str], read: Iterable[str], *,
     fresh = out_dir / ".bag.new"
     # Leftovers of a killed run: write_bag's ".<name>.tmp-<pid>" and our own.
     for stale in (fresh, *out_dir.glob("..bag.new.tmp-*")):
+        remove_planted(stale.parent, stale.name)  # a planted link: the link, never its target
         shutil.rmtree(stale, ignore_errors=True)
     written = write_profiled_bag(files, fresh, profile=profile, source_organization=source_organization,
                                  title=title, left_out=left_out)

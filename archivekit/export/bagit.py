@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +24,18 @@ from pathlib import Path
 
 from archivekit import __version__
 from archivekit.errors import InputError
+from archivekit.limits import DEFAULT_LIMITS
 from archivekit.record import ERROR, Finding, Result
 from archivekit.rules import Rule
-from archivekit.safepath import portable_name
+from archivekit.safepath import (
+    UnsafeName,
+    check_relative,
+    create_fresh,
+    open_regular,
+    open_under,
+    portable_name,
+    read_bounded,
+)
 
 DEFAULT_ALGORITHMS = ("sha256", "sha512")
 BAG_ALGORITHMS = ("sha256", "sha512", "sha384", "sha224", "sha1", "md5")
@@ -35,15 +46,24 @@ class BagError(InputError):
     """A bag that cannot be written (bad payload name, existing output...)."""
 
 
-_ESCAPES = ("%25", "%0a", "%0d")
+_AMBIGUOUS = re.compile(r"%(?=25|0[aAdD])")
+# What a '%' that starts a literal %25, %0A or %0D in a payload name is stored as.
+PERCENT_STAND_IN = "\uff05"  # FULLWIDTH PERCENT SIGN
+
+
+def unambiguous_name(name: str) -> str:
+    """The payload name every bag reader reads the same way.
+
+    RFC 8493 2.1.3 percent-encodes CR, LF and %; bagit-python (what Archivematica and many
+    repositories run) decodes only %0A and %0D and never %25. A name holding a literal
+    ``%25``, ``%0A`` or ``%0D`` therefore reads differently in the two, whichever way it
+    is written: its '%' is stored as U+FF05 (％), which neither decodes.
+    """
+    return _AMBIGUOUS.sub(PERCENT_STAND_IN, name)
 
 
 def _encode(name: str) -> str:
-    # RFC 8493 2.1.3 percent-encodes CR, LF and %. bagit-python (what Archivematica and
-    # many repositories run) decodes only %0A and %0D, so a lone % is left as is where it
-    # cannot be read as an escape; a name holding a literal escape sequence gets %25.
-    if any(e in name.lower() for e in _ESCAPES):
-        name = name.replace("%", "%25")
+    # Names are unambiguous_name()s: only CR and LF need encoding.
     return name.replace("\n", "%0A").replace("\r", "%0D")
 
 
@@ -71,12 +91,13 @@ def _hashers(algorithms: Iterable[str]) -> dict[str, hashlib._Hash]:
     return out
 
 
-def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None = None
-               ) -> tuple[dict[str, str], int]:
+def _hash_fd(fd: int, algorithms: Iterable[str], copy_to: Path | None = None
+             ) -> tuple[dict[str, str], int]:
+    """Digests and size of what ``fd`` holds (closed after), copied to ``copy_to`` if given."""
     hashers = _hashers(algorithms)
     size = 0
-    with open(path, "rb") as src:
-        dst = open(copy_to, "wb") if copy_to is not None else None
+    with os.fdopen(fd, "rb") as src:
+        dst = os.fdopen(create_fresh(copy_to), "wb") if copy_to is not None else None
         try:
             while chunk := src.read(CHUNK):
                 size += len(chunk)
@@ -88,6 +109,12 @@ def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None
             if dst is not None:
                 dst.close()
     return {a: h.hexdigest() for a, h in hashers.items()}, size
+
+
+def _hash_file(path: str | Path, algorithms: Iterable[str], copy_to: Path | None = None
+               ) -> tuple[dict[str, str], int]:
+    # The collector decided about links; a FIFO or device is refused here, never read.
+    return _hash_fd(open_regular(path, follow_symlinks=True), algorithms, copy_to)
 
 
 def _bag_info(source_organization: str | None, oxum: str, bag_count: str,
@@ -119,11 +146,15 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
     algorithms = tuple(dict.fromkeys(algorithms))
     _hashers(algorithms)
     out = Path(out_dir)
+    if out.is_symlink():
+        raise BagError(f"{out}: is a symbolic link, not written through")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BagError(f"{out}: exists and is not an empty directory")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
+    if tmp.is_symlink():
+        tmp.unlink()
+    elif tmp.exists():
         shutil.rmtree(tmp)
     try:
         (tmp / "data").mkdir(parents=True)
@@ -132,13 +163,16 @@ def write_bag(files: Iterable[tuple[str, str]], out_dir: str | os.PathLike, *,
         octets = count = 0
         for source, name in files:
             # A file name that is not UTF-8 is stored (and listed) with its stray bytes as %XX.
-            name = payload_name(portable_name(name))
+            name = unambiguous_name(payload_name(portable_name(name)))
             if name.casefold() in names:
                 raise BagError(f"payload name {name!r} given twice")
             names.add(name.casefold())
             target = tmp / "data" / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            digests, size = _hash_file(source, algorithms, copy_to=target)
+            try:
+                digests, size = _hash_file(source, algorithms, copy_to=target)
+            except OSError as exc:  # gone or replaced (by a FIFO...) since it was listed
+                raise BagError(f"{source}: cannot read for the bag: {exc.strerror or exc}") from None
             octets += size
             count += 1
             for alg in algorithms:
@@ -169,7 +203,8 @@ def _write_tag_files(tmp: Path, algorithms: tuple[str, ...], extra: dict[str, st
 
 
 def _write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8", newline="\n")
+    with open(create_fresh(path), "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
 
 
 # --- where a bag goes ------------------------------------------------------------------
@@ -182,6 +217,19 @@ def bag_name(path: str, inputs: Iterable[str]) -> str:
             base = os.path.basename(root.rstrip(os.sep)) or "collection"
             return f"{base}/{os.path.relpath(absolute, root)}".replace(os.sep, "/")
     return os.path.basename(path)
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``stem-N.suffix`` (N = 2, 3, ...) when its casefold is in ``taken``."""
+    if name.casefold() not in taken:
+        return name
+    head, _, last = name.rpartition("/")
+    stem, dot, suffix = last.partition(".")
+    for n in range(2, len(taken) + 3):
+        candidate = f"{head}/{stem}-{n}{dot}{suffix}" if head else f"{stem}-{n}{dot}{suffix}"
+        if candidate.casefold() not in taken:
+            return candidate
+    raise BagError(f"no free payload name for {name!r}")  # pragma: no cover - unreachable
 
 
 def swap_dir(fresh: Path, target: Path) -> Path:
@@ -209,12 +257,24 @@ class BagCheck:
     problems: list[BagProblem]
 
 
+def _read_tag_file(bag: Path, name: str) -> str:
+    """The text of the tag file ``bag/name``: a regular file inside the bag, no link
+    followed, at most ``max_tag_file_bytes``; OSError or UnicodeDecodeError otherwise."""
+    limit = DEFAULT_LIMITS.max_tag_file_bytes
+    fd = open_under(bag, name)
+    return read_bounded(fd, limit, str(bag / name), "limit max_tag_file_bytes").decode("utf-8")
+
+
+def _why(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
 def _read_manifest(path: Path, problems: list[BagProblem], bag: Path) -> dict[str, str]:
     entries: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_tag_file(bag, path.name)
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(BagProblem("invalid", path.name, f"cannot read {path.name}: {exc}"))
+        problems.append(BagProblem("invalid", path.name, f"cannot read {path.name}: {_why(exc)}"))
         return entries
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -229,16 +289,63 @@ def _read_manifest(path: Path, problems: list[BagProblem], bag: Path) -> dict[st
     return entries
 
 
+def _inside(name: str) -> bool:
+    """Whether a manifest entry names a path inside the bag (relative, no '..')."""
+    try:
+        return check_relative(name) == name
+    except UnsafeName:
+        return False
+
+
+def _payload_on_disk(bag: Path, problems: list[BagProblem]) -> list[str]:
+    """Every regular file under data/, walked without following links; links and other
+    non-regular entries are findings, never read."""
+    data = bag / "data"
+    try:
+        mode = os.lstat(data).st_mode
+    except OSError:
+        return []
+    if stat.S_ISLNK(mode):
+        problems.append(BagProblem("invalid", "data", "data is a symbolic link: not followed"))
+        return []
+    if not stat.S_ISDIR(mode):
+        return []
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(data, followlinks=False):
+        for name in list(dirnames):
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full):
+                dirnames.remove(name)
+                filenames.append(name)
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            rel = Path(full).relative_to(bag).as_posix()
+            try:
+                mode = os.lstat(full).st_mode
+            except OSError:
+                continue
+            if stat.S_ISLNK(mode):
+                problems.append(BagProblem("invalid", rel, "a symbolic link in the payload: "
+                                           "not followed"))
+            elif not stat.S_ISREG(mode):
+                problems.append(BagProblem("invalid", rel, "not a regular file: not read"))
+            else:
+                found.append(rel)
+    return sorted(found)
+
+
 def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
+    """Every problem of the bag at ``bag_dir``. Nothing outside the bag is opened: manifest
+    entries must be relative paths inside it, no symbolic link is followed, FIFOs and
+    devices are findings, tag files are read up to ``max_tag_file_bytes``."""
     bag = Path(bag_dir)
     problems: list[BagProblem] = []
-    if not bag.is_dir():
+    if bag.is_symlink() or not bag.is_dir():
         return BagCheck([], [BagProblem("invalid", "", f"{bag}: not a directory")])
     _check_declaration(bag, problems)
     manifests = _payload_manifests(bag, problems)
     listed = sorted(set().union(*manifests.values())) if manifests else []
-    on_disk = sorted(p.relative_to(bag).as_posix() for p in (bag / "data").rglob("*")
-                     if p.is_file() or p.is_symlink()) if (bag / "data").is_dir() else []
+    on_disk = _payload_on_disk(bag, problems)
     octets = _check_listed(bag, listed, set(on_disk), manifests, problems)
     octets += _check_unlisted(bag, on_disk, set(listed), problems)
     _check_oxum(bag, octets, len(on_disk), problems)
@@ -248,12 +355,14 @@ def check_bag(bag_dir: str | os.PathLike) -> BagCheck:
 
 def _check_declaration(bag: Path, problems: list[BagProblem]) -> None:
     try:
-        text = (bag / "bagit.txt").read_text(encoding="utf-8-sig")
+        text = _read_tag_file(bag, "bagit.txt").lstrip("\ufeff")
         if not text.startswith("BagIt-Version:"):
             problems.append(BagProblem("invalid", "bagit.txt", "bagit.txt does not start with "
                                        "BagIt-Version"))
-    except OSError:
+    except FileNotFoundError:
         problems.append(BagProblem("invalid", "bagit.txt", "no bagit.txt: not a bag"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(BagProblem("invalid", "bagit.txt", f"cannot read bagit.txt: {_why(exc)}"))
 
 
 def _payload_manifests(bag: Path, problems: list[BagProblem]) -> dict[str, dict[str, str]]:
@@ -274,7 +383,7 @@ def _check_listed(bag: Path, listed: list[str], disk_set: set[str],
     """Hash every manifest entry found on disk; returns the payload octets read."""
     octets = 0
     for name in listed:
-        if not name.startswith("data/") or ".." in name.split("/"):
+        if not name.startswith("data/") or not _inside(name):
             problems.append(BagProblem("invalid", name, "manifest entry outside data/"))
             continue
         if name not in disk_set:
@@ -283,9 +392,9 @@ def _check_listed(bag: Path, listed: list[str], disk_set: set[str],
         algs = [a for a in manifests if name in manifests[a]]
         absent = [a for a in manifests if name not in manifests[a]]
         try:
-            digests, size = _hash_file(bag / name, algs)
-        except OSError as exc:
-            problems.append(BagProblem("unreadable", name, f"cannot read: {exc.strerror or exc}"))
+            digests, size = _hash_fd(open_under(bag, name), algs)
+        except (OSError, UnsafeName) as exc:
+            problems.append(BagProblem("unreadable", name, f"cannot read: {_why(exc)}"))
             continue
         octets += size
         bad = [a for a in algs if digests[a] != manifests[a][name]]
@@ -305,7 +414,7 @@ def _check_unlisted(bag: Path, on_disk: list[str], listed_set: set[str],
         if name not in listed_set:
             problems.append(BagProblem("unexpected", name, "in data/ but in no manifest"))
             try:
-                octets += (bag / name).stat().st_size
+                octets += os.lstat(bag / name).st_size
             except OSError:
                 pass
     return octets
@@ -317,10 +426,20 @@ def _check_tag_manifests(bag: Path, problems: list[BagProblem]) -> None:
         if alg not in BAG_ALGORITHMS:
             continue
         for name, digest in _read_manifest(path, problems, bag).items():
+            if not _inside(name) or name.split("/")[0] == "data":
+                # Never opened: hashing /etc/hostname or ../x would tell whether a guessed
+                # digest of a file outside the bag is right.
+                problems.append(BagProblem("invalid", name, f"{path.name} lists a path outside "
+                                           "the bag's tag files: not read"))
+                continue
             try:
-                actual = _hash_file(bag / name, [alg])[0][alg]
-            except OSError:
+                actual = _hash_fd(open_under(bag, name), [alg])[0][alg]
+            except FileNotFoundError:
                 problems.append(BagProblem("tag_missing", name, f"listed in {path.name}, absent"))
+                continue
+            except (OSError, UnsafeName) as exc:
+                problems.append(BagProblem("invalid", name, f"listed in {path.name}, "
+                                           f"not read: {_why(exc)}"))
                 continue
             if actual != digest:
                 problems.append(BagProblem("tag_changed", name, f"{alg} digest differs from "
@@ -329,8 +448,11 @@ def _check_tag_manifests(bag: Path, problems: list[BagProblem]) -> None:
 
 def _check_oxum(bag: Path, octets: int, count: int, problems: list[BagProblem]) -> None:
     try:
-        lines = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = _read_tag_file(bag, "bag-info.txt").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            problems.append(BagProblem("invalid", "bag-info.txt",
+                                       f"cannot read bag-info.txt: {_why(exc)}"))
         return
     for line in lines:
         label, _, value = line.partition(":")

@@ -29,6 +29,7 @@ from pathlib import Path
 from archivekit import __version__
 from archivekit.errors import MissingDependency
 from archivekit.export.warc import warc_date
+from archivekit.safepath import create_fresh
 
 WACZ_VERSION = "1.1.1"
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
@@ -75,7 +76,9 @@ class PagesWriter:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._out = open(self.path, "w", encoding="utf-8", newline="\n", errors="backslashreplace")
+        # create_fresh: a link planted at the spool's name is removed, never written through.
+        self._out = open(create_fresh(self.path), "w", encoding="utf-8", newline="\n",
+                         errors="backslashreplace")
         self._out.write(json.dumps(PAGES_HEADER, ensure_ascii=False) + "\n")
         self._seen: set[bytes] = set()
         self.first: Page | None = None

@@ -48,6 +48,24 @@ def _publisher_text_xpath(profiles: ProfileSet) -> etree.XPath:
                        smart_strings=False)
 
 
+# A banner or footer is a sentence; a candidate's text past this many characters is not
+# read, so nested candidates (each holding the next) cost linear, not quadratic, time.
+MAX_CANDIDATE_CHARS = 100_000
+
+
+def _candidate_text(el) -> str | None:
+    """The clean text of a banner/footer candidate, its first MAX_CANDIDATE_CHARS only."""
+    if len(el) == 0:
+        return clean(el.text[:MAX_CANDIDATE_CHARS] if el.text else el.text)
+    pieces, size = [], 0
+    for piece in el.itertext():
+        pieces.append(piece[:MAX_CANDIDATE_CHARS - size])
+        size += len(pieces[-1])
+        if size >= MAX_CANDIDATE_CHARS:
+            break
+    return clean("".join(pieces))
+
+
 def find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):
     """Fill the banner and footer parts; return the banner's element."""
     xpath = _PUBLISHER_XPATHS.get(id(profiles))
@@ -55,7 +73,7 @@ def find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):
         xpath = _PUBLISHER_XPATHS[id(profiles)] = _publisher_text_xpath(profiles)
     banner_el = None
     for el in xpath(root):
-        found = text(el)
+        found = _candidate_text(el)
         if not found:
             continue
         if parts.banner is None and (m := match_banner(found, profiles)):

@@ -59,13 +59,38 @@ class LedgerError(InputError):
     """A ledger file that cannot be used (not SQLite, newer schema, locked too long)."""
 
 
-def readonly_uri(path: str) -> str:
+def readonly_uri(path: str, immutable: bool = False) -> str:
     quoted = os.path.abspath(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
-    return f"file:{quoted}?mode=ro"
+    return f"file:{quoted}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def connect_readonly(path: str, **kwargs) -> sqlite3.Connection:
+    """A read-only connection. A WAL ledger on read-only media (no -shm can be made) is
+    opened ``immutable=1``: nothing can write it there, so nothing can change under us."""
+    db = sqlite3.connect(readonly_uri(path), uri=True, **kwargs)
+    try:
+        db.execute("PRAGMA user_version").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+        if os.access(os.path.dirname(os.path.abspath(path)), os.W_OK) and \
+                os.access(path, os.W_OK) and not _read_only_mount(path):
+            raise
+    return sqlite3.connect(readonly_uri(path, immutable=True), uri=True, **kwargs)
+
+
+def _read_only_mount(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def check_file(path: str, create: bool) -> None:
-    """Refuse, without writing a byte, a file that is not an SQLite database."""
+    """Refuse, without writing a byte, a file that is not an SQLite database (or a dangling
+    symbolic link, which SQLite would follow to create the database at its target)."""
+    if os.path.islink(path) and not os.path.exists(path):
+        raise LedgerError(f"{path}: a symbolic link to nothing (not followed to create a ledger)")
     try:
         with open(path, "rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
@@ -82,7 +107,7 @@ def check_file(path: str, create: bool) -> None:
     if head:
         # Read the version without opening for writing, so a newer ledger stays untouched.
         try:
-            probe = sqlite3.connect(readonly_uri(path), uri=True)
+            probe = connect_readonly(path)
             try:
                 version = probe.execute("PRAGMA user_version").fetchone()[0]
             finally:

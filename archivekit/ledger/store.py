@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import sqlite3
@@ -11,7 +13,7 @@ from typing import Any
 
 from archivekit import __version__
 from archivekit.dates import utc_now
-from archivekit.ledger.schema import LedgerError, check_file, migrate, readonly_uri
+from archivekit.ledger.schema import LedgerError, check_file, connect_readonly, migrate
 
 DEFAULT_LEDGER = "archivekit.db"
 AGENT = f"archivekit {__version__}"
@@ -35,8 +37,48 @@ class StoredObject:
     @classmethod
     def from_row(cls, row: tuple) -> StoredObject:
         path, size, digests, content, fields, simhash, uri, profile = row
-        return cls(path, size, json.loads(digests), content, json.loads(fields or "{}"),
-                   int(simhash, 16) if simhash else None, uri, profile)
+        try:
+            out = cls(path, size, json.loads(digests), content, json.loads(fields or "{}"),
+                      int(simhash, 16) if simhash else None, uri, profile)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise LedgerError(f"a corrupt row for {path!r}: {type(exc).__name__}: "
+                              f"{str(exc)[:200]}") from None
+        if not isinstance(out.digests, dict) or not isinstance(out.fields, dict) or \
+                not all(isinstance(v, str) for v in (*out.digests.values(), *out.fields.values())):
+            raise LedgerError(f"a corrupt row for {path!r}: digests or fields are not "
+                              "objects of strings")
+        return out
+
+
+def _sqlite_message(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _guarded(method):
+    """Any SQLite error (a page corrupted mid-file, a read-only or full disk, a lock) or a
+    hostile row after the open: a :class:`LedgerError` (one line, exit 3), never a traceback."""
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                raise LedgerError(f"{self.path}: ledger error: {_sqlite_message(exc)}") from None
+            except LedgerError as exc:
+                raise LedgerError(f"{self.path}: {exc}") from None
+        return generator
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: ledger error: {_sqlite_message(exc)}") from None
+        except (ValueError, TypeError, RecursionError) as exc:  # json.loads of a hostile column
+            raise LedgerError(f"{self.path}: a corrupt row: {type(exc).__name__}: "
+                              f"{str(exc)[:200]}") from None
+    return wrapper
 
 
 _OBJECT_COLUMNS = "path, size, digests, content_sha256, fields, simhash, uri, profile"
@@ -53,8 +95,8 @@ class Ledger:
             if readonly:
                 # A reader beside the run that writes (e.g. a pool worker of verify): no
                 # migration, no pragma that writes; WAL lets it read while the writer writes.
-                self.db = sqlite3.connect(readonly_uri(self.path), uri=True, timeout=timeout,
-                                          isolation_level=None, check_same_thread=False)
+                self.db = connect_readonly(self.path, timeout=timeout, isolation_level=None,
+                                           check_same_thread=False)
                 self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
                 return
             self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
@@ -64,13 +106,14 @@ class Ledger:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"{self.path}: cannot open the ledger: {exc}") from None
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot open the ledger: {_sqlite_message(exc)}") from None
 
     def transaction(self) -> _Transaction:
-        return _Transaction(self.db)
+        return _Transaction(self.db, self.path)
 
     # -- runs -----------------------------------------------------------------------------
+    @_guarded
     def begin_run(self, verb: str, root: str | None, args: list[str] | None = None) -> int:
         with self.transaction():
             cur = self.db.execute(
@@ -79,24 +122,29 @@ class Ledger:
                 (verb, AGENT, root, json.dumps(args or []), utc_now()))
         return cur.lastrowid
 
+    @_guarded
     def finish_run(self, run_id: int, status: str = "complete") -> None:
         with self.transaction():
             self.db.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?",
                             (utc_now(), status, run_id))
 
     # -- reads ----------------------------------------------------------------------------
+    @_guarded
     def get(self, path: str) -> StoredObject | None:
         row = self.db.execute(f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE path = ?",
                               (path,)).fetchone()
         return StoredObject.from_row(row) if row else None
 
+    @_guarded
     def objects(self) -> Iterator[StoredObject]:
         for row in self.db.execute(f"SELECT {_OBJECT_COLUMNS} FROM objects ORDER BY path"):
             yield StoredObject.from_row(row)
 
+    @_guarded
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM objects").fetchone()[0]
 
+    @_guarded
     def history(self, paths: Iterable[str]) -> list[dict[str, Any]]:
         paths = list(dict.fromkeys(paths))
         marks = ",".join("?" * len(paths))
@@ -107,6 +155,7 @@ class Ledger:
                  "detail": json.loads(d) if d else None, "run": r}
                 for p, t, ty, a, o, d, r in rows]
 
+    @_guarded
     def roots(self) -> list[str]:
         return [r for (r,) in self.db.execute(
             "SELECT DISTINCT root FROM runs WHERE root IS NOT NULL")]
@@ -125,15 +174,31 @@ class _Transaction:
     """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error): takes the write lock
     up front, so two writers wait for each other (busy timeout) instead of deadlocking."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, path: str = ""):
         self.db = db
+        self.path = path
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: ledger error: {_sqlite_message(exc)}") from None
         return self.db
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.db.execute("COMMIT")
-        else:
-            self.db.execute("ROLLBACK")
+        try:
+            if exc_type is None:
+                self.db.execute("COMMIT")
+                return
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise LedgerError(f"{self.path}: ledger error: {_sqlite_message(error)}") from None
+        if isinstance(exc, sqlite3.Error):
+            # A write inside the transaction failed (disk full, read-only, corrupt page).
+            raise LedgerError(f"{self.path}: ledger error: {_sqlite_message(exc)}") from None

@@ -9,11 +9,13 @@ URI or path relative to the checkout, and a ``#`` there would start a URI fragme
 from __future__ import annotations
 
 import os
-import re
 from typing import NamedTuple
 from urllib.parse import quote
 
 from archivekit.locations import STDIN, parse_location
+from archivekit.printable import printable
+
+__all__ = ["Artifact", "artifact", "printable", "record_note"]  # printable lives in archivekit.printable
 
 STDIN_NAME = "<stdin>"
 
@@ -57,20 +59,3 @@ def record_note(offset: int | None, line: int | None) -> str:
     if offset is None:
         return ""
     return f" (WARC record at offset {offset}" + (f", line {line} of its page)" if line else ")")
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (newline, ESC, ...) and the lone surrogates of a
-    non-UTF-8 file name as visible escapes: one line, that cannot start a workflow
-    command or move the cursor, and that encodes as UTF-8."""
-    return _CONTROL.sub(_escape_char, text)
-
-
-def _escape_char(match: re.Match) -> str:
-    code = ord(match.group(0))
-    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the undecodable byte itself
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

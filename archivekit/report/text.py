@@ -19,22 +19,24 @@ class TextReporter(Reporter):
         if self.verb == "warc-check":  # one result per file: the summary counts its records
             self.records = getattr(self, "records", 0) + result.fingerprint.get("records", 0)
         write = self.stream.write
-        # A file name with a newline, ESC or "::error" stays on its own line, escaped: it
-        # cannot forge a result line, a workflow command or move the terminal's cursor.
+        # Every value may come from a hostile name or WARC field: a file name with a newline,
+        # ESC or "::error" stays on its own line, escaped: it cannot forge a result line, a
+        # workflow command or move the terminal's cursor.
         path = printable(result.path)
-        if path.startswith("::"):
+        if path.startswith(":"):  # ":" + ": ok" would start a line with "::" too
             path = "./" + path  # the same file, and no line that starts a workflow command
         if not result.findings:
             known = f" ({len(result.known)} known)" if result.known else ""
             write(f"{path}: {self._paint('ok', 'ok')}{known}\n")
             return
-        profile = f" [{result.profile}]" if result.profile else ""
+        profile = f" [{printable(result.profile)}]" if result.profile else ""
         write(f"{self._paint(path, 'bold')}{self._paint(profile, 'dim')}\n")
         for f in result.findings:
             where = f"{f.line}:" if f.line is not None else "-:"
-            severity = self._paint(f"{f.severity:<7}", "error" if f.severity == ERROR else "warning")
-            pointer = self._paint(f" ({f.pointer})", "dim") if f.pointer else ""
-            write(f"  {where:>6} {severity} {f.rule:<24} {printable(f.message)}{pointer}\n")
+            severity = self._paint(f"{printable(f.severity):<7}",
+                                   "error" if f.severity == ERROR else "warning")
+            pointer = self._paint(f" ({printable(f.pointer)})", "dim") if f.pointer else ""
+            write(f"  {where:>6} {severity} {printable(f.rule):<24} {printable(f.message)}{pointer}\n")
 
     def finish(self, summary: Summary) -> None:
         noun = "article" if summary.articles == 1 else "articles"

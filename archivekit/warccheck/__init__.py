@@ -16,10 +16,12 @@ gives both the findings and the pages.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from archivekit.record import ERROR, Finding, Result
+from archivekit.safepath import open_regular
 from archivekit.warccheck.rules import RULES
 from archivekit.warccheck.streams import BUFFERING
 from archivekit.warccheck.walk import walk
@@ -70,7 +72,8 @@ FILE_RULES = ("warc.gzip.multi_record_member", "warc.not_warc", "warc.arc")
 def check_warc(path: str) -> WarcReport:
     report = WarcReport(path)
     try:
-        handle = open(path, "rb", buffering=BUFFERING)
+        # A FIFO or device is refused without blocking, never read.
+        handle = os.fdopen(open_regular(path, follow_symlinks=True), "rb", buffering=BUFFERING)
     except OSError as exc:
         report.add("warc.unreadable", f"cannot read: {exc.strerror or exc}", 0)
         report.io_error = True

@@ -157,7 +157,8 @@ class RecordMaker:
         source = location.file if location is not None else ""
         if document.warc_record_type == "response" and source and os.path.isfile(source):
             try:
-                verbatim = read_input_record(document.path)
+                # The record holds this page: more than its size plus headers is not it.
+                verbatim = read_input_record(document.path, len(document.content) + (1 << 20))
             except (OSError, ValueError, zlib.error, ExportError):
                 verbatim = None  # not readable again: the payload goes in a resource record
         content_key = result.fingerprint.get("sha256") or hashlib.sha256(document.content).hexdigest()

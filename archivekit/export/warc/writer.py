@@ -14,6 +14,7 @@ from archivekit.export.warc.fields import record_uuid
 from archivekit.export.warc.options import PARTIAL_SUFFIX, ExportError, WarcOptions, export_stamp, file_name
 from archivekit.export.warc.records import PreparedRecord, RecordMaker, Written
 from archivekit.record import Document, Result
+from archivekit.safepath import UnsafeName, create_fresh, real_dir
 
 
 @dataclass(slots=True)
@@ -72,12 +73,16 @@ class WarcExporter:
         return self._serial
 
     def _open(self) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
         name = file_name(self.options, self.stamp, self._serial)
         self._final = self.out_dir / name
         self._partial = self.out_dir / (name + PARTIAL_SUFFIX)
         try:
-            self._handle = open(self._partial, "wb")
+            # No link planted in -o DIR redirects the write: a real directory, a fresh file
+            # (O_EXCL | O_NOFOLLOW), renamed within it when complete.
+            real_dir(self.out_dir)
+            self._handle = os.fdopen(create_fresh(self._partial), "wb")
+        except UnsafeName:
+            raise
         except OSError as exc:
             raise ExportError(f"cannot write {self._partial}: {exc.strerror or exc}") from None
         self._warcinfo_id = self.maker.warcinfo_id(self._serial)
