@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from archivekit.content_encoding import DecodeError, decode_content, is_page_type
+from archivekit.content_encoding import is_page_type, page_content
 from archivekit.limits import Limits
 from archivekit.locations import record_path
 from archivekit.record import Document
@@ -159,15 +159,7 @@ def _document(name: str, url: str, fields: list[bytes], block: bytes, length: in
         doc.read_error = (f"corrupt or truncated ARC: record ends {length - len(block):,} bytes "
                           "before its Archive-length")
         return doc
-    try:
-        content = decode_content(body, encoding, max_page_bytes + 1)
-    except DecodeError as exc:
-        doc.read_error = f"cannot decode the page's Content-Encoding: {exc}"
-        return doc
-    if len(content) > max_page_bytes:
-        doc.read_error = f"record payload is over the limit of {max_page_bytes:,} bytes"
-    else:
-        doc.content = content
+    doc.content, doc.read_error = page_content(body, encoding, max_page_bytes)
     return doc
 
 

@@ -22,6 +22,17 @@ def is_page_type(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() in PAGE_CONTENT_TYPES
 
 
+def page_content(body: bytes, encoding: str | None, max_page_bytes: int) -> tuple[bytes, str | None]:
+    """A record's decoded payload and ``None``, or ``b""`` and why it cannot be the page."""
+    try:
+        content = decode_content(body, encoding, max_page_bytes + 1)
+    except DecodeError as exc:
+        return b"", f"cannot decode the page's Content-Encoding: {exc}"
+    if len(content) > max_page_bytes:
+        return b"", f"record payload is over the limit of {max_page_bytes:,} bytes"
+    return content, None
+
+
 def decode_content(data: bytes, encoding: str | None, limit: int) -> bytes:
     """``data`` decoded from its Content-Encoding (a list, applied last first), at most
     ``limit`` bytes of it; raises :class:`DecodeError`."""

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from archivekit.content_encoding import DecodeError, decode_content, is_page_type
+from archivekit.content_encoding import DecodeError, decode_content, is_page_type, page_content
 from archivekit.limits import DEFAULT_LIMITS, DEFAULT_MAX_PAGE_BYTES, Limits
 from archivekit.locations import record_path
 from archivekit.record import Document, Finding
@@ -180,15 +180,7 @@ def _document(path: str, offset: int, checked: Checked | None, max_page_bytes: i
     if len(entity) > max_page_bytes:  # kept up to the cap: the payload is larger still
         doc.read_error = f"record payload is over the limit of {max_page_bytes:,} bytes"
         return doc
-    try:
-        content = decode_content(entity, encoding, max_page_bytes + 1)
-    except DecodeError as exc:
-        doc.read_error = f"cannot decode the page's Content-Encoding: {exc}"
-        return doc
-    if len(content) > max_page_bytes:
-        doc.read_error = f"record payload is over the limit of {max_page_bytes:,} bytes"
-    else:
-        doc.content = content
+    doc.content, doc.read_error = page_content(entity, encoding, max_page_bytes)
     return doc
 
 
