@@ -78,9 +78,6 @@ def parser_limit_exceeded(error_log, limits: Limits = DEFAULT_LIMITS) -> str | N
     return None
 
 
-# The name the HTML parse call used before the text-size limit was detected too.
-depth_exceeded = parser_limit_exceeded
-
 
 _GUARDED = None
 

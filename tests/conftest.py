@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +13,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+
+JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and
+                                 os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
+# ``pytestmark = SPARK_MARKS`` in a test module: marked ``spark``, skipped with the reason
+# where pyspark or Java is absent.
+SPARK_MARKS = [
+    pytest.mark.spark,
+    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
+                       reason="pyspark is not installed (pip install 'archivekit[spark]')"),
+    pytest.mark.skipif(not JAVA, reason="Java is not installed (Spark needs a JVM)"),
+]
 
 
 def run_archivekit(*args, input: bytes | str | None = None, cwd: str | Path | None = None,

@@ -6,24 +6,15 @@ tasks ran in executors on both workers. Then the same against the S3 server."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, SPARK_MARKS
 
-JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and
-                                 os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
-pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
-                       reason="pyspark is not installed (pip install 'archivekit[spark]')"),
-    pytest.mark.skipif(not JAVA, reason="Java is not installed (Spark needs a JVM)"),
-]
+pytestmark = SPARK_MARKS
 
 DOC = ROOT / "docs" / "spark.md"
 INPUTS = [FIXTURES / "html", FIXTURES / "text", *sorted((FIXTURES / "warc").glob("*.warc.gz"))]

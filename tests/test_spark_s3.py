@@ -6,22 +6,12 @@ stage. Everything on 127.0.0.1."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import shutil
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, SPARK_MARKS
 
-JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and
-                                 os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
-pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
-                       reason="pyspark is not installed (pip install 'archivekit[spark]')"),
-    pytest.mark.skipif(not JAVA, reason="Java is not installed (Spark needs a JVM)"),
-]
+pytestmark = SPARK_MARKS
 
 BUCKET = "collection"
 PREFIX = f"s3://{BUCKET}/fixtures"

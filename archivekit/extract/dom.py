@@ -12,7 +12,7 @@ import re
 from lxml import etree
 
 from archivekit.extract.assemble import clean
-from archivekit.limits import LimitExceeded, depth_exceeded
+from archivekit.limits import LimitExceeded, parser_limit_exceeded
 
 # No network, no entity expansion beyond HTML's own, comments and PIs dropped.
 _PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
@@ -41,7 +41,7 @@ def parse_html(text: str) -> etree._Element | None:
         root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError):
         return None
-    if (problem := depth_exceeded(_PARSER.error_log)):
+    if (problem := parser_limit_exceeded(_PARSER.error_log)):
         raise LimitExceeded(problem)
     return root
 
