@@ -5,7 +5,9 @@ Importing this package fails with ImportError when the extension modules were no
 Each function here has a pure-Python reference that the tests hold it equal to.
 """
 
+from archivekit._speedups._dom import index_elements, joined_text, joined_texts, marked, text_holders
 from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
 from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 
-__all__ = ["cache_size", "count_nodes", "element_texts", "set_cache_limit", "simhash", "text_stats"]
+__all__ = ["cache_size", "count_nodes", "element_texts", "index_elements", "joined_text", "joined_texts",
+           "marked", "set_cache_limit", "simhash", "text_holders", "text_stats"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archivekit.extract.assemble import clean
+from archivekit.extract.dom import joined_text
 
 # Elements that never hold article text.
 SKIP_TAGS = frozenset({
@@ -147,10 +148,10 @@ def segments(container, drop: dict[int, object] | None = None,
 
 
 def link_density(el) -> float:
-    total = len("".join(el.itertext()))
+    total = len(joined_text(el))
     if not total:
         return 0.0
-    links = sum(len("".join(a.itertext())) for a in el.iter("a"))
+    links = sum(len(joined_text(a)) for a in el.iter("a"))
     return min(1.0, links / total)
 
 
@@ -220,7 +221,7 @@ def _siblings(top, top_score: float, scores: dict[int, list]) -> list:
         if entry is not None and entry[1] + bonus >= threshold:
             out.append(sib)
         elif sib.tag == "p":
-            body = clean("".join(sib.itertext())) or ""
+            body = clean(joined_text(sib)) or ""
             density = link_density(sib)
             if (len(body) > 80 and density < 0.25) or (
                     0 < len(body) <= 80 and density == 0 and re.search(r"\.( |$)", body)):
@@ -231,7 +232,7 @@ def _siblings(top, top_score: float, scores: dict[int, list]) -> list:
 def _fishy(el, strict: bool) -> bool:
     """Readability's conditional cleaning: a list, table or block inside the article
     that looks like furniture (mostly links, images without text, forms)."""
-    body = clean("".join(el.itertext())) or ""
+    body = clean(joined_text(el)) or ""
     weight = _initial(el) - _TAG_WEIGHT.get(el.tag, 0) if strict else 0
     if weight < 0:
         return True

@@ -11,6 +11,7 @@ import re
 
 from lxml import etree
 
+from archivekit import speedups
 from archivekit.extract.assemble import clean
 from archivekit.limits import LimitExceeded, parser_limit_exceeded
 
@@ -32,6 +33,33 @@ CLASSES = frozenset({
     "date", "published", "pubdate", "dateline", "post-date", "entry-date", "article-date",
     "publish-date"})
 TAGS = frozenset({"h1", "meta", "link", "time", "figure", "article", "a", "script", "title"})
+CLASS_NAMES, TAG_NAMES = tuple(sorted(CLASSES)), tuple(sorted(TAGS))
+
+
+def index_elements_pure(root, tag_names, class_names, tags: dict, classes: dict) -> None:
+    """Append each element of ``root`` (document order) to ``tags[el.tag]`` and to
+    ``classes[token]`` for each known token of its ``class``: the reference for the
+    compiled walk, which makes no Python object for the elements it passes over."""
+    # Runs over every element of the page: kept to dict lookups, no per-element split
+    # unless the class attribute is not a single known token.
+    class_bucket, tag_bucket = classes.get, tags.get
+    for el in root.iter(etree.Element):
+        bucket = tag_bucket(el.tag)
+        if bucket is not None:
+            bucket.append(el)
+        cls = el.get("class")
+        if cls:
+            bucket = class_bucket(cls)
+            if bucket is not None:
+                bucket.append(el)
+            else:
+                for token in cls.split():
+                    bucket = class_bucket(token)
+                    if bucket is not None:
+                        bucket.append(el)
+
+
+index_elements = speedups.choose("index_elements", index_elements_pure)
 
 
 def parse_html(text: str) -> etree._Element | None:
@@ -46,11 +74,25 @@ def parse_html(text: str) -> etree._Element | None:
     return root
 
 
+def joined_text_pure(el) -> str:
+    return "".join(el.itertext())
+
+
+def joined_texts_pure(elements) -> list[str]:
+    return ["".join(el.itertext()) for el in elements]
+
+
+# ``"".join(el.itertext())`` of one element and of many: lxml's, or the compiled core's
+# (one C walk, one decode).
+joined_text = speedups.choose("joined_text", joined_text_pure)
+joined_texts = speedups.choose("joined_texts", joined_texts_pure)
+
+
 def text(el) -> str | None:
     """The element's clean text (``None`` for none)."""
     if len(el) == 0:  # a leaf (most paragraphs): its text is all there is
         return clean(el.text)
-    return clean("".join(el.itertext()))
+    return clean(joined_text(el))
 
 
 def order(el) -> int:
@@ -110,25 +152,9 @@ class Index:
     def __init__(self, root, microdata: bool = True) -> None:
         """``microdata=False``: the page has no ``itemprop`` (its text says so)."""
         self.root = root
-        # Runs over every element of the page: kept to dict lookups, no per-element split
-        # unless the class attribute is not a single known token.
-        classes: dict[str, list] = {token: [] for token in CLASSES}
-        tags: dict[str, list] = {tag: [] for tag in TAGS}
-        class_bucket, tag_bucket = classes.get, tags.get
-        for el in root.iter(etree.Element):
-            bucket = tag_bucket(el.tag)
-            if bucket is not None:
-                bucket.append(el)
-            cls = el.get("class")
-            if cls:
-                bucket = class_bucket(cls)
-                if bucket is not None:
-                    bucket.append(el)
-                else:
-                    for token in cls.split():
-                        bucket = class_bucket(token)
-                        if bucket is not None:
-                            bucket.append(el)
+        classes: dict[str, list] = {token: [] for token in CLASS_NAMES}
+        tags: dict[str, list] = {tag: [] for tag in TAG_NAMES}
+        index_elements(root, TAG_NAMES, CLASS_NAMES, tags, classes)
         self.classes, self.tags = classes, tags
         self._itemprops: list | None = None if microdata else []
         self.body = root.find("body") if root.tag == "html" else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from archivekit.extract.assemble import Parts
 from archivekit.extract.decode import Decoded
-from archivekit.extract.dom import Index, parse_html
+from archivekit.extract.dom import Index, joined_text, parse_html
 from archivekit.extract.html_body import find_body, set_generic_body
 from archivekit.extract.html_images import (
     find_images,
@@ -73,7 +73,7 @@ def _byline_block(author_el):
     """The block holding an author's name (and headshot): its parent, when that holds
     little else."""
     parent = author_el.getparent()
-    if parent is not None and len("".join(parent.itertext())) < 200:
+    if parent is not None and len(joined_text(parent)) < 200:
         return parent
     return author_el
 

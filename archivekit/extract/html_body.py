@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from archivekit.extract.assemble import Parts, clean, clean_all
 from archivekit.extract.density import density_body, segments
-from archivekit.extract.dom import Index, descendants
+from archivekit.extract.dom import Index, descendants, joined_texts
 
 
 def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]:
@@ -65,7 +65,7 @@ def _page_body(index: Index):
 def set_body(paragraphs: list, parts: Parts) -> None:
     """The body from its paragraph elements: their clean text, less empty paragraphs and
     repeats of the banner or notice."""
-    texts = clean_all([p.text if len(p) == 0 else "".join(p.itertext()) for p in paragraphs])
+    texts = clean_all(joined_texts(paragraphs))
     _set(paragraphs, texts, parts)
 
 

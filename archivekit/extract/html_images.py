@@ -18,8 +18,9 @@ from functools import lru_cache
 
 from lxml import etree
 
+from archivekit import speedups
 from archivekit.extract.assemble import Image, clean, find_agencies
-from archivekit.extract.dom import Index, doc_order, text
+from archivekit.extract.dom import Index, doc_order, joined_text, text
 from archivekit.limits import DEFAULT_MAX_IMAGES
 from archivekit.profiles import ProfileSet
 
@@ -123,7 +124,7 @@ def _loose_images(index: Index, scope, lead: str | None, known: set[int]) -> lis
             if ancestor is root or ancestor.tag in ("p", "body", "li", "td", "a"):
                 break
             if len(ancestor.findall(".//img")) > 1 or \
-                    len(clean("".join(ancestor.itertext())) or "") > 400:
+                    len(clean(joined_text(ancestor)) or "") > 400:
                 break
             block = ancestor
         if not held and block is not img:
@@ -197,7 +198,7 @@ def image_in(container, profiles: ProfileSet) -> Image | None:
     return Image(src=clean(src), caption=caption, credit=credit, line=container.sourceline)
 
 
-def _marked(container) -> tuple:
+def _marked_pure(container) -> tuple:
     """The first ``<img>``, the first credit-classed element and the first caption-
     classed one (or ``figcaption``) inside ``container``."""
     if container.tag == "img":
@@ -216,6 +217,13 @@ def _marked(container) -> tuple:
         elif caption_el is None and (role == 2 or tag == "figcaption"):
             caption_el = el
     return img, credit_el, caption_el
+
+
+def _marked_compiled(container) -> tuple:
+    return speedups.COMPILED.marked(container, _role)
+
+
+_marked = _marked_pure if speedups.COMPILED is None else _marked_compiled
 
 
 @lru_cache(maxsize=4096)

@@ -1,0 +1,312 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The extraction's walks over a parsed page, in C, through lxml's public C API.
+
+Each function has a pure-Python reference in ``archivekit/extract`` (named in its
+docstring) that gives the same result on the trees ``extract.dom.parse_html`` builds
+(comments and processing instructions dropped); ``tests/test_speedups.py`` holds them
+equal on every fixture, every real page of the shared corpus and generated pages. They
+read libxml2's nodes directly and make a Python object only for what they return:
+lxml's own proxy (``elementFactory``) for an element, so identity (``is``, ``id``) is
+the same as through lxml.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.string cimport memcmp, strcmp, strlen, strstr
+from lxml.includes cimport tree
+from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
+
+import_lxml__etree()
+
+cdef enum:
+    MAX_NAMES = 64
+
+
+cdef inline tree.xmlNode* _next_element(tree.xmlNode* node, tree.xmlNode* top) noexcept:
+    """The element after ``node`` in document order within ``top``'s subtree, or NULL."""
+    cdef tree.xmlNode* child
+    if node.type == tree.XML_ELEMENT_NODE:
+        child = node.children
+        while child is not NULL:
+            if child.type == tree.XML_ELEMENT_NODE:
+                return child
+            child = child.next
+    while node is not top:
+        child = node.next
+        while child is not NULL:
+            if child.type == tree.XML_ELEMENT_NODE:
+                return child
+            child = child.next
+        node = node.parent
+        if node is NULL:
+            return NULL
+    return NULL
+
+
+cdef inline bint _is_text(tree.xmlNode* node) noexcept:
+    return node.type == tree.XML_TEXT_NODE or node.type == tree.XML_CDATA_SECTION_NODE
+
+
+cdef inline bint _named(tree.xmlNode* node, const char* name) noexcept:
+    """An element with this local name and no namespace (lxml's ``el.tag == name``)."""
+    return node.ns is NULL and strcmp(<const char*> node.name, name) == 0
+
+
+cdef tree.xmlAttr* _class_attr(tree.xmlNode* node) noexcept:
+    """The ``class`` attribute without a namespace (what ``el.get("class")`` reads)."""
+    cdef tree.xmlAttr* attr = node.properties
+    while attr is not NULL:
+        if attr.ns is NULL and strcmp(<const char*> attr.name, "class") == 0:
+            return attr
+        attr = attr.next
+    return NULL
+
+
+cdef object _attr_value(tree.xmlAttr* attr):
+    """The attribute's value as ``el.get`` gives it: its text children joined."""
+    cdef tree.xmlNode* child = attr.children
+    cdef list parts
+    if child is not NULL and child.next is NULL and _is_text(child):
+        return _decode(<const char*> child.content)
+    parts = []
+    while child is not NULL:
+        if _is_text(child) and child.content is not NULL:
+            parts.append(_decode(<const char*> child.content))
+        child = child.next
+    return "".join(parts)
+
+
+cdef inline str _decode(const char* s):
+    if s is NULL:
+        return ""
+    return PyUnicode_DecodeUTF8(s, strlen(s), NULL)
+
+
+cdef class _Names:
+    """A few ASCII names to test C strings against, in the order given."""
+    cdef list _keep
+    cdef const char* names[MAX_NAMES]
+    cdef Py_ssize_t sizes[MAX_NAMES]
+    cdef Py_ssize_t count
+
+    def __cinit__(self, names):
+        cdef bytes encoded
+        self._keep = []
+        self.count = 0
+        for name in names:
+            if self.count == MAX_NAMES:
+                raise ValueError(f"at most {MAX_NAMES} names")
+            encoded = name.encode("utf-8")
+            self._keep.append(encoded)
+            self.names[self.count] = PyBytes_AS_STRING(encoded)
+            self.sizes[self.count] = PyBytes_GET_SIZE(encoded)
+            self.count += 1
+
+    cdef inline Py_ssize_t find(self, const char* s, Py_ssize_t size) noexcept:
+        cdef Py_ssize_t i
+        for i in range(self.count):
+            if self.sizes[i] == size and memcmp(self.names[i], s, size) == 0:
+                return i
+        return -1
+
+
+cdef inline bint _ascii_space(unsigned char c) noexcept:
+    # What str.split() splits an ASCII string on.
+    return c == 32 or (9 <= c <= 13) or (28 <= c <= 31)
+
+
+def index_elements(_Element root not None, tag_names, class_names, dict tags, dict classes):
+    """``extract.dom.Index``'s walk: append each element of ``root`` (document order,
+    root included) to ``tags[el.tag]`` when its tag is one of ``tag_names`` and to
+    ``classes[token]`` for each token of its ``class`` attribute (str.split()) that is
+    one of ``class_names``. Both dicts must hold a list for every name."""
+    cdef _Names tag_set = _Names(tag_names)
+    cdef _Names class_set = _Names(class_names)
+    cdef list tag_lists = [tags[name] for name in tag_names]
+    cdef list class_lists = [classes[name] for name in class_names]
+    cdef tree.xmlNode* top = root._c_node
+    cdef tree.xmlNode* node = top
+    cdef tree.xmlAttr* attr
+    cdef const unsigned char* value
+    cdef const unsigned char* start
+    cdef Py_ssize_t found
+    cdef bint ascii
+    cdef object el
+    cdef list matched
+    if top is NULL or top.type != tree.XML_ELEMENT_NODE:
+        return
+    while node is not NULL:
+        el = None
+        if node.ns is NULL:
+            found = tag_set.find(<const char*> node.name, strlen(<const char*> node.name))
+            if found >= 0:
+                el = elementFactory(root._doc, node)
+                (<list> tag_lists[found]).append(el)
+        attr = _class_attr(node)
+        if attr is not NULL:
+            value = NULL
+            if attr.children is not NULL and attr.children.next is NULL and _is_text(attr.children):
+                value = <const unsigned char*> attr.children.content
+            ascii = value is not NULL
+            if ascii:
+                start = value
+                while start[0]:
+                    if start[0] >= 128:
+                        ascii = False
+                        break
+                    start += 1
+            if ascii:
+                while value[0]:
+                    while value[0] and _ascii_space(value[0]):
+                        value += 1
+                    start = value
+                    while value[0] and not _ascii_space(value[0]):
+                        value += 1
+                    if value > start:
+                        found = class_set.find(<const char*> start, value - start)
+                        if found >= 0:
+                            if el is None:
+                                el = elementFactory(root._doc, node)
+                            (<list> class_lists[found]).append(el)
+            else:
+                for token in _attr_value(attr).split():
+                    matched = classes.get(token)
+                    if matched is not None:
+                        if el is None:
+                            el = elementFactory(root._doc, node)
+                        matched.append(el)
+        node = _next_element(node, top)
+
+
+cdef bint _in(tree.xmlNode* node, _Names names) noexcept:
+    return node.ns is NULL and names.find(<const char*> node.name, strlen(<const char*> node.name)) >= 0
+
+
+def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
+    """``extract.html_parts._publisher_text_xpath``'s XPath, without XPath: the nearest
+    non-inline ancestor element of each text node below ``root`` that contains one of
+    ``needles`` (and whose parent is not one of ``hidden_parents``), each once, in
+    document order."""
+    cdef _Names hidden = _Names(hidden_parents)
+    cdef _Names inline = _Names(inline_tags)
+    cdef list encoded = [n.encode("utf-8") for n in needles]
+    cdef Py_ssize_t count = len(encoded), i
+    cdef const char* keys[MAX_NAMES]
+    cdef tree.xmlNode* top = root._c_node
+    cdef tree.xmlNode* node = top
+    cdef tree.xmlNode* child
+    cdef tree.xmlNode* holder
+    cdef set wanted = set()
+    cdef list out = []
+    if count > MAX_NAMES:
+        raise ValueError(f"at most {MAX_NAMES} needles")
+    if top is NULL or top.type != tree.XML_ELEMENT_NODE or count == 0:
+        return out
+    for i in range(count):
+        keys[i] = PyBytes_AS_STRING(encoded[i])
+    while node is not NULL:
+        if not _in(node, hidden):
+            child = node.children
+            while child is not NULL:
+                if _is_text(child) and child.content is not NULL:
+                    for i in range(count):
+                        if strstr(<const char*> child.content, keys[i]) is not NULL:
+                            holder = node
+                            while holder is not NULL and holder.type == tree.XML_ELEMENT_NODE \
+                                    and _in(holder, inline):
+                                holder = holder.parent
+                            if holder is not NULL and holder.type == tree.XML_ELEMENT_NODE:
+                                wanted.add(<size_t> holder)
+                            break
+                child = child.next
+        node = _next_element(node, top)
+    if not wanted:
+        return out
+    # The holders may lie above root (ancestor::*): walk from the top of the document.
+    node = top
+    while node.parent is not NULL and node.parent.type == tree.XML_ELEMENT_NODE:
+        node = node.parent
+    top = node
+    while node is not NULL:
+        if <size_t> node in wanted:
+            out.append(elementFactory(root._doc, node))
+            if len(out) == len(wanted):
+                break
+        node = _next_element(node, top)
+    return out
+
+
+cdef void _collect(tree.xmlNode* top, bytearray buffer) except *:
+    """The content of every text node below ``top`` in document order (not its tail)."""
+    cdef tree.xmlNode* node = top.children
+    cdef const char* content
+    while node is not NULL:
+        if _is_text(node):
+            content = <const char*> node.content
+            if content is not NULL:
+                buffer += content[:strlen(content)]
+        elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
+            node = node.children
+            continue
+        while node.next is NULL:
+            node = node.parent
+            if node is top or node is NULL:
+                return
+        node = node.next
+
+
+cdef object _joined(tree.xmlNode* top):
+    cdef tree.xmlNode* child = top.children
+    cdef bytearray buffer
+    # One text node and nothing else (most paragraphs): no buffer.
+    if child is not NULL and child.next is NULL and _is_text(child):
+        return _decode(<const char*> child.content)
+    buffer = bytearray()
+    _collect(top, buffer)
+    return buffer.decode("utf-8")
+
+
+def joined_text(_Element el not None):
+    """``"".join(el.itertext())``."""
+    return _joined(el._c_node)
+
+
+def joined_texts(elements):
+    """``["".join(el.itertext()) for el in elements]``."""
+    cdef _Element el
+    return [_joined(el._c_node) for el in elements]
+
+
+def marked(_Element container not None, role):
+    """``extract.html_images._marked`` below ``container``: its first ``<img>``, its first
+    element whose class ``role(class)`` calls a credit (1) and its first a caption (2)
+    or ``<figcaption>``."""
+    cdef tree.xmlNode* top = container._c_node
+    cdef tree.xmlNode* node
+    cdef tree.xmlNode* img = NULL
+    cdef tree.xmlNode* credit = NULL
+    cdef tree.xmlNode* caption = NULL
+    cdef tree.xmlAttr* attr
+    cdef int kind
+    cdef object cls
+    if _named(top, "img"):
+        return container, None, None
+    node = _next_element(top, top)
+    while node is not NULL:
+        if img is NULL and _named(node, "img"):
+            img = node
+        kind = 0
+        attr = _class_attr(node)
+        if attr is not NULL:
+            cls = _attr_value(attr)
+            if cls:
+                kind = role(cls)
+        if kind == 1:
+            if credit is NULL:
+                credit = node
+        elif caption is NULL and (kind == 2 or _named(node, "figcaption")):
+            caption = node
+        node = _next_element(node, top)
+    return (elementFactory(container._doc, img) if img is not NULL else None,
+            elementFactory(container._doc, credit) if credit is not NULL else None,
+            elementFactory(container._doc, caption) if caption is not NULL else None)
