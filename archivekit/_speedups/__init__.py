@@ -5,9 +5,19 @@ Importing this package fails with ImportError when the extension modules were no
 Each function here has a pure-Python reference that the tests hold it equal to.
 """
 
-from archivekit._speedups._dom import index_elements, joined_text, joined_texts, marked, text_holders
+from archivekit._speedups._dom import (
+    AliasScanner,
+    index_elements,
+    is_clean_ascii,
+    joined_text,
+    joined_texts,
+    marked,
+    template_paragraphs,
+    text_holders,
+)
 from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
 from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 
-__all__ = ["cache_size", "count_nodes", "element_texts", "index_elements", "joined_text", "joined_texts",
-           "marked", "set_cache_limit", "simhash", "text_holders", "text_stats"]
+__all__ = ["AliasScanner", "cache_size", "count_nodes", "element_texts", "index_elements",
+           "is_clean_ascii", "joined_text", "joined_texts", "marked", "set_cache_limit", "simhash",
+           "template_paragraphs", "text_holders", "text_stats"]

@@ -11,7 +11,13 @@ the same as through lxml.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport (
+    PyUnicode_1BYTE_KIND,
+    PyUnicode_DATA,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+)
 from libc.string cimport memcmp, strcmp, strlen, strstr
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
@@ -310,3 +316,150 @@ def marked(_Element container not None, role):
     return (elementFactory(container._doc, img) if img is not NULL else None,
             elementFactory(container._doc, credit) if credit is not NULL else None,
             elementFactory(container._doc, caption) if caption is not NULL else None)
+
+
+cdef inline bint _is_element(tree.xmlNode* node) noexcept:
+    return node is not NULL and node.type == tree.XML_ELEMENT_NODE
+
+
+def template_paragraphs(blocks, sections):
+    """``extract.html_body``'s template reading: the ``<p>`` elements of the text
+    ``blocks`` that lie inside one of ``sections`` and inside no other block, in the
+    blocks' order (a block's lone ``<p>`` child, else every ``<p>`` in it)."""
+    cdef set inside = set()
+    cdef set is_block = set()
+    cdef list out = []
+    cdef _Element el
+    cdef tree.xmlNode* parent
+    cdef tree.xmlNode* child
+    cdef tree.xmlNode* only
+    cdef tree.xmlNode* node
+    cdef int children
+    for el in sections:
+        inside.add(<size_t> el._c_node)
+    for el in blocks:
+        is_block.add(<size_t> el._c_node)
+    for el in blocks:
+        parent = el._c_node.parent
+        while _is_element(parent) and <size_t> parent not in inside:
+            if <size_t> parent in is_block:
+                break
+            parent = parent.parent
+        if not (_is_element(parent) and <size_t> parent in inside):
+            continue
+        children = 0
+        only = NULL
+        child = el._c_node.children
+        while child is not NULL:
+            if child.type == tree.XML_ELEMENT_NODE or child.type == tree.XML_COMMENT_NODE \
+                    or child.type == tree.XML_PI_NODE or child.type == tree.XML_ENTITY_REF_NODE:
+                children += 1
+                if children == 1:
+                    only = child
+            child = child.next
+        if children == 1 and _named(only, "p"):
+            out.append(elementFactory(el._doc, only))
+            continue
+        node = el._c_node
+        while node is not NULL:
+            if _named(node, "p"):
+                out.append(elementFactory(el._doc, node))
+            node = _next_element(node, el._c_node)
+    return out
+
+
+cdef class AliasScanner:
+    """``extract.assemble._AgencyMatcher.spans`` without an automaton: the leftmost
+    match, the longest alias there, matches not overlapping, as ``(alias index, start,
+    end)`` in code points. A scan that stops only on a character some alias starts
+    with (capitals and "(" here: a few in a hundred of a news text)."""
+    cdef list aliases
+    cdef dict by_first
+    cdef list ascii_first
+    cdef unsigned char starts[128]
+
+    def __init__(self, aliases):
+        cdef Py_ssize_t i
+        cdef Py_UCS4 first
+        self.aliases = list(aliases)
+        self.by_first = {}
+        for i in range(128):
+            self.starts[i] = 0
+        for i, alias in enumerate(self.aliases):
+            if not alias:
+                continue
+            first = (<str> alias)[0]
+            self.by_first.setdefault(first, []).append(i)
+            if first < 128:
+                self.starts[first] = 1
+        # Longest first at each start (the alias list is longest first; keep that order).
+        for key in self.by_first:
+            self.by_first[key].sort(key=lambda index: -len(self.aliases[index]))
+
+    def spans(self, str text not None):
+        cdef Py_ssize_t n = len(text), i = 0, size, j
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef const unsigned char* narrow = <const unsigned char*> data
+        cdef bint one_byte = kind == PyUnicode_1BYTE_KIND
+        cdef Py_UCS4 c
+        cdef list out = []
+        cdef list candidates
+        cdef str alias
+        cdef bint hit
+        while i < n:
+            if one_byte:
+                # The common case: skip, in C, to the next character an alias starts with.
+                while i < n and (narrow[i] >= 128 or not self.starts[narrow[i]]):
+                    if narrow[i] >= 128 and self.by_first.get(chr(narrow[i])) is not None:
+                        break
+                    i += 1
+                if i >= n:
+                    break
+            c = PyUnicode_READ(kind, data, i)
+            if c < 128 and not self.starts[c]:
+                i += 1
+                continue
+            candidates = self.by_first.get(c) if c >= 128 else self.by_first[c]
+            hit = False
+            if candidates is not None:
+                for index in candidates:
+                    alias = <str> self.aliases[index]
+                    size = len(alias)
+                    if i + size > n:
+                        continue
+                    for j in range(1, size):
+                        if PyUnicode_READ(kind, data, i + j) != alias[j]:
+                            break
+                    else:
+                        out.append((index, i, i + size))
+                        i += size
+                        hit = True
+                        break
+            if not hit:
+                i += 1
+        return out
+
+
+def is_clean_ascii(str joined not None):
+    """For an ASCII text: whether ``extract.assemble.clean`` would leave each of the
+    single-space-joined texts as it is (not empty, no white space but single spaces
+    inside). ``None`` for a text that is not ASCII (the Python test decides)."""
+    cdef Py_ssize_t n = len(joined), i
+    cdef const unsigned char* p
+    cdef unsigned char c, previous = 0
+    if not joined.isascii():
+        return None
+    p = <const unsigned char*> PyUnicode_DATA(joined)
+    if n == 0 or p[0] == 32 or p[n - 1] == 32:
+        return False
+    for i in range(n):
+        c = p[i]
+        if c <= 32:
+            if c == 32:
+                if previous == 32:
+                    return False
+            elif 9 <= c <= 13 or 28 <= c <= 31:
+                return False
+        previous = c
+    return True

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 
+from archivekit import speedups
 from archivekit.profiles import Profile, ProfileSet
 
 try:
@@ -50,14 +51,26 @@ def clean_all(texts: list[str | None]) -> list[str | None]:
     by single spaces. A leading, trailing or empty text then shows as a double space."""
     if None in texts:
         return [clean(t) for t in texts]
-    joined = " ".join(texts)
-    ascii_only = joined.isascii()
-    if (not joined or joined[0] == " " or joined[-1] == " " or "  " in joined
-            or any(space in joined for space in _ASCII_SPACE)
-            or (not ascii_only and (any(space in joined for space in _OTHER_SPACE)
-                                    or not unicodedata.is_normalized("NFC", joined)))):
+    if needs_cleaning(" ".join(texts)):
         return [clean(t) for t in texts]
     return list(texts)
+
+
+def needs_cleaning_pure(joined: str) -> bool:
+    """Whether some text of the single-space-joined ``joined`` is not clean()."""
+    ascii_only = joined.isascii()
+    return bool(not joined or joined[0] == " " or joined[-1] == " " or "  " in joined
+                or any(space in joined for space in _ASCII_SPACE)
+                or (not ascii_only and (any(space in joined for space in _OTHER_SPACE)
+                                        or not unicodedata.is_normalized("NFC", joined))))
+
+
+def _needs_cleaning_compiled(joined: str) -> bool:
+    clean_ascii = speedups.COMPILED.is_clean_ascii(joined)  # one C pass; None: not ASCII
+    return needs_cleaning_pure(joined) if clean_ascii is None else not clean_ascii
+
+
+needs_cleaning = needs_cleaning_pure if speedups.COMPILED is None else _needs_cleaning_compiled
 
 
 @dataclass(slots=True)
@@ -113,8 +126,10 @@ class _AgencyMatcher:
         self.names = {alias: (rank, name) for rank, (name, aliases) in enumerate(agencies)
                       for alias in aliases}
         self.aliases = sorted(self.names, key=len, reverse=True)
-        self._automaton = self._regex = None
-        if fast and ahocorasick_rs is not None and self.aliases:
+        self._automaton = self._regex = self._scanner = None
+        if fast and speedups.COMPILED is not None:
+            self._scanner = speedups.COMPILED.AliasScanner(self.aliases)
+        elif fast and ahocorasick_rs is not None and self.aliases:
             self._automaton = ahocorasick_rs.AhoCorasick(
                 self.aliases, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         else:
@@ -122,6 +137,9 @@ class _AgencyMatcher:
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         """(alias, start, end) of each match, in text order."""
+        if self._scanner is not None:
+            aliases = self.aliases
+            return [(aliases[index], start, end) for index, start, end in self._scanner.spans(text)]
         if self._automaton is not None:
             aliases = self.aliases
             return [(aliases[index], start, end)

@@ -8,6 +8,7 @@ to the content-density reading (density.py), which finds text in ``<p>``, ``<div
 
 from __future__ import annotations
 
+from archivekit import speedups
 from archivekit.extract.assemble import Parts, clean, clean_all
 from archivekit.extract.density import density_body, segments
 from archivekit.extract.dom import Index, descendants, joined_texts
@@ -22,8 +23,7 @@ def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]
     """
     sections = index.cls("entry__content-list", "section")
     if sections:
-        _template_body(_template_paragraphs(_template_blocks(index.cls("cli-text", "div"),
-                                                             sections)), sections, parts)
+        _template_body(template_paragraphs(index.cls("cli-text", "div"), sections), sections, parts)
         return sections, []
     bodies = index.cls("entry__body", "div")
     if bodies:
@@ -91,6 +91,14 @@ def _set(elements: list, texts: list, parts: Parts) -> None:
             parts.body_line = el.sourceline
         body.append(text)
     parts.body = body
+
+
+def template_paragraphs_pure(blocks: list, sections: list) -> list:
+    """The ``p`` elements of the template's text ``blocks`` inside ``sections``."""
+    return _template_paragraphs(_template_blocks(blocks, sections))
+
+
+template_paragraphs = speedups.choose("template_paragraphs", template_paragraphs_pure)
 
 
 def _template_blocks(blocks: list, sections: list) -> list:
