@@ -49,9 +49,7 @@ def clean_all(texts: list[str | None]) -> list[str | None]:
     """``[clean(t) for t in texts]``, with one check over all of them for the common case
     where nothing needs cleaning: each test runs once, at C speed, over the texts joined
     by single spaces. A leading, trailing or empty text then shows as a double space."""
-    if None in texts:
-        return [clean(t) for t in texts]
-    if needs_cleaning(" ".join(texts)):
+    if None in texts or texts_need_cleaning(texts):
         return [clean(t) for t in texts]
     return list(texts)
 
@@ -65,12 +63,24 @@ def needs_cleaning_pure(joined: str) -> bool:
                                         or not unicodedata.is_normalized("NFC", joined))))
 
 
-def _needs_cleaning_compiled(joined: str) -> bool:
-    clean_ascii = speedups.COMPILED.is_clean_ascii(joined)  # one C pass; None: not ASCII
-    return needs_cleaning_pure(joined) if clean_ascii is None else not clean_ascii
+def texts_need_cleaning_pure(texts: list[str]) -> bool:
+    return needs_cleaning_pure(" ".join(texts))
 
 
-needs_cleaning = needs_cleaning_pure if speedups.COMPILED is None else _needs_cleaning_compiled
+def _texts_need_cleaning_compiled(texts: list[str]) -> bool:
+    clean_ascii = speedups.COMPILED.texts_clean_ascii(texts)  # one C pass; None: not ASCII
+    return texts_need_cleaning_pure(texts) if clean_ascii is None else not clean_ascii
+
+
+texts_need_cleaning = (texts_need_cleaning_pure if speedups.COMPILED is None
+                       else _texts_need_cleaning_compiled)
+
+
+def count_spaces_pure(texts: list[str]) -> int:
+    return sum(text.count(" ") for text in texts)
+
+
+count_spaces = speedups.choose("count_spaces", count_spaces_pure)
 
 
 @dataclass(slots=True)
@@ -126,10 +136,8 @@ class _AgencyMatcher:
         self.names = {alias: (rank, name) for rank, (name, aliases) in enumerate(agencies)
                       for alias in aliases}
         self.aliases = sorted(self.names, key=len, reverse=True)
-        self._automaton = self._regex = self._scanner = None
-        if fast and speedups.COMPILED is not None:
-            self._scanner = speedups.COMPILED.AliasScanner(self.aliases)
-        elif fast and ahocorasick_rs is not None and self.aliases:
+        self._automaton = self._regex = None
+        if fast and ahocorasick_rs is not None and self.aliases:
             self._automaton = ahocorasick_rs.AhoCorasick(
                 self.aliases, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         else:
@@ -137,9 +145,6 @@ class _AgencyMatcher:
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         """(alias, start, end) of each match, in text order."""
-        if self._scanner is not None:
-            aliases = self.aliases
-            return [(aliases[index], start, end) for index, start, end in self._scanner.spans(text)]
         if self._automaton is not None:
             aliases = self.aliases
             return [(aliases[index], start, end)
@@ -315,9 +320,9 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
         "date_published": published,
         "published_before_closure": _before_closure(published_dt, profile),
         "body": parts.body,
-        # Body paragraphs are clean() (single spaces, stripped, non-empty): joined by one
-        # space, the words are the spaces + 1 (one count over the text, not one a paragraph).
-        "word_count": " ".join(parts.body).count(" ") + 1 if parts.body else 0,
+        # Body paragraphs are clean() (single spaces, stripped, non-empty): the words are
+        # their spaces + 1 each.
+        "word_count": count_spaces(parts.body) + len(parts.body),
         "images": images,
         "footer": footer,
     }
