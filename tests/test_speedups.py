@@ -263,13 +263,13 @@ def test_environment_chooses_the_path():
     assert both.returncode != 0 and "opposite" in both.stderr
 
 
-def _archive(cwd: Path, **env) -> None:
-    """archive the fixtures into CWD/out (the warcinfo records the command line: the same
+def _archive(cwd: Path, source: Path = FIXTURES, **env) -> None:
+    """archive ``source`` into CWD/out (the warcinfo records the command line: the same
     relative -o keeps the two runs' bytes comparable)."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVEKIT_")}
     full.update(env, NO_COLOR="1", PYTHONPATH=str(PACKAGE_ROOT))
     cwd.mkdir()
-    proc = subprocess.run([sys.executable, "-m", "archivekit", "archive", str(FIXTURES), "-o", "out",
+    proc = subprocess.run([sys.executable, "-m", "archivekit", "archive", str(source), "-o", "out",
                            "--date", "2024-05-01", "--quiet"], capture_output=True, text=True,
                           cwd=cwd, env=full, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr
@@ -280,9 +280,16 @@ def _tree_bytes(root: Path) -> dict[str, bytes]:
             if p.is_file() and p.suffix not in (".db", ".db-wal", ".db-shm", ".html")}
 
 
-def test_archive_outputs_identical_on_both_paths(tmp_path):
-    _archive(tmp_path / "pure", ARCHIVEKIT_PURE="1")
-    _archive(tmp_path / "compiled", ARCHIVEKIT_COMPILED="1")
+@pytest.mark.parametrize("source", ["fixtures", "real pages"])
+def test_archive_outputs_identical_on_both_paths(tmp_path, source):
+    """WARC payloads and records, JSON-LD, the report: byte for byte on both paths."""
+    if source == "fixtures":
+        where = FIXTURES
+    else:
+        _corpus_pages()  # skips when the shared corpus is absent
+        where = CORPUS_PAGES
+    _archive(tmp_path / "pure", where, ARCHIVEKIT_PURE="1")
+    _archive(tmp_path / "compiled", where, ARCHIVEKIT_COMPILED="1")
     pure, fast = _tree_bytes(tmp_path / "pure" / "out"), _tree_bytes(tmp_path / "compiled" / "out")
     assert pure.keys() == fast.keys() and len(pure) >= 3
     for name in pure:

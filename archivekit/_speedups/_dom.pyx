@@ -399,6 +399,8 @@ def is_clean_ascii(str joined not None):
 def texts_clean_ascii(list texts not None):
     """``is_clean_ascii(" ".join(texts))`` without the join (``texts``: str only)."""
     cdef str text
+    if not texts:
+        return False  # "" is not clean
     for text in texts:
         if not text.isascii():
             return None

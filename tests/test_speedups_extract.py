@@ -1,0 +1,252 @@
+"""The extraction's compiled walks (archivekit/_speedups/_dom.pyx) against their pure-Python
+references, function by function, on every fixture page, every real page of
+../shared/corpus/pages, synthetic benchmark pages and generated pages; and whole records,
+findings and fingerprints identical on both paths in real subprocesses."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archivekit import digests
+from archivekit.checker import Checker
+from archivekit.extract import dom, html_body, html_images, html_parts
+
+compiled = pytest.importorskip(
+    "archivekit._speedups",
+    reason="the compiled core is not built (pip install . or python setup.py build_ext --inplace)")
+assemble = importlib.import_module("archivekit.extract.assemble")
+
+CORPUS_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
+PACKAGE_ROOT = Path(digests.__file__).resolve().parent.parent
+PROFILES = Checker().profiles
+
+
+def _fixture_pages() -> list[Path]:
+    pages = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".html", ".htm") and p.is_file())
+    assert pages
+    return pages
+
+
+def _corpus_pages() -> list[Path]:
+    if not CORPUS_PAGES.is_dir():
+        pytest.skip(f"{CORPUS_PAGES} is absent (the shared corpus is not beside this checkout)")
+    pages = sorted(CORPUS_PAGES.glob("readability/*/source.html")) + sorted(
+        CORPUS_PAGES.glob("newspaper4k/html/*.html"))
+    assert len(pages) >= 150, len(pages)
+    return pages
+
+
+def _synthetic_pages(count: int = 12) -> list[bytes]:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.synthetic import make_page
+    finally:
+        sys.path.remove(str(ROOT))
+    return [make_page(i) for i in range(count)]
+
+
+def _root(content: bytes | str):
+    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+    return dom.parse_html(text or "<p></p>")
+
+
+def _index_lists(fn, root) -> tuple[dict, dict]:
+    classes = {token: [] for token in dom.CLASS_NAMES}
+    tags = {tag: [] for tag in dom.TAG_NAMES}
+    fn(root, dom.TAG_NAMES, dom.CLASS_NAMES, tags, classes)
+    return tags, classes
+
+
+def _same_elements(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+def assert_walks_equal(root, where) -> None:
+    """Every compiled walk gives what its reference gives on this tree."""
+    if root is None:
+        return
+    pure_tags, pure_classes = _index_lists(dom.index_elements_pure, root)
+    fast_tags, fast_classes = _index_lists(compiled.index_elements, root)
+    for key in pure_tags:
+        assert _same_elements(pure_tags[key], fast_tags[key]), (where, key)
+    for key in pure_classes:
+        assert _same_elements(pure_classes[key], fast_classes[key]), (where, key)
+
+    names = tuple(sorted({p.publisher for p in PROFILES.profiles}))
+    assert _same_elements(
+        html_parts.publisher_holders_pure(root, PROFILES),
+        compiled.text_holders(root, names, html_parts.HIDDEN_PARENTS, html_parts.INLINE_TAGS)), where
+
+    elements = list(root.iter())
+    assert compiled.joined_texts(elements) == dom.joined_texts_pure(elements), where
+    for el in elements[:400]:
+        assert compiled.joined_text(el) == dom.joined_text_pure(el), where
+        pure = html_images._marked_pure(el)
+        fast = compiled.marked(el, html_images._role)
+        assert all(x is y for x, y in zip(pure, fast, strict=True)), (where, el.tag)
+
+    blocks = [el for el in elements if el.tag in ("div", "p", "span")]
+    for sections in ([el for el in elements if el.tag in ("section", "article", "body")],
+                     [el for el in elements if el.tag == "div"][::2]):
+        assert _same_elements(html_body.template_paragraphs_pure(blocks, sections),
+                              compiled.template_paragraphs(blocks, sections)), where
+
+    texts = [t for t in (dom.joined_text_pure(el) for el in elements[:200]) if t]
+    assert_text_checks_equal(texts, where)
+
+
+def assert_text_checks_equal(texts: list[str], where) -> None:
+    assert compiled.count_spaces(texts) == assemble.count_spaces_pure(texts), where
+    clean = [t for t in (assemble.clean(t) for t in texts) if t]
+    for sample in (texts, clean, clean[:1], []):
+        verdict = compiled.texts_clean_ascii(sample)
+        if verdict is not None:
+            assert verdict == (not assemble.texts_need_cleaning_pure(sample)), (where, sample[:3])
+        joined = " ".join(sample)
+        verdict = compiled.is_clean_ascii(joined)
+        if verdict is not None:
+            assert verdict == (not assemble.needs_cleaning_pure(joined)), where
+
+
+def test_walks_equal_on_every_fixture_page():
+    for path in _fixture_pages():
+        assert_walks_equal(_root(path.read_bytes()), path)
+
+
+def test_walks_equal_on_every_real_page():
+    for path in _corpus_pages():
+        assert_walks_equal(_root(path.read_bytes()), path)
+
+
+def test_walks_equal_on_synthetic_pages():
+    for index, page in enumerate(_synthetic_pages()):
+        assert_walks_equal(_root(page), f"synthetic page {index}")
+
+
+def test_index_follows_python_split_on_non_ascii_and_odd_class_values():
+    page = ("<html><body><div class='image\u00a0entry__body'>a</div><div class=' headline  dek '>b</div>"
+            "<p class='IMAGE image image'>c</p><span class='byline\u2003x'>d</span>"
+            "<div class='image\x1cdek'>e</div><div class=''>f</div><div class='&amp;image'>g</div>"
+            "<h1 class='headline'>h</h1><svg class='image'><title>t</title></svg></body></html>")
+    assert_walks_equal(_root(page), "odd classes")
+    tags, classes = _index_lists(compiled.index_elements, _root(page))
+    assert len(classes["image"]) == 5  # "image image" counts twice, as the Python loop has it
+
+
+def test_banner_candidates_skip_hidden_text_and_climb_out_of_inline_elements():
+    page = ("<html><head><title>HuffPost</title><script>var s='HuffPost';</script></head><body>"
+            "<div><p>Part of the <a><b>HuffPost</b></a> archive.</p></div>"
+            "<section>HuffPost<p>later <em>HuffPost</em></p> tail HuffPost</section>"
+            "<span>HuffPost only inline</span><noscript>HuffPost</noscript></body></html>")
+    root = _root(page)
+    assert_walks_equal(root, "banner")
+    found = compiled.text_holders(root, ("HuffPost",), html_parts.HIDDEN_PARENTS, html_parts.INLINE_TAGS)
+    assert [el.tag for el in found] == ["body", "p", "section", "p"]
+
+
+def test_the_compiled_functions_refuse_what_is_not_an_element():
+    with pytest.raises(TypeError):
+        compiled.joined_text("not an element")
+    with pytest.raises(TypeError):
+        compiled.marked(None, html_images._role)
+
+
+_CLASSES = st.sampled_from(["image", "headline", "cli-text", "entry__content-list", "byline",
+                            "image__credit", "image__caption", "caption", "photo-credit", "dek",
+                            "image headline", " author  date ", "x\u00a0image", "entry__body", ""])
+_TAG_NAMES = st.sampled_from(["div", "p", "span", "a", "b", "section", "figure", "img",
+                              "figcaption", "h1", "article", "script", "title", "meta", "li"])
+_WORDS = st.sampled_from(["HuffPost", "HuffPost Australia", "This article exists as part of the "
+                          "online archive for HuffPost Canada, which closed in 2021.", "Reuters",
+                          "via AP", "  spaced  ", "tab\there", "line\nbreak", "caf\u00e9",
+                          "\u2003em", "plain words", "(AP Photo/Someone)", ""])
+
+
+@st.composite
+def _page(draw, depth=0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(st.integers(0, 2 if depth < 5 else 0))
+        if kind == 0:
+            parts.append(draw(_WORDS).replace("&", "&amp;").replace("<", "&lt;"))
+        else:
+            tag, cls = draw(_TAG_NAMES), draw(_CLASSES)
+            attrs = f' class="{cls}"' if draw(st.booleans()) else ""
+            if tag == "img":
+                parts.append(f'<img{attrs} src="/p{draw(st.integers(0, 9))}.jpg" alt="{draw(_WORDS)}">')
+            else:
+                parts.append(f"<{tag}{attrs}>{draw(_page(depth + 1))}</{tag}>")
+    return "".join(parts)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_page())
+def test_walks_equal_on_generated_pages(fragment):
+    assert_walks_equal(_root(f"<html><body>{fragment}</body></html>"), fragment)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=20), max_size=8))
+def test_text_checks_equal_on_arbitrary_texts(texts):
+    assert_text_checks_equal(texts, texts)
+
+
+# --- whole records, both paths, real subprocesses ---------------------------------------
+DUMP = """
+import json, sys
+from archivekit.checker import Checker, fingerprint_document
+from archivekit.sources import read_file
+from archivekit import speedups
+checker = Checker(keep_record=True)
+out = {"which": speedups.WHICH.split()[0], "pages": {}}
+for path in sys.argv[1:]:
+    result = checker.check(read_file(path))
+    fingerprint = fingerprint_document(read_file(path), checker)
+    out["pages"][path] = {"record": result.record, "findings": [repr(f) for f in result.findings],
+                          "fingerprint": repr(fingerprint)}
+print(json.dumps(out, sort_keys=True, default=repr))
+"""
+
+
+def _dump(paths: list[Path], **env) -> dict:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVEKIT_")}
+    full.update(env, PYTHONPATH=str(PACKAGE_ROOT))
+    proc = subprocess.run([sys.executable, "-c", DUMP, *map(str, paths)], capture_output=True,
+                          text=True, cwd=PACKAGE_ROOT, env=full, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def _assert_both_paths_equal(paths: list[Path]) -> None:
+    pure = _dump(paths, ARCHIVEKIT_PURE="1")
+    fast = _dump(paths, ARCHIVEKIT_COMPILED="1")
+    assert (pure["which"], fast["which"]) == ("pure", "compiled")
+    assert pure["pages"].keys() == fast["pages"].keys()
+    for path in pure["pages"]:
+        assert pure["pages"][path] == fast["pages"][path], path
+
+
+def test_records_findings_and_fingerprints_equal_on_fixture_pages():
+    _assert_both_paths_equal(_fixture_pages())
+
+
+def test_records_findings_and_fingerprints_equal_on_real_pages():
+    _assert_both_paths_equal(_corpus_pages())
+
+
+def test_records_findings_and_fingerprints_equal_on_synthetic_pages(tmp_path):
+    paths = []
+    for index, page in enumerate(_synthetic_pages(20)):
+        paths.append(tmp_path / f"page-{index}.html")
+        paths[-1].write_bytes(page)
+    _assert_both_paths_equal(paths)
