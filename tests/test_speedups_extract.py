@@ -103,6 +103,20 @@ def assert_walks_equal(root, where) -> None:
 
     texts = [t for t in (dom.joined_text_pure(el) for el in elements[:200]) if t]
     assert_text_checks_equal(texts, where)
+    assert_image_ancestry_equal(root, elements, where)
+
+
+def assert_image_ancestry_equal(root, elements: list, where) -> None:
+    containers = [el for el in elements if el.tag in ("figure", "div", "img", "picture", "span")]
+    scopes = [None, *[el for el in elements if el.tag in ("article", "section", "main")][:3]]
+    skips = [{}, {id(el): el for el in elements[len(elements) // 2:][:2]},
+             {id(el): el for el in [el for el in elements if el.tag in ("p", "span", "div")][:3]}]
+    for scope in scopes:
+        for skipped in skips:
+            for lead in (None, "/p1.jpg"):
+                pure = html_images.article_images_pure(containers, scope, skipped, lead)
+                fast = html_images._article_images_compiled(containers, scope, skipped, lead)
+                assert _same_elements(pure, fast), (where, scope, lead)
 
 
 def assert_text_checks_equal(texts: list[str], where) -> None:
@@ -165,7 +179,8 @@ _CLASSES = st.sampled_from(["image", "headline", "cli-text", "entry__content-lis
                             "image__credit", "image__caption", "caption", "photo-credit", "dek",
                             "image headline", " author  date ", "x\u00a0image", "entry__body", ""])
 _TAG_NAMES = st.sampled_from(["div", "p", "span", "a", "b", "section", "figure", "img",
-                              "figcaption", "h1", "article", "script", "title", "meta", "li"])
+                              "figcaption", "h1", "article", "script", "title", "meta", "li",
+                              "nav", "aside", "picture"])
 _WORDS = st.sampled_from(["HuffPost", "HuffPost Australia", "This article exists as part of the "
                           "online archive for HuffPost Canada, which closed in 2021.", "Reuters",
                           "via AP", "  spaced  ", "tab\there", "line\nbreak", "caf\u00e9",

@@ -424,3 +424,65 @@ def count_spaces(list texts not None):
         for i in range(n):
             total += p[i] == 32
     return total
+
+
+def image_ancestry(list containers not None, scope, list skipped not None, furniture, href_ok):
+    """``extract.html_images``'s ancestor tests, one code per container: -1 when it holds
+    one of the ``skipped`` elements (the byline) or is one, is or stands in furniture
+    (``furniture`` tag names), is a block inside a ``<figure>``, sits in a link that
+    ``href_ok(href)`` refuses or in a list item before reaching ``scope``; else 1 when
+    it lies inside ``scope`` (or ``scope`` is None), 0 when not."""
+    cdef _Names furniture_set = _Names(furniture)
+    cdef set skipped_nodes = set(), holding = set()
+    cdef list out = []
+    cdef _Element el
+    cdef tree.xmlNode* node
+    cdef tree.xmlNode* ancestor
+    cdef tree.xmlNode* scope_node = NULL
+    cdef bint in_scope, is_block, refused
+    cdef object href
+    if scope is not None:
+        scope_node = (<_Element?> scope)._c_node
+    for el in skipped:
+        skipped_nodes.add(<size_t> el._c_node)
+        ancestor = el._c_node.parent
+        while _is_element(ancestor):
+            holding.add(<size_t> ancestor)
+            ancestor = ancestor.parent
+    for el in containers:
+        node = el._c_node
+        if <size_t> node in holding or _in(node, furniture_set) or <size_t> node in skipped_nodes:
+            out.append(-1)
+            continue
+        in_scope = scope_node is NULL
+        is_block = not _named(node, "figure")
+        refused = False
+        ancestor = node.parent
+        while _is_element(ancestor):
+            if _in(ancestor, furniture_set) or (is_block and _named(ancestor, "figure")) \
+                    or <size_t> ancestor in skipped_nodes:
+                refused = True
+                break
+            if _named(ancestor, "a"):
+                href = _attribute(ancestor, "href")
+                if not href_ok(href):
+                    refused = True
+                    break
+            if _named(ancestor, "li") and not in_scope:
+                refused = True
+                break
+            if ancestor == scope_node:
+                in_scope = True
+            ancestor = ancestor.parent
+        out.append(-1 if refused else (1 if in_scope else 0))
+    return out
+
+
+cdef object _attribute(tree.xmlNode* node, const char* name):
+    """``el.get(name)`` for an attribute without a namespace: its value or None."""
+    cdef tree.xmlAttr* attr = node.properties
+    while attr is not NULL:
+        if attr.ns is NULL and strcmp(<const char*> attr.name, name) == 0:
+            return _attr_value(attr)
+        attr = attr.next
+    return None

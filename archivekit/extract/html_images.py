@@ -24,7 +24,8 @@ from archivekit.extract.dom import Index, doc_order, joined_text, text
 from archivekit.limits import DEFAULT_MAX_IMAGES
 from archivekit.profiles import ProfileSet
 
-_FURNITURE = frozenset({"nav", "aside", "footer", "form", "menu", "button", "noscript"})
+_FURNITURE_TAGS = ("nav", "aside", "footer", "form", "menu", "button", "noscript")
+_FURNITURE = frozenset(_FURNITURE_TAGS)
 _CREDIT_WORDS = frozenset({"credit", "credits", "copyright", "photographer", "attribution",
                            "source", "byline"})
 _CAPTION_WORDS = frozenset({"caption", "legend", "description", "desc"})
@@ -101,12 +102,31 @@ def image_containers(index: Index, scope, *, lead: str | None = None, skip: tupl
     # lxml proxy alive, so its id stays its own): a container among the ancestors
     # holds the byline.
     skipped = {id(el): el for el in skip if el is not None}
-    holding = {id(a): a for el in skipped.values() for a in el.iterancestors()}
     candidates = index.tag("figure") + index.cls("image", "div")
     if loose:
         candidates += _loose_images(index, scope, lead, {id(c) for c in candidates})
-    return [c for c in doc_order(candidates)
-            if id(c) not in holding and _article_image(c, scope, skipped, lead)]
+    return article_images(doc_order(candidates), scope, skipped, lead)
+
+
+def article_images_pure(containers: list, scope, skipped: dict, lead: str | None) -> list:
+    """The containers that are the article's (the reference for the compiled walk)."""
+    holding = {id(a): a for el in skipped.values() for a in el.iterancestors()}
+    return [c for c in containers if id(c) not in holding and _article_image(c, scope, skipped, lead)]
+
+
+def _article_images_compiled(containers: list, scope, skipped: dict, lead: str | None) -> list:
+    codes = speedups.COMPILED.image_ancestry(containers, scope, list(skipped.values()),
+                                             _FURNITURE_TAGS, _href_is_image)
+    return [c for c, code in zip(containers, codes, strict=True)
+            if code >= 0 and _article_image_tail(c, code == 1, lead)]
+
+
+article_images = article_images_pure if speedups.COMPILED is None else _article_images_compiled
+
+
+def _href_is_image(href: str | None) -> bool:
+    """A link around an image that leads to the image file (not to another page)."""
+    return bool(_IMAGE_FILE.search(href or ".jpg"))
 
 
 def _loose_images(index: Index, scope, lead: str | None, known: set[int]) -> list:
@@ -147,17 +167,22 @@ def _article_image(container, scope, skipped: dict, lead: str | None) -> bool:
     is_block = container.tag != "figure"
     if container.tag in _FURNITURE or id(container) in skipped:
         return False  # furniture, or the byline's block with its headshot
-        return False
     for ancestor in container.iterancestors():
         tag = ancestor.tag
         if tag in _FURNITURE or (is_block and tag == "figure") or id(ancestor) in skipped:
             return False
-        if tag == "a" and not _IMAGE_FILE.search(ancestor.get("href") or ".jpg"):
+        if tag == "a" and not _href_is_image(ancestor.get("href")):
             return False  # a thumbnail linking to another page
         if tag == "li" and not in_scope:
             return False  # a tile in a list of stories
         if ancestor is scope:
             in_scope = True
+    return _article_image_tail(container, in_scope, lead)
+
+
+def _article_image_tail(container, in_scope: bool, lead: str | None) -> bool:
+    """After the ancestors: outside the scope only the lead image counts; a figure or
+    image block is the article's; any other block unless it is decoration."""
     if not in_scope:
         img = container if container.tag == "img" else container.find(".//img")
         return img is not None and _is_lead(img.get("src"), lead)
