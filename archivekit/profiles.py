@@ -178,9 +178,13 @@ class ProfileSet:
     banner_patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False)
     footer_patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False)
     has_selectors: bool = field(init=False, compare=False)
+    # (kind, text) -> the banner or notice match of that text (the same sentence recurs on
+    # every page of an edition); bounded by extract.assemble.
+    matches: dict = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "has_selectors", any(p.selectors for p in self.profiles))
+        object.__setattr__(self, "matches", {})
         object.__setattr__(self, "banner_patterns",
                            _unique(pat for p in self.profiles for pat in p.banner_patterns))
         object.__setattr__(self, "footer_patterns",

@@ -121,7 +121,9 @@ def assert_image_ancestry_equal(root, elements: list, where) -> None:
 
 def assert_text_checks_equal(texts: list[str], where) -> None:
     assert compiled.count_spaces(texts) == assemble.count_spaces_pure(texts), where
-    clean = [t for t in (assemble.clean(t) for t in texts) if t]
+    for text in texts:
+        assert compiled.clean(text) == assemble.clean_pure(text), (where, text)
+    clean = [t for t in (assemble.clean_pure(t) for t in texts) if t]
     for sample in (texts, clean, clean[:1], []):
         verdict = compiled.texts_clean_ascii(sample)
         if verdict is not None:
@@ -214,6 +216,16 @@ def test_walks_equal_on_generated_pages(fragment):
 @given(st.lists(st.text(max_size=20), max_size=8))
 def test_text_checks_equal_on_arbitrary_texts(texts):
     assert_text_checks_equal(texts, texts)
+
+
+_ASCII_TEXT = st.text(st.sampled_from("ab .\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x01\x7f"), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ASCII_TEXT, max_size=6))
+def test_text_checks_equal_on_ascii_white_space_and_controls(texts):
+    assert_text_checks_equal(texts, texts)
+    assert compiled.clean(None) is None
 
 
 # --- whole records, both paths, real subprocesses ---------------------------------------

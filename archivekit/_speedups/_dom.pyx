@@ -486,3 +486,56 @@ cdef object _attribute(tree.xmlNode* node, const char* name):
             return _attr_value(attr)
         attr = attr.next
     return None
+
+
+import unicodedata
+
+from cpython.unicode cimport PyUnicode_FromStringAndSize
+
+
+def clean(text):
+    """``extract.assemble.clean_pure``: NFC, white space collapsed to single spaces,
+    stripped; ``None`` for nothing left. ASCII text (nearly all) is tested and, when
+    needed, collapsed in one C pass."""
+    cdef Py_ssize_t n, i, size
+    cdef const unsigned char* p
+    cdef unsigned char c, previous
+    cdef bytearray out
+    cdef bint space
+    if text is None:
+        return None
+    if not (<str?> text).isascii():
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        return " ".join(text.split()) or None
+    n = len(text)
+    if n == 0:
+        return None
+    p = <const unsigned char*> PyUnicode_DATA(text)
+    previous = 32  # a leading space is not clean
+    for i in range(n):
+        c = p[i]
+        if c < 32 or c == 127 or (c == 32 and previous == 32):
+            break
+        previous = c
+    else:
+        if previous != 32:
+            return text
+    # Collapse: the runs of what str.split() splits on become one space.
+    out = bytearray(n)
+    size = 0
+    space = False
+    for i in range(n):
+        c = p[i]
+        if _ascii_space(c):
+            space = size > 0
+            continue
+        if space:
+            out[size] = 32
+            size += 1
+            space = False
+        out[size] = c
+        size += 1
+    if size == 0:
+        return None
+    return PyUnicode_FromStringAndSize(<const char*> out, size)
