@@ -8,7 +8,7 @@ its language and the shape of its URLs. A new archive is a new file, not new cod
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 
@@ -181,14 +181,26 @@ class ProfileSet:
     # (kind, text) -> the banner or notice match of that text (the same sentence recurs on
     # every page of an edition); bounded by extract.assemble.
     matches: dict = field(init=False, compare=False, repr=False)
+    # The publishers' names, sorted, each once: what banner and notice candidates contain.
+    publishers: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "has_selectors", any(p.selectors for p in self.profiles))
-        object.__setattr__(self, "matches", {})
         object.__setattr__(self, "banner_patterns",
                            _unique(pat for p in self.profiles for pat in p.banner_patterns))
         object.__setattr__(self, "footer_patterns",
                            _unique(pat for p in self.profiles for pat in p.footer_patterns))
+        object.__setattr__(self, "matches", {})
+        object.__setattr__(self, "publishers", tuple(sorted({p.publisher for p in self.profiles})))
+
+    def __getstate__(self) -> dict:
+        # What is remembered (re.Match objects) stays in its process: pool workers and
+        # Spark tasks get the profiles, not this process's cache.
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"matches": {}}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def get(self, profile_id: str) -> Profile:
         for p in self.profiles:

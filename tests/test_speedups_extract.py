@@ -277,3 +277,35 @@ def test_records_findings_and_fingerprints_equal_on_synthetic_pages(tmp_path):
         paths.append(tmp_path / f"page-{index}.html")
         paths[-1].write_bytes(page)
     _assert_both_paths_equal(paths)
+
+
+def test_remembered_matches_stay_in_their_process():
+    """The banner/notice matches a checker remembers (re.Match objects, which do not
+    pickle) are left out when its profiles go to pool workers or Spark tasks."""
+    import pickle
+
+    from archivekit.sources import read_file
+
+    checker = Checker()
+    for path in _fixture_pages()[:8]:
+        checker.check(read_file(str(path)))
+    assert checker.profiles.matches
+    copy = pickle.loads(pickle.dumps(checker.profiles))
+    assert copy == checker.profiles and copy.matches == {}
+    assert copy.publishers == checker.profiles.publishers
+    assert copy.banner_patterns == checker.profiles.banner_patterns
+
+
+def test_more_publishers_than_the_c_walk_takes_use_the_xpath(tmp_path):
+    """A user's profile set naming over 64 publishers: candidates still found (XPath)."""
+    from archivekit.profiles import load_profiles
+
+    base = json.loads(next((ROOT / "archivekit" / "profiles").glob("huffpost-au.json")).read_text())
+    for index in range(html_parts.MAX_COMPILED_PUBLISHERS + 1):
+        data = {**base, "id": f"outlet-{index}", "edition": f"Outlet {index}",
+                "publisher": f"Outlet{index}", "url_patterns": [f"^https://outlet{index}\\\\.example/"]}
+        (tmp_path / f"outlet-{index}.json").write_text(json.dumps(data))
+    profiles = load_profiles(str(tmp_path))
+    assert len(profiles.publishers) > html_parts.MAX_COMPILED_PUBLISHERS
+    root = _root("<html><body><div><p>Read at <b>Outlet7</b> today.</p></div></body></html>")
+    assert [el.tag for el in html_parts.publisher_holders(root, profiles)] == ["p"]

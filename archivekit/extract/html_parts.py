@@ -37,17 +37,13 @@ def _literal(value: str) -> str:
     return f"'{value}'" if "'" not in value else f'"{value}"'
 
 
-def _publishers(profiles: ProfileSet) -> list[str]:
-    return sorted({p.publisher for p in profiles.profiles})
-
-
 def _publisher_text_xpath(profiles: ProfileSet) -> etree.XPath:
     """Elements holding text that names a publisher: banner and footer candidates.
 
     A text node inside an inline element (a link on the edition's name) stands for the
     nearest enclosing block, so the whole sentence is matched.
     """
-    test = " or ".join(f"contains(., {_literal(n)})" for n in _publishers(profiles)) or "false()"
+    test = " or ".join(f"contains(., {_literal(n)})" for n in profiles.publishers) or "false()"
     hidden = " or ".join(f"parent::{tag}" for tag in HIDDEN_PARENTS)
     return etree.XPath(f"descendant::text()[{test}][not({hidden})]/ancestor::*[not({_INLINE})][1]",
                        smart_strings=False)
@@ -63,13 +59,14 @@ def publisher_holders_pure(root, profiles: ProfileSet) -> list:
 
 def _publisher_holders_compiled(root, profiles: ProfileSet) -> list:
     """The same candidates from one C walk over the text nodes (no XPath)."""
-    names = _PUBLISHER_NAMES.get(id(profiles))
-    if names is None:
-        names = _PUBLISHER_NAMES[id(profiles)] = tuple(_publishers(profiles))
+    names = profiles.publishers
+    if len(names) > MAX_COMPILED_PUBLISHERS:  # a user's profile set this large: the XPath
+        return publisher_holders_pure(root, profiles)
     return speedups.COMPILED.text_holders(root, names, HIDDEN_PARENTS, INLINE_TAGS)
 
 
-_PUBLISHER_NAMES: dict[int, tuple[str, ...]] = {}
+# The C walk tests at most this many publisher names (_speedups/_dom.pyx MAX_NAMES).
+MAX_COMPILED_PUBLISHERS = 64
 publisher_holders = (publisher_holders_pure if speedups.COMPILED is None
                      else _publisher_holders_compiled)
 
