@@ -8,8 +8,9 @@ its language and the shape of its URLs. A new archive is a new file, not new cod
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from archivekit.errors import UsageError
@@ -65,7 +66,19 @@ class Profile:
         )
 
     def matches_url(self, url: str | None) -> bool:
-        return bool(url) and any(p.search(url) for p in self.url_patterns)
+        return bool(url) and any(_url_test(p)(url) for p in self.url_patterns)
+
+
+@lru_cache(maxsize=1024)
+def _url_test(pattern) -> Callable[[str], object]:
+    """``pattern.search``, or ``pattern.match`` for a stdlib pattern that can only match at
+    the start (its parsed form begins with the ``^`` anchor, outside any alternation):
+    the same answer, where re's search would try the anchor at every position."""
+    if isinstance(pattern, re.Pattern) and not pattern.flags & re.MULTILINE:
+        parsed = re._parser.parse(pattern.pattern, pattern.flags)  # noqa: SLF001 - read only
+        if len(parsed) and parsed[0] == (re._constants.AT, re._constants.AT_BEGINNING):  # noqa: SLF001
+            return pattern.match
+    return pattern.search
 
 
 class ProfileError(UsageError, ValueError):

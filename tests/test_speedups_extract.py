@@ -309,3 +309,22 @@ def test_more_publishers_than_the_c_walk_takes_use_the_xpath(tmp_path):
     assert len(profiles.publishers) > html_parts.MAX_COMPILED_PUBLISHERS
     root = _root("<html><body><div><p>Read at <b>Outlet7</b> today.</p></div></body></html>")
     assert [el.tag for el in html_parts.publisher_holders(root, profiles)] == ["p"]
+
+
+_URL_PATTERNS = [r"^https?://(?:www\.)?huffpost\.com/archive/au/", r"^a|b", r"^(?:a|b)c",
+                 r"x^", r"(?m)^a", r"\Ahttp", r"huffpost\.com/", r"^$", r"^(a)?b"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_URL_PATTERNS),
+       st.text(st.sampled_from("abcx\n:/.hptsuw"), max_size=30) | st.sampled_from(
+           ["https://www.huffpost.com/archive/au/entry/x", "/tmp/page.html", "b", "\nab"]))
+def test_url_patterns_answer_as_search_does(pattern, url):
+    """A profile's anchored URL pattern is tried with match(), others with search():
+    the same answer either way."""
+    import re
+
+    from archivekit.profiles import _url_test
+
+    compiled_pattern = re.compile(pattern)
+    assert bool(_url_test(compiled_pattern)(url)) == bool(compiled_pattern.search(url))
