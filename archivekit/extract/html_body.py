@@ -77,15 +77,12 @@ def set_texts(pairs: list, parts: Parts) -> None:
 
 def _set(elements: list, texts: list, parts: Parts) -> None:
     banner, footer = parts.banner, parts.footer
-    # The banner or notice repeated as a paragraph is not body text; one test over the
-    # joined text spares a test per paragraph on the pages (nearly all) without one.
-    joined = "\0".join(t or "" for t in texts)
-    skip_repeats = bool((banner and banner in joined) or (footer and footer in joined))
     body = []
     for el, text in zip(elements, texts, strict=True):
         if not text:
             continue
-        if skip_repeats and ((banner and banner in text) or (footer and footer in text)):
+        # The banner or notice repeated as a paragraph is not body text.
+        if (banner and banner in text) or (footer and footer in text):
             continue
         if parts.body_line is None:
             parts.body_line = el.sourceline
