@@ -166,6 +166,34 @@ def test_an_output_directory_planted_as_a_link_is_refused(tmp_path, sub):
     _outside_untouched(outside)
 
 
+def test_links_planted_for_the_jsonld_writer_are_removed_not_written_through(tmp_path):
+    from archivekit.export.jsonld import JsonLdWriter
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_bytes(b"keep\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    # A link at the work directory's name (to a directory outside, and one dangling).
+    (out / ".jsonld.open").symlink_to(outside)
+    (out / ".other.open").symlink_to(outside / "gone")
+    JsonLdWriter(out / "other", article_files=True).abort()
+    assert not (outside / "gone").exists()
+    writer = JsonLdWriter(out / "jsonld", article_files=True)
+    # Links that appear in the work directory while the run goes on (a race with the
+    # writer), at the names of an article file and of the collection document.
+    work = out / ".jsonld.open"
+    assert not work.is_symlink()
+    (work / "000001-a.jsonld").symlink_to(outside / "victim")
+    (work / "collection.jsonld").symlink_to(outside / "victim")
+    writer.add_text('{"@id": "ni:///sha-256;x"}', "coll/a.html", "ni:///sha-256;x")
+    writer.close()
+    _outside_untouched(outside)
+    assert (out / "jsonld" / "collection.jsonld").is_file()
+    assert (out / "jsonld" / "000001-a.jsonld").read_text() == '{"@id": "ni:///sha-256;x"}\n'
+    assert not any(p.is_symlink() for p in (out / "jsonld").iterdir())
+
+
 def test_a_dangling_symlink_ledger_is_refused(tmp_path):
     coll = _collection(tmp_path)
     link = tmp_path / "ledger.db"
