@@ -361,6 +361,20 @@ def test_a_fifo_named_like_a_page_does_not_block(tmp_path, verb):
         assert b"a FIFO" in out
 
 
+def test_extract_of_an_unreadable_page_exits_3_with_a_one_line_error(tmp_path):
+    coll = _collection(tmp_path)
+    os.mkfifo(coll / "x.html")
+    code, out, err = cli("extract", coll, "-f", "json", timeout=20)
+    rows = {Path(r["path"]).name: r for r in map(json.loads, out.splitlines())}
+    assert rows["x.html"]["record"] is None and rows["a.html"]["record"] is not None
+    assert code == 3 and "x.html: cannot read: a FIFO" in one_line_error(err)
+
+
+def test_one_unreadable_input_is_counted_in_the_singular(tmp_path):
+    code, out, _ = cli("check", tmp_path / "nope.html")
+    assert code == 3 and b"; 1 input could not be read\n" in out
+
+
 # --- 6. control characters in text output; junit with hostile collection names ----------
 
 def test_text_output_escapes_control_characters_in_names(tmp_path):
