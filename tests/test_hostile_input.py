@@ -203,6 +203,30 @@ def test_a_dangling_symlink_ledger_is_refused(tmp_path):
     assert not (tmp_path / "elsewhere.db").exists()
 
 
+def test_archive_and_the_ledger_keep_their_temporary_files_in_their_own_place(tmp_path, monkeypatch):
+    """No temporary file in the system's temporary directory: the report's CSV spool is an
+    anonymous file in -o DIR, SQLite's temporary files go beside the ledger (strace over
+    benchmarks/strace_hostile.py found both in /tmp and /var/tmp)."""
+    import tempfile
+
+    from archivekit.archive import archive_paths
+    from archivekit.archive_commit import ArchiveSettings
+    from archivekit.checker import Checker
+    from archivekit.ledger import Ledger
+
+    coll = _collection(tmp_path)
+    # A system temporary directory that cannot be used: any spool there fails the run.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-system-temp"))
+    out = tmp_path / "out"
+    assert len(list(archive_paths([str(coll)], Checker(), ArchiveSettings(out_dir=out)))) == 2
+    assert (out / "report.csv").read_text().count("\n") == 3
+    place = tmp_path / "ledgers"
+    place.mkdir()
+    with Ledger(place / "l.db") as ledger:
+        (folder,) = ledger.db.execute("PRAGMA temp_store_directory").fetchone()
+    assert folder == str(place)
+
+
 # --- 3. user schemas resolved offline; deep JSON in schema, profile, baseline -----------
 
 def test_a_remote_ref_in_a_user_schema_makes_no_request(tmp_path):
