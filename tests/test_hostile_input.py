@@ -373,6 +373,19 @@ def test_follow_symlinks_detects_loops(tmp_path):
     assert any("symbolic link loop" in f["message"] for r in rows for f in r["findings"])
 
 
+def test_bag_follow_symlinks_detects_loops(tmp_path):
+    """Found by benchmarks/bounds_hostile.py: bag's own collector walked the loops until
+    killed (60 s, 420 MB and growing)."""
+    coll = _collection(tmp_path)
+    (coll / "self").symlink_to(".")
+    (coll / "sub").mkdir()
+    (coll / "sub" / "up").symlink_to("..")
+    code, _, err = cli("bag", coll, "-o", tmp_path / "bag", "--follow-symlinks", timeout=30)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "bag" / "data").rglob("*")) == ["a.html", "b.txt"]
+    assert "symbolic link loop" in err
+
+
 @pytest.mark.parametrize("verb", ["check", "bag", "archive"])
 def test_a_fifo_named_like_a_page_does_not_block(tmp_path, verb):
     coll = _collection(tmp_path)
