@@ -339,6 +339,36 @@ def test_archive_of_a_gzip_bomb_record_is_bounded_and_exits_cleanly(tmp_path):
     assert peak_kib < 400 * 1024, f"{peak_kib // 1024} MiB for an 800 MB gzip bomb"
 
 
+def test_a_record_cut_short_by_a_gzip_limit_names_the_limit(tmp_path):
+    """The WARC read path (warcread over warccheck's walker): a member that breaches
+    max_member_bytes or max_gzip_ratio inside a record is reported by the limit's name,
+    not as a truncated record."""
+    import gzip
+    import zlib
+
+    from archivekit.limits import Limits
+    from archivekit.warcread import read_archive
+
+    member = tmp_path / "m.warc.gz"
+    member.write_bytes(gzip.compress(warc_record(URI, b"<p>" + os.urandom(64 * 1024).hex().encode())))
+    (small,) = read_archive(str(member), limits=Limits(max_member_bytes=32 * 1024))
+    assert "max_member_bytes" in small.read_error
+    (whole,) = read_archive(str(member))
+    assert whole.read_error is None
+    # 64 MB of zeros as the record's own payload, through the CLI.
+    head = (f"WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:{0:032x}>\r\n"
+            f"WARC-Date: 2020-02-03T04:05:06Z\r\nWARC-Target-URI: {URI}\r\nContent-Type: text/html\r\n"
+            f"Content-Length: {64 << 20}\r\n\r\n").encode()
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [compressor.compress(head + b"<p>")]
+    parts += [compressor.compress(b"\0" * (1 << 20)) for _ in range(64)]
+    bomb = tmp_path / "bomb.warc.gz"
+    bomb.write_bytes(b"".join(parts) + compressor.flush())
+    code, out, _ = cli("check", bomb, "-f", "json", "--progress", "never")
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and "max_gzip_ratio" in row["findings"][0]["message"], row
+
+
 @pytest.mark.parametrize("length,extra", [("1000000000000000", ""),
                                            (None, "Content-Length: 1000000000000000\r\n"),
                                            ("12abc", "")])
