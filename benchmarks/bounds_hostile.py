@@ -12,9 +12,10 @@ text node and attribute, 100,000-deep nested HTML, nested banner candidates 250 
 8 MB, a user profile with the pattern ``^(\\w+\\s?)+$``, a FIFO named ``x.html`` and
 self-link loops under ``--follow-symlinks``. Each run is one ``python -m archivekit``
 process (default ``--jobs``: one worker per core), timed on the wall clock; its memory
-is the larger of its process tree's summed RSS (sampled every 20 ms from ``/proc``) and
-the peak RSS of any one process in it (``os.wait4``'s ``ru_maxrss``). A run over
-``--timeout`` seconds (default 60) is killed and counts as over.
+is the larger of its process tree's summed PSS (sampled every 20 ms from ``/proc``;
+forked workers' shared pages counted once) and the peak RSS of any one process in it
+(``ru_maxrss`` of ``RUSAGE_CHILDREN``, taken by a small probe process that starts it).
+A run over ``--timeout`` seconds (default 60) is killed and counts as over.
 
 The table lists every run; then the worst time and memory per verb, and exit 1 when one
 of the five verbs goes over ``--seconds`` or ``--megabytes`` (fingerprint and the other
@@ -56,15 +57,36 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _rss(pids: list[int]) -> int:
+def _pss(pids: list[int]) -> int:
+    """The summed proportional set size of ``pids`` (pages shared by forked workers
+    counted once in all), from ``/proc/PID/smaps_rollup``; RSS where that is missing."""
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except FileNotFoundError:
+            try:
+                with open(f"/proc/{pid}/statm") as handle:
+                    total += int(handle.read().split()[1]) * PAGE
+            except (OSError, IndexError, ValueError):
+                continue
         except (OSError, IndexError, ValueError):
             continue
     return total
+
+
+# The command runs under this small probe and not straight from the measuring process:
+# a child forked from a large parent keeps the parent's size as its ru_maxrss across
+# exec, so every run would seem as large as the case builder. The probe writes its
+# children's peak RSS (KiB) to the file named first.
+PROBE = ("import resource, subprocess, sys\n"
+         "code = subprocess.run(sys.argv[2:]).returncode\n"
+         "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+         "sys.exit(code if code >= 0 else 128 - code)\n")
 
 
 def measure(run: hostile_cases.Run, log: Path, timeout: float) -> tuple[int, float, int, bool]:
@@ -74,13 +96,16 @@ def measure(run: hostile_cases.Run, log: Path, timeout: float) -> tuple[int, flo
     done = threading.Event()
     with open(log, "wb") as err:
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "archivekit", *run.argv], cwd=cwd,
+        maxrss = log.with_suffix(".maxrss")
+        maxrss.unlink(missing_ok=True)
+        proc = subprocess.Popen([sys.executable, "-c", PROBE, str(maxrss), sys.executable, "-m",
+                                 "archivekit", *run.argv], cwd=cwd,
                                 env=hostile_cases.env(), stdout=subprocess.DEVNULL, stderr=err,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
 
         def sample() -> None:
             while not done.wait(0.02):
-                peak[0] = max(peak[0], _rss(_tree(proc.pid)))
+                peak[0] = max(peak[0], _pss(_tree(proc.pid)[1:]))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -92,17 +117,19 @@ def measure(run: hostile_cases.Run, log: Path, timeout: float) -> tuple[int, flo
 
         killer = threading.Timer(timeout, kill)
         killer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
         took = time.monotonic() - start
         killer.cancel()
         done.set()
         sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if killed.is_set():
-            proc.returncode = -9
-    peak_bytes = max(peak[0], usage.ru_maxrss * 1024)
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = -9 if killed.is_set() else 128 - code if code > 128 else code
+    try:
+        peak[0] = max(peak[0], int(maxrss.read_text()) * 1024)
+    except (OSError, ValueError):
+        pass  # killed: the samples are all there is
     traceback = b"Traceback" in log.read_bytes()
-    return proc.returncode, took, peak_bytes, traceback
+    return proc.returncode, took, peak[0], traceback
 
 
 def main(argv: list[str] | None = None) -> int:
