@@ -127,7 +127,8 @@ class Archiver:
 
             self._html = HtmlReport(title=f"archivekit report: {settings.collection_name}",
                                     rules=checker.schema.rules(),
-                                    command_line=settings.warc_options.command_line)
+                                    command_line=settings.warc_options.command_line,
+                                    spool_dir=out)
         self.exported = 0
         self.skipped = 0
 

@@ -115,6 +115,11 @@ def _read_warc(path: str, handle: BinaryIO, max_page_bytes: int,
 def _flush(pending: list[tuple[int, Document]], report: WarcReport) -> Iterator[Document]:
     whole_file = report.file_findings
     for offset, doc in pending:
+        if doc.read_error is not None and doc.read_error.startswith("corrupt or truncated WARC"):
+            # A record cut short because its gzip member hit a limit: say which limit.
+            limit = next((f.message for f in report.at(offset) if f.rule == "warc.gzip.limit"), None)
+            if limit is not None:
+                doc.read_error = limit
         if doc.read_error is None:
             found = report.at(offset) + [f for f in whole_file if f.pointer != f"/{offset}"]
             doc.warc_findings = [_on_article(f) for f in found] or None

@@ -225,6 +225,7 @@ def test_extract_text_shows_the_parts(extract_runs):
 def test_extract_unreadable_and_missing_inputs(extract_runs):
     bad = json.loads(extract_runs["bad"].stdout)
     assert bad["record"] is None and "empty" in bad["error"]
+    assert extract_runs["bad"].returncode == 1  # as check's parse.unreadable finding
     missing = extract_runs["missing"]
     assert missing.returncode == 3 and "Traceback" not in missing.stderr
     assert "nope.html" in missing.stderr

@@ -166,6 +166,34 @@ def test_an_output_directory_planted_as_a_link_is_refused(tmp_path, sub):
     _outside_untouched(outside)
 
 
+def test_links_planted_for_the_jsonld_writer_are_removed_not_written_through(tmp_path):
+    from archivekit.export.jsonld import JsonLdWriter
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_bytes(b"keep\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    # A link at the work directory's name (to a directory outside, and one dangling).
+    (out / ".jsonld.open").symlink_to(outside)
+    (out / ".other.open").symlink_to(outside / "gone")
+    JsonLdWriter(out / "other", article_files=True).abort()
+    assert not (outside / "gone").exists()
+    writer = JsonLdWriter(out / "jsonld", article_files=True)
+    # Links that appear in the work directory while the run goes on (a race with the
+    # writer), at the names of an article file and of the collection document.
+    work = out / ".jsonld.open"
+    assert not work.is_symlink()
+    (work / "000001-a.jsonld").symlink_to(outside / "victim")
+    (work / "collection.jsonld").symlink_to(outside / "victim")
+    writer.add_text('{"@id": "ni:///sha-256;x"}', "coll/a.html", "ni:///sha-256;x")
+    writer.close()
+    _outside_untouched(outside)
+    assert (out / "jsonld" / "collection.jsonld").is_file()
+    assert (out / "jsonld" / "000001-a.jsonld").read_text() == '{"@id": "ni:///sha-256;x"}\n'
+    assert not any(p.is_symlink() for p in (out / "jsonld").iterdir())
+
+
 def test_a_dangling_symlink_ledger_is_refused(tmp_path):
     coll = _collection(tmp_path)
     link = tmp_path / "ledger.db"
@@ -173,6 +201,30 @@ def test_a_dangling_symlink_ledger_is_refused(tmp_path):
     code, _, err = cli("fingerprint", coll, "--ledger", link)
     assert code == 3 and "symbolic link" in one_line_error(err)
     assert not (tmp_path / "elsewhere.db").exists()
+
+
+def test_archive_and_the_ledger_keep_their_temporary_files_in_their_own_place(tmp_path, monkeypatch):
+    """No temporary file in the system's temporary directory: the report's CSV spool is an
+    anonymous file in -o DIR, SQLite's temporary files go beside the ledger (strace over
+    benchmarks/strace_hostile.py found both in /tmp and /var/tmp)."""
+    import tempfile
+
+    from archivekit.archive import archive_paths
+    from archivekit.archive_commit import ArchiveSettings
+    from archivekit.checker import Checker
+    from archivekit.ledger import Ledger
+
+    coll = _collection(tmp_path)
+    # A system temporary directory that cannot be used: any spool there fails the run.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-system-temp"))
+    out = tmp_path / "out"
+    assert len(list(archive_paths([str(coll)], Checker(), ArchiveSettings(out_dir=out)))) == 2
+    assert (out / "report.csv").read_text().count("\n") == 3
+    place = tmp_path / "ledgers"
+    place.mkdir()
+    with Ledger(place / "l.db") as ledger:
+        (folder,) = ledger.db.execute("PRAGMA temp_store_directory").fetchone()
+    assert folder == str(place)
 
 
 # --- 3. user schemas resolved offline; deep JSON in schema, profile, baseline -----------
@@ -287,6 +339,36 @@ def test_archive_of_a_gzip_bomb_record_is_bounded_and_exits_cleanly(tmp_path):
     assert peak_kib < 400 * 1024, f"{peak_kib // 1024} MiB for an 800 MB gzip bomb"
 
 
+def test_a_record_cut_short_by_a_gzip_limit_names_the_limit(tmp_path):
+    """The WARC read path (warcread over warccheck's walker): a member that breaches
+    max_member_bytes or max_gzip_ratio inside a record is reported by the limit's name,
+    not as a truncated record."""
+    import gzip
+    import zlib
+
+    from archivekit.limits import Limits
+    from archivekit.warcread import read_archive
+
+    member = tmp_path / "m.warc.gz"
+    member.write_bytes(gzip.compress(warc_record(URI, b"<p>" + os.urandom(64 * 1024).hex().encode())))
+    (small,) = read_archive(str(member), limits=Limits(max_member_bytes=32 * 1024))
+    assert "max_member_bytes" in small.read_error
+    (whole,) = read_archive(str(member))
+    assert whole.read_error is None
+    # 64 MB of zeros as the record's own payload, through the CLI.
+    head = (f"WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:{0:032x}>\r\n"
+            f"WARC-Date: 2020-02-03T04:05:06Z\r\nWARC-Target-URI: {URI}\r\nContent-Type: text/html\r\n"
+            f"Content-Length: {64 << 20}\r\n\r\n").encode()
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [compressor.compress(head + b"<p>")]
+    parts += [compressor.compress(b"\0" * (1 << 20)) for _ in range(64)]
+    bomb = tmp_path / "bomb.warc.gz"
+    bomb.write_bytes(b"".join(parts) + compressor.flush())
+    code, out, _ = cli("check", bomb, "-f", "json", "--progress", "never")
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and "max_gzip_ratio" in row["findings"][0]["message"], row
+
+
 @pytest.mark.parametrize("length,extra", [("1000000000000000", ""),
                                            (None, "Content-Length: 1000000000000000\r\n"),
                                            ("12abc", "")])
@@ -321,6 +403,19 @@ def test_follow_symlinks_detects_loops(tmp_path):
     assert any("symbolic link loop" in f["message"] for r in rows for f in r["findings"])
 
 
+def test_bag_follow_symlinks_detects_loops(tmp_path):
+    """Found by benchmarks/bounds_hostile.py: bag's own collector walked the loops until
+    killed (60 s, 420 MB and growing)."""
+    coll = _collection(tmp_path)
+    (coll / "self").symlink_to(".")
+    (coll / "sub").mkdir()
+    (coll / "sub" / "up").symlink_to("..")
+    code, _, err = cli("bag", coll, "-o", tmp_path / "bag", "--follow-symlinks", timeout=30)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "bag" / "data").rglob("*")) == ["a.html", "b.txt"]
+    assert "symbolic link loop" in err
+
+
 @pytest.mark.parametrize("verb", ["check", "bag", "archive"])
 def test_a_fifo_named_like_a_page_does_not_block(tmp_path, verb):
     coll = _collection(tmp_path)
@@ -331,6 +426,20 @@ def test_a_fifo_named_like_a_page_does_not_block(tmp_path, verb):
     assert code in (0, 1, 3), err
     if verb != "bag":
         assert b"a FIFO" in out
+
+
+def test_extract_of_an_unreadable_page_exits_3_with_a_one_line_error(tmp_path):
+    coll = _collection(tmp_path)
+    os.mkfifo(coll / "x.html")
+    code, out, err = cli("extract", coll, "-f", "json", timeout=20)
+    rows = {Path(r["path"]).name: r for r in map(json.loads, out.splitlines())}
+    assert rows["x.html"]["record"] is None and rows["a.html"]["record"] is not None
+    assert code == 3 and "x.html: cannot read: a FIFO" in one_line_error(err)
+
+
+def test_one_unreadable_input_is_counted_in_the_singular(tmp_path):
+    code, out, _ = cli("check", tmp_path / "nope.html")
+    assert code == 3 and b"; 1 input could not be read\n" in out
 
 
 # --- 6. control characters in text output; junit with hostile collection names ----------

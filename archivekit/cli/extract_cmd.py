@@ -10,6 +10,7 @@ import typer
 
 from archivekit.cli.app import app
 from archivekit.cli.common import (
+    EXIT_FINDINGS,
     EXIT_INPUT,
     FollowOpt,
     MaxPageOpt,
@@ -19,6 +20,7 @@ from archivekit.cli.common import (
     fail,
     input_error_log,
     load_checker,
+    warn,
 )
 from archivekit.extract import DEFAULT_MAX_PAGE_BYTES
 
@@ -44,7 +46,10 @@ def extract(
     follow_symlinks: FollowOpt = False,
 ) -> None:
     """Print the record extracted from every article: headline, authors, date, images
-    with caption and credit, body."""
+    with caption and credit, body.
+
+    Exit codes as ``check``: 3 when an input could not be read (a one-line error for each
+    on stderr) or no article was found, 1 when a page gave no record (empty, not a page)."""
     from archivekit.checker import check_paths
     from archivekit.extract.show import json_line, text_block
     from archivekit.runner import RunnerError
@@ -53,10 +58,21 @@ def extract(
                            max_page_size=max_page_size, keep_record=True)
     input_errors, missing = input_error_log()
     show = json_line if fmt is ExtractFormat.json else text_block
+    articles = unreadable = no_record = 0
     try:
         for result in check_paths(paths, checker, jobs=1, follow_symlinks=follow_symlinks,
                                   on_error=missing):
             typer.echo(show(result))
+            articles += 1
+            if result.io_error:
+                unreadable += 1
+                reason = next((f.message for f in result.findings), "cannot read")
+                warn(f"error: {result.path}: {reason}")
+            elif result.record is None:
+                no_record += 1
     except RunnerError as exc:
         raise fail(str(exc), EXIT_INPUT) from None
-    raise typer.Exit(EXIT_INPUT if input_errors else 0)
+    if not articles and not input_errors:
+        warn(f"error: no articles found in {' '.join(paths) or '(no PATH)'}")
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_INPUT if input_errors or unreadable else EXIT_FINDINGS if no_record else 0)

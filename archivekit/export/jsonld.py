@@ -37,6 +37,7 @@ from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef, warc_date
 from archivekit.jsonbytes import compact
 from archivekit.locations import parse_location
 from archivekit.record import Result
+from archivekit.safepath import UnsafeName, create_fresh, real_dir, remove_planted
 
 SCHEMA_CONTEXT = "https://schema.org/"
 CONTEXT_FILE = Path(__file__).resolve().parent / "context" / "schemaorgcontext-30.0.jsonld"
@@ -337,18 +338,24 @@ class JsonLdWriter:
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
+        if self.out_dir.is_symlink():
+            raise UnsafeName(f"output directory {self.out_dir} is a symbolic link: not written through")
         # Hidden, so nothing in it passes for a finished output.
         self._work = self.out_dir.with_name("." + self.out_dir.name + PARTIAL_SUFFIX)
+        # A link planted at the work name is removed (the link, never its target); a real
+        # directory there is left by an interrupted run.
+        remove_planted(self._work.parent, self._work.name)
         if self._work.exists():
-            shutil.rmtree(self._work)  # left by an interrupted run
-        self._work.mkdir(parents=True)
+            shutil.rmtree(self._work)
+        real_dir(self._work)
         self._stamp = (self.date or datetime.now(UTC)).astimezone(UTC)
         self.context = ArticleContext(publishers=self.publishers, sd_publisher=self.sd_publisher,
                                       sd_date=self._stamp.date().isoformat(),
                                       collection=self.collection_name, replay_url=self.replay_url)
         # backslashreplace: a non-UTF-8 file name becomes \udcXX JSON escapes, not a crash.
-        self._ndjson = open(self._work / "articles.ndjson", "w", encoding="utf-8", newline="\n",
-                            errors="backslashreplace")
+        # create_fresh for every file written here: a link planted at its name is removed,
+        # never written through.
+        self._ndjson = self._create("articles.ndjson")
         self._members: dict[str, None] = {}
         self._count = 0
 
@@ -387,10 +394,14 @@ class JsonLdWriter:
         file_name = f"{self._count:06d}-{_slug(name)}.jsonld"
         # Compact like the NDJSON line: json.dumps with indent falls back to the slow
         # pure-Python encoder, which cost more than the WARC write.
-        with open(self._work / file_name, "w", encoding="utf-8", newline="\n",
-                  errors="backslashreplace") as handle:
+        with self._create(file_name) as handle:
             handle.write(text)
         self.files.append(file_name)
+
+    def _create(self, name: str):
+        """A text handle on the new file ``name`` in the work directory (``create_fresh``)."""
+        return open(create_fresh(self._work / name), "w", encoding="utf-8", newline="\n",
+                    errors="backslashreplace")
 
     def _collection_publishers(self) -> list[dict[str, Any]]:
         if self.sd_publisher and self.sd_publisher != SOFTWARE_NAME:
@@ -403,10 +414,11 @@ class JsonLdWriter:
         collection = collection_jsonld(self.collection_name, self._members,
                                        date=warc_date(self._stamp),
                                        publishers=self._collection_publishers())
-        (self._work / "collection.jsonld").write_text(
-            json.dumps(collection, ensure_ascii=False, indent=2) + "\n", encoding="utf-8",
-            errors="backslashreplace")
+        with self._create("collection.jsonld") as handle:
+            handle.write(json.dumps(collection, ensure_ascii=False, indent=2) + "\n")
         self.files += ["articles.ndjson", "collection.jsonld"]
+        if self.out_dir.is_symlink():
+            raise UnsafeName(f"output directory {self.out_dir} is a symbolic link: not written through")
         if self.out_dir.exists():
             shutil.rmtree(self.out_dir)
         os.replace(self._work, self.out_dir)

@@ -84,6 +84,20 @@ def _guarded(method):
 _OBJECT_COLUMNS = "path, size, digests, content_sha256, fields, simhash, uri, profile"
 
 
+def temp_files_beside(db: sqlite3.Connection, path: str) -> None:
+    """SQLite's temporary files (statement journals, spilled sorts, verify's temp tables)
+    in the ledger's own directory, not ``/var/tmp``: nothing is opened outside the
+    ledger's place, and a large spill goes to the disk the ledger is on. SQLite creates
+    them ``O_EXCL | O_NOFOLLOW`` and unlinks them at once; where that directory is not
+    writable (read-only media) it falls back to its usual ones."""
+    folder = os.path.dirname(os.path.abspath(path))
+    quoted = folder.replace("'", "''")
+    try:
+        db.execute(f"PRAGMA temp_store_directory = '{quoted}'")
+    except sqlite3.Error:  # a build without the (deprecated) pragma: SQLite's default
+        pass
+
+
 class Ledger:
     """An open ledger. Use as a context manager; :meth:`close` when done."""
 
@@ -98,10 +112,12 @@ class Ledger:
                 self.db = connect_readonly(self.path, timeout=timeout, isolation_level=None,
                                            check_same_thread=False)
                 self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                temp_files_beside(self.db, self.path)
                 return
             self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                       check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            temp_files_beside(self.db, self.path)
             migrate(self.db, self.path, self.transaction)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")

@@ -115,11 +115,18 @@ class HtmlReport:
     years: dict[str, _Tally] = field(default_factory=dict)
     shown: list[_Article] = field(default_factory=list)
     input_errors: list[str] = field(default_factory=list)
+    # Where the CSV rows are spooled until written: an anonymous file in the directory the
+    # report goes to (archive's -o DIR), so nothing lands in the system's temporary
+    # directory (None: that one). ``keep_csv=False``: no rows kept (a page on a stream
+    # has no CSV beside it).
+    spool_dir: str | os.PathLike | None = None
+    keep_csv: bool = True
 
     def __post_init__(self) -> None:
         self._csv_file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="",
-                                                errors="backslashreplace")
-        self._csv = csv.writer(self._csv_file)
+                                                errors="backslashreplace", dir=self.spool_dir) \
+            if self.keep_csv else None
+        self._csv = csv.writer(self._csv_file) if self._csv_file is not None else None
         self._content: dict[int, str] = {}
         self._simhash: dict[int, int] = {}
         self._labels: dict[int, str] = {}  # article number -> path, for clusters past the cap
@@ -164,6 +171,8 @@ class HtmlReport:
             self._simhash[n] = int(fingerprint["simhash"], 16)
         if n in self._content or n in self._simhash:
             self._labels[n] = article.headline or result.path
+        if self._csv is None:
+            return
         self._csv.writerow([
             n, result.path, url, article.headline, edition, result.profile or "", found_date,
             year, "true" if result.valid else "false", article.errors, article.warnings,
@@ -366,6 +375,8 @@ class HtmlReport:
 
     def csv_text(self, clusters: list[Cluster] | None = None) -> str:
         """Every article's row, with the number of the cluster it belongs to."""
+        if self._csv_file is None:
+            raise ValueError("this report keeps no CSV rows (keep_csv=False)")
         clusters = self.clusters() if clusters is None else clusters
         member_of: dict[int, list[str]] = defaultdict(list)
         for i, cluster in enumerate(clusters, 1):
@@ -415,7 +426,8 @@ def write_html_report(results: Iterable[Result], path: str | os.PathLike, *,
                       generated: datetime | None = None,
                       command_line: str | None = None) -> HtmlReport:
     """Consume ``results`` and write ``report.html`` (and ``report.csv``) at ``path``."""
-    report = HtmlReport(title=title, rules=rules or {}, command_line=command_line)
+    report = HtmlReport(title=title, rules=rules or {}, command_line=command_line,
+                        spool_dir=Path(path).parent)
     for result in results:
         report.add(result)
     report.input_errors = list(input_errors)
@@ -429,7 +441,8 @@ class HtmlReporter(Reporter):
 
     def __init__(self, stream, **options):
         super().__init__(stream, **options)
-        self.report = HtmlReport(title=f"archivekit report: {self.collection}", rules=self.rules)
+        self.report = HtmlReport(title=f"archivekit report: {self.collection}", rules=self.rules,
+                                 keep_csv=False)
 
     def result(self, result: Result) -> None:
         self.report.add(result)

@@ -51,5 +51,6 @@ class TextReporter(Reporter):
             line += f", {summary.known} known from the baseline"
         line += ")"
         if summary.input_errors:
-            line += f"; {len(summary.input_errors)} inputs could not be read"
+            count = len(summary.input_errors)
+            line += f"; {count} {'input' if count == 1 else 'inputs'} could not be read"
         self.stream.write(line + "\n")
