@@ -128,10 +128,6 @@ def assert_text_checks_equal(texts: list[str], where) -> None:
         verdict = compiled.texts_clean_ascii(sample)
         if verdict is not None:
             assert verdict == (not assemble.texts_need_cleaning_pure(sample)), (where, sample[:3])
-        joined = " ".join(sample)
-        verdict = compiled.is_clean_ascii(joined)
-        if verdict is not None:
-            assert verdict == (not assemble.needs_cleaning_pure(joined)), where
 
 
 def test_walks_equal_on_every_fixture_page():

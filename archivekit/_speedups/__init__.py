@@ -10,7 +10,6 @@ from archivekit._speedups._dom import (
     count_spaces,
     image_ancestry,
     index_elements,
-    is_clean_ascii,
     joined_text,
     joined_texts,
     marked,
@@ -22,6 +21,6 @@ from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
 from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 
 __all__ = ["cache_size", "clean", "count_nodes", "count_spaces", "element_texts",
-           "image_ancestry", "index_elements", "is_clean_ascii", "joined_text", "joined_texts", "marked",
+           "image_ancestry", "index_elements", "joined_text", "joined_texts", "marked",
            "set_cache_limit", "simhash", "template_paragraphs", "text_holders", "text_stats",
            "texts_clean_ascii"]

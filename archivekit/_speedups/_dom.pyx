@@ -3,7 +3,7 @@
 
 Each function has a pure-Python reference in ``archivekit/extract`` (named in its
 docstring) that gives the same result on the trees ``extract.dom.parse_html`` builds
-(comments and processing instructions dropped); ``tests/test_speedups.py`` holds them
+(comments and processing instructions dropped); ``tests/test_speedups_extract.py`` holds them
 equal on every fixture, every real page of the shared corpus and generated pages. They
 read libxml2's nodes directly and make a Python object only for what they return:
 lxml's own proxy (``elementFactory``) for an element, so identity (``is``, ``id``) is
@@ -15,11 +15,14 @@ from cpython.unicode cimport (
     PyUnicode_1BYTE_KIND,
     PyUnicode_DATA,
     PyUnicode_DecodeUTF8,
+    PyUnicode_FromStringAndSize,
     PyUnicode_KIND,
 )
 from libc.string cimport memcmp, strcmp, strlen, strstr
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
+
+import unicodedata
 
 import_lxml__etree()
 
@@ -387,17 +390,10 @@ cdef inline bint _ascii_clean(const unsigned char* p, Py_ssize_t n) noexcept:
     return not bad
 
 
-def is_clean_ascii(str joined not None):
-    """For an ASCII text: whether ``extract.assemble.clean`` would leave each of the
-    single-space-joined texts as it is (not empty, no white space but single spaces
-    inside). ``None`` for a text that is not ASCII (the Python test decides)."""
-    if not joined.isascii():
-        return None
-    return _ascii_clean(<const unsigned char*> PyUnicode_DATA(joined), len(joined))
-
-
 def texts_clean_ascii(list texts not None):
-    """``is_clean_ascii(" ".join(texts))`` without the join (``texts``: str only)."""
+    """For ASCII texts: whether ``extract.assemble.clean`` would leave each as it is (not
+    empty, no white space but single spaces inside), tested without joining them; False
+    for no texts, ``None`` when one is not ASCII (the Python test decides)."""
     cdef str text
     if not texts:
         return False  # "" is not clean
@@ -486,11 +482,6 @@ cdef object _attribute(tree.xmlNode* node, const char* name):
             return _attr_value(attr)
         attr = attr.next
     return None
-
-
-import unicodedata
-
-from cpython.unicode cimport PyUnicode_FromStringAndSize
 
 
 def clean(text):
