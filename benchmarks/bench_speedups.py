@@ -250,7 +250,7 @@ def callgrind(pages: int, only: tuple[str, ...] = ("simhash", "check", "archive"
                   f"pure {bare / pure_ir:.0%}, compiled {bare / compiled_ir:.0%} (target 60%; "
                   "valgrind runs sha256 without the CPU's SHA instructions)")
         if "archive" in only:
-            before = count("archive-before", "archive as before (pure, JSON-LD files)", compiled)
+            before = count("archive-before", "archive as before (pure, JSON-LD files)", pure)
             pure_ir = count("archive", "archive, pure", pure)
             compiled_ir = count("archive", "archive, compiled", compiled)
             isal_ir = count("archive-isal", "archive, compiled, --compressor isal", compiled)
