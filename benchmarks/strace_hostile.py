@@ -21,7 +21,8 @@ and every successful access in LOG is classified:
   the ledger's directory) or the hidden temporary a writer renames onto one of them
   (``.bag.tmp-PID`` beside ``bag -o bag``), read or write;
 - ``runtime``: a read of the interpreter and its libraries (the venv, the Python install,
-  ``/usr``, ``/lib``), this checkout's ``archivekit/`` package and ``schemas/``, directory listings of
+  ``/usr``, ``/lib``), this checkout's ``archivekit/`` package, ``schemas/`` and ``archivekit.egg-info/`` (an
+  editable install's metadata), directory listings of
   ``sys.path`` entries, ``/proc/self``, ``/sys/devices/system/cpu`` and ``/sys/fs/cgroup``
   (the CPU count), ``/dev/null``,
   ``/dev/urandom``, ``/etc/ld.so.*``, ``/etc/localtime``, ``/etc/locale.alias``, the
@@ -240,7 +241,10 @@ def runtime_roots() -> tuple[list[str], list[str]]:
     import json
 
     prefix, base, exec_prefix, path = json.loads(probe.stdout)
-    shipped = [str(hostile_cases.ROOT / "archivekit"), str(hostile_cases.ROOT / "schemas")]
+    # The package, its schemas, and the metadata an editable install keeps in the checkout
+    # (importlib.metadata reads it for the version the WARC's warcinfo records).
+    shipped = [str(hostile_cases.ROOT / "archivekit"), str(hostile_cases.ROOT / "schemas"),
+               str(hostile_cases.ROOT / "archivekit.egg-info")]
     roots = {prefix, base, exec_prefix, *RUNTIME_FILES, *shipped}
     roots |= {os.path.realpath(r) for r in list(roots)}
     listed = {os.path.realpath(p) for p in path if p} | {os.path.normpath(p) for p in path if p}
