@@ -262,3 +262,26 @@ def remove_planted(directory: str | os.PathLike, *names: str) -> None:
         path = os.path.join(directory, name)
         if os.path.islink(path):
             os.unlink(path)
+
+
+def walk_tree(root, follow_symlinks: bool, errors: list[OSError]):
+    """``os.walk(root)`` (errors collected into ``errors``), each real directory once when
+    links are followed. Yields ``(dirpath, dirnames, filenames, again)``: ``again`` is
+    None, or ``(first, loop)`` for a directory already walked as ``first`` (its
+    sub-directories are not walked again; ``loop``: a link back to an ancestor)."""
+    walked: dict[tuple[int, int], str] = {}
+    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append,
+                                                followlinks=follow_symlinks):
+        again = None
+        if follow_symlinks:
+            try:
+                info = os.stat(dirpath)
+            except OSError as exc:
+                errors.append(exc)
+                dirnames[:] = []
+                continue
+            first = walked.setdefault((info.st_dev, info.st_ino), dirpath)
+            if first != dirpath:
+                dirnames[:] = []
+                again = (first, (dirpath + os.sep).startswith(first.rstrip(os.sep) + os.sep))
+        yield dirpath, dirnames, filenames, again

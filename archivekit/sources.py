@@ -23,7 +23,7 @@ from archivekit.extract import HTML_SUFFIXES, TEXT_SUFFIXES
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.locations import WARC_SUFFIXES, is_warc_name
 from archivekit.record import Document
-from archivekit.safepath import open_regular
+from archivekit.safepath import open_regular, walk_tree
 
 __all__ = ["WARC_SUFFIXES", "is_warc_name"]  # re-exported: they live in archivekit.locations
 
@@ -89,23 +89,13 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
     errors: list[OSError] = []
     # With --follow-symlinks, each real directory is walked once: a link back to an
     # ancestor (a loop) is reported, a second link to a walked directory skipped.
-    walked: dict[tuple[int, int], str] = {}
-    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append,
-                                                followlinks=follow_symlinks):
-        if follow_symlinks:
-            try:
-                info = os.stat(dirpath)
-            except OSError as exc:
-                errors.append(exc)
-                dirnames[:] = []
-                continue
-            first = walked.setdefault((info.st_dev, info.st_ino), dirpath)
-            if first != dirpath:
-                dirnames[:] = []
-                if (dirpath + os.sep).startswith(first.rstrip(os.sep) + os.sep):
-                    yield UnlistedDir(dirpath, f"a symbolic link loop (back to {first}): not "
-                                               "walked again")
-                continue
+    for dirpath, dirnames, filenames, again in walk_tree(root, follow_symlinks, errors):
+        if again:
+            first, loop = again
+            if loop:
+                yield UnlistedDir(dirpath, f"a symbolic link loop (back to {first}): not "
+                                           "walked again")
+            continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith("."):

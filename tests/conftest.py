@@ -13,6 +13,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+CORPUS_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
+
+
+def corpus_pages() -> list[Path]:
+    """The real pages of ../shared/corpus/pages (Readability's and newspaper4k's); the
+    test skips, saying why, where the shared corpus is not beside this checkout."""
+    if not CORPUS_PAGES.is_dir():
+        pytest.skip(f"{CORPUS_PAGES} is absent (the shared corpus is not beside this checkout)")
+    pages = sorted(CORPUS_PAGES.glob("readability/*/source.html")) + sorted(
+        CORPUS_PAGES.glob("newspaper4k/html/*.html"))
+    assert len(pages) >= 150, len(pages)
+    return pages
 
 JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and
                                  os.path.join(os.environ["JAVA_HOME"], "bin", "java"))

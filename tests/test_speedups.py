@@ -15,7 +15,7 @@ from pathlib import Path
 import lxml.etree as etree
 import lxml.html
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import CORPUS_PAGES, FIXTURES, corpus_pages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,21 +27,11 @@ compiled = pytest.importorskip(
     "archivekit._speedups",
     reason="the compiled core is not built (pip install . or python setup.py build_ext --inplace)")
 
-CORPUS_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
 # Where the archivekit under test is imported from: the checkout, or site-packages when
 # the wheel builds test an installed wheel (subprocesses must import the same one).
 PACKAGE_ROOT = Path(digests.__file__).resolve().parent.parent
 PURE = digests.simhash_pure
 SPACES = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
-
-
-def _corpus_pages() -> list[Path]:
-    if not CORPUS_PAGES.is_dir():
-        pytest.skip(f"{CORPUS_PAGES} is absent (the shared corpus is not beside this checkout)")
-    pages = sorted(CORPUS_PAGES.glob("readability/*/source.html")) + sorted(
-        CORPUS_PAGES.glob("newspaper4k/html/*.html"))
-    assert len(pages) >= 150, len(pages)
-    return pages
 
 
 def _parse(content: bytes):
@@ -86,7 +76,7 @@ def test_simhash_equal_on_every_fixture_record_and_text():
 
 def test_simhash_equal_on_every_real_page():
     checker = Checker(keep_record=True)
-    for path in _corpus_pages():
+    for path in corpus_pages():
         content = path.read_bytes()
         sets = _paragraph_sets(_parse(content))
         record = checker.check(read_file(str(path))).record
@@ -192,7 +182,7 @@ def test_walk_equals_lxml_on_every_fixture_page():
 
 
 def test_walk_equals_lxml_on_every_real_page():
-    for path in _corpus_pages():
+    for path in corpus_pages():
         content = path.read_bytes()
         _assert_walks_equal(_parse(content), path)
         _assert_walks_equal(lxml.html.document_fromstring(content), path)
@@ -286,7 +276,7 @@ def test_archive_outputs_identical_on_both_paths(tmp_path, source):
     if source == "fixtures":
         where = FIXTURES
     else:
-        _corpus_pages()  # skips when the shared corpus is absent
+        corpus_pages()  # skips when the shared corpus is absent
         where = CORPUS_PAGES
     _archive(tmp_path / "pure", where, ARCHIVEKIT_PURE="1")
     _archive(tmp_path / "compiled", where, ARCHIVEKIT_COMPILED="1")

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, corpus_pages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +26,6 @@ compiled = pytest.importorskip(
     reason="the compiled core is not built (pip install . or python setup.py build_ext --inplace)")
 assemble = importlib.import_module("archivekit.extract.assemble")
 
-CORPUS_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
 PACKAGE_ROOT = Path(digests.__file__).resolve().parent.parent
 PROFILES = Checker().profiles
 
@@ -34,15 +33,6 @@ PROFILES = Checker().profiles
 def _fixture_pages() -> list[Path]:
     pages = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".html", ".htm") and p.is_file())
     assert pages
-    return pages
-
-
-def _corpus_pages() -> list[Path]:
-    if not CORPUS_PAGES.is_dir():
-        pytest.skip(f"{CORPUS_PAGES} is absent (the shared corpus is not beside this checkout)")
-    pages = sorted(CORPUS_PAGES.glob("readability/*/source.html")) + sorted(
-        CORPUS_PAGES.glob("newspaper4k/html/*.html"))
-    assert len(pages) >= 150, len(pages)
     return pages
 
 
@@ -136,7 +126,7 @@ def test_walks_equal_on_every_fixture_page():
 
 
 def test_walks_equal_on_every_real_page():
-    for path in _corpus_pages():
+    for path in corpus_pages():
         assert_walks_equal(_root(path.read_bytes()), path)
 
 
@@ -264,7 +254,7 @@ def test_records_findings_and_fingerprints_equal_on_fixture_pages():
 
 
 def test_records_findings_and_fingerprints_equal_on_real_pages():
-    _assert_both_paths_equal(_corpus_pages())
+    _assert_both_paths_equal(corpus_pages())
 
 
 def test_records_findings_and_fingerprints_equal_on_synthetic_pages(tmp_path):

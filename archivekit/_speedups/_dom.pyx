@@ -22,33 +22,14 @@ from libc.string cimport memcmp, strcmp, strlen, strstr
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
 
+from archivekit._speedups._walk cimport next_element
+
 import unicodedata
 
 import_lxml__etree()
 
 cdef enum:
     MAX_NAMES = 64
-
-
-cdef inline tree.xmlNode* _next_element(tree.xmlNode* node, tree.xmlNode* top) noexcept:
-    """The element after ``node`` in document order within ``top``'s subtree, or NULL."""
-    cdef tree.xmlNode* child
-    if node.type == tree.XML_ELEMENT_NODE:
-        child = node.children
-        while child is not NULL:
-            if child.type == tree.XML_ELEMENT_NODE:
-                return child
-            child = child.next
-    while node is not top:
-        child = node.next
-        while child is not NULL:
-            if child.type == tree.XML_ELEMENT_NODE:
-                return child
-            child = child.next
-        node = node.parent
-        if node is NULL:
-            return NULL
-    return NULL
 
 
 cdef inline bint _is_text(tree.xmlNode* node) noexcept:
@@ -183,7 +164,7 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
                         if el is None:
                             el = elementFactory(root._doc, node)
                         matched.append(el)
-        node = _next_element(node, top)
+        node = next_element(node, top)
 
 
 cdef bint _in(tree.xmlNode* node, _Names names) noexcept:
@@ -227,7 +208,7 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
                                 wanted.add(<size_t> holder)
                             break
                 child = child.next
-        node = _next_element(node, top)
+        node = next_element(node, top)
     if not wanted:
         return out
     # The holders may lie above root (ancestor::*): walk from the top of the document.
@@ -240,7 +221,7 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
             out.append(elementFactory(root._doc, node))
             if len(out) == len(wanted):
                 break
-        node = _next_element(node, top)
+        node = next_element(node, top)
     return out
 
 
@@ -299,7 +280,7 @@ def marked(_Element container not None, role):
     cdef object cls
     if _named(top, "img"):
         return container, None, None
-    node = _next_element(top, top)
+    node = next_element(top, top)
     while node is not NULL:
         if img is NULL and _named(node, "img"):
             img = node
@@ -314,7 +295,7 @@ def marked(_Element container not None, role):
                 credit = node
         elif caption is NULL and (kind == 2 or _named(node, "figcaption")):
             caption = node
-        node = _next_element(node, top)
+        node = next_element(node, top)
     return (elementFactory(container._doc, img) if img is not NULL else None,
             elementFactory(container._doc, credit) if credit is not NULL else None,
             elementFactory(container._doc, caption) if caption is not NULL else None)
@@ -366,7 +347,7 @@ def template_paragraphs(blocks, sections):
         while node is not NULL:
             if _named(node, "p"):
                 out.append(elementFactory(el._doc, node))
-            node = _next_element(node, el._c_node)
+            node = next_element(node, el._c_node)
     return out
 
 

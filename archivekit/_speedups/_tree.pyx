@@ -17,6 +17,8 @@ from libc.string cimport strlen
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, import_lxml__etree
 
+from archivekit._speedups._walk cimport next_element
+
 import_lxml__etree()
 
 
@@ -77,27 +79,6 @@ cdef Py_ssize_t _text_length(tree.xmlNode* element) noexcept:
     return count
 
 
-cdef inline tree.xmlNode* _next_element(tree.xmlNode* node, tree.xmlNode* top) noexcept:
-    """The element after ``node`` in document order within ``top``'s subtree, or NULL."""
-    cdef tree.xmlNode* child
-    if node.type == tree.XML_ELEMENT_NODE:
-        child = node.children
-        while child is not NULL:
-            if child.type == tree.XML_ELEMENT_NODE:
-                return child
-            child = child.next
-    while node is not top:
-        child = node.next
-        while child is not NULL:
-            if child.type == tree.XML_ELEMENT_NODE:
-                return child
-            child = child.next
-        node = node.parent
-        if node is NULL:
-            return NULL
-    return NULL
-
-
 def element_texts(_Element root not None):
     """``[(tag, text), ...]`` for every element, as ``[(el.tag, el.text) for el in
     root.iter(lxml.etree.Element)]`` gives it."""
@@ -108,7 +89,7 @@ def element_texts(_Element root not None):
         return out
     while node is not NULL:
         out.append((_tag(node), _text(node)))
-        node = _next_element(node, top)
+        node = next_element(node, top)
     return out
 
 
@@ -126,7 +107,7 @@ def text_stats(_Element root not None):
         tag = _tag(node)
         counts[tag] = counts.get(tag, 0) + 1
         lengths.append(_text_length(node))
-        node = _next_element(node, top)
+        node = next_element(node, top)
     return counts, lengths
 
 
@@ -139,5 +120,5 @@ def count_nodes(_Element root not None):
         return 0
     while node is not NULL:
         count += 1
-        node = _next_element(node, top)
+        node = next_element(node, top)
     return count

@@ -33,7 +33,7 @@ from archivekit.export.bagit import (
     unique_name,
     write_bag,
 )
-from archivekit.safepath import remove_planted
+from archivekit.safepath import remove_planted, walk_tree
 
 BTR_ID = "https://raw.githubusercontent.com/dpscollaborative/btr_bagit_profile/master/btr-bagit-profile.json"
 APTRUST_ID = "https://raw.githubusercontent.com/APTrust/preservation-services/master/profiles/aptrust-v2.2.json"
@@ -135,23 +135,12 @@ def _walk(root: str, follow_symlinks: bool, out: CollectionFiles) -> None:
     # With --follow-symlinks, each real directory is walked once (as the collector of
     # check does): a link back to an ancestor (a loop) is left out, and so is a second
     # link to a directory already walked.
-    walked: dict[tuple[int, int], str] = {}
-    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append,
-                                                followlinks=follow_symlinks):
-        if follow_symlinks:
-            try:
-                info = os.stat(dirpath)
-            except OSError as exc:
-                errors.append(exc)
-                dirnames[:] = []
-                continue
-            first = walked.setdefault((info.st_dev, info.st_ino), dirpath)
-            if first != dirpath:
-                dirnames[:] = []
-                loop = (dirpath + os.sep).startswith(first.rstrip(os.sep) + os.sep)
-                out.left_out.append((dirpath, f"a symbolic link loop (back to {first})" if loop
-                                     else f"the directory {first} again"))
-                continue
+    for dirpath, dirnames, filenames, again in walk_tree(root, follow_symlinks, errors):
+        if again:
+            first, loop = again
+            out.left_out.append((dirpath, f"a symbolic link loop (back to {first})" if loop
+                                 else f"the directory {first} again"))
+            continue
         for name in sorted(d for d in dirnames if d.startswith(".")):
             out.left_out.append((os.path.join(dirpath, name), "hidden directory"))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
