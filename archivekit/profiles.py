@@ -191,9 +191,10 @@ class ProfileSet:
     banner_patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False)
     footer_patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False)
     has_selectors: bool = field(init=False, compare=False)
-    # (kind, text) -> the banner or notice match of that text (the same sentence recurs on
-    # every page of an edition); bounded by extract.assemble.
-    matches: dict = field(init=False, compare=False, repr=False)
+    # (kind, text) -> what extract.assemble worked out about that text (banner and notice
+    # matches, a credit line's agencies: the same sentences recur on every page of an
+    # edition); bounded there.
+    remembered: dict = field(init=False, compare=False, repr=False)
     # The publishers' names, sorted, each once: what banner and notice candidates contain.
     publishers: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
@@ -203,13 +204,13 @@ class ProfileSet:
                            _unique(pat for p in self.profiles for pat in p.banner_patterns))
         object.__setattr__(self, "footer_patterns",
                            _unique(pat for p in self.profiles for pat in p.footer_patterns))
-        object.__setattr__(self, "matches", {})
+        object.__setattr__(self, "remembered", {})
         object.__setattr__(self, "publishers", tuple(sorted({p.publisher for p in self.profiles})))
 
     def __getstate__(self) -> dict:
         # What is remembered (re.Match objects) stays in its process: pool workers and
         # Spark tasks get the profiles, not this process's cache.
-        return {f.name: getattr(self, f.name) for f in fields(self)} | {"matches": {}}
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"remembered": {}}
 
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():

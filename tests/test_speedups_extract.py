@@ -280,9 +280,9 @@ def test_remembered_matches_stay_in_their_process():
     checker = Checker()
     for path in _fixture_pages()[:8]:
         checker.check(read_file(str(path)))
-    assert checker.profiles.matches
+    assert checker.profiles.remembered
     copy = pickle.loads(pickle.dumps(checker.profiles))
-    assert copy == checker.profiles and copy.matches == {}
+    assert copy == checker.profiles and copy.remembered == {}
     assert copy.publishers == checker.profiles.publishers
     assert copy.banner_patterns == checker.profiles.banner_patterns
 

@@ -58,17 +58,15 @@ def clean_all(texts: list[str | None]) -> list[str | None]:
     return list(texts)
 
 
-def needs_cleaning_pure(joined: str) -> bool:
-    """Whether some text of the single-space-joined ``joined`` is not clean()."""
+def texts_need_cleaning_pure(texts: list[str]) -> bool:
+    """Whether some of ``texts`` is not clean(): one test over them joined by single
+    spaces (a leading, trailing or empty text shows as a double space)."""
+    joined = " ".join(texts)
     ascii_only = joined.isascii()
     return bool(not joined or joined[0] == " " or joined[-1] == " " or "  " in joined
                 or any(space in joined for space in _ASCII_SPACE)
                 or (not ascii_only and (any(space in joined for space in _OTHER_SPACE)
                                         or not unicodedata.is_normalized("NFC", joined))))
-
-
-def texts_need_cleaning_pure(texts: list[str]) -> bool:
-    return needs_cleaning_pure(" ".join(texts))
 
 
 def _texts_need_cleaning_compiled(texts: list[str]) -> bool:
@@ -210,49 +208,45 @@ def _with_bare(found: list[str], texts, profiles: ProfileSet) -> list[str]:
 
 def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:
     # Credit lines repeat across a collection ("Name / Reuters"): remember the answers.
-    key = (credit, id(profiles))
-    found = _CREDIT_AGENCIES.get(key)
-    if found is None:
-        found = _with_bare(find_agencies([credit], profiles), [credit], profiles)
-        if len(_CREDIT_AGENCIES) > 10_000:
-            _CREDIT_AGENCIES.clear()
-        _CREDIT_AGENCIES[key] = found
-    return found
-
-
-_CREDIT_AGENCIES: dict[tuple[str | None, int], list[str]] = {}
+    return _remembered(profiles, ("credit", credit), credit,
+                       lambda: _with_bare(find_agencies([credit], profiles), [credit], profiles))
 
 
 def match_banner(text: str, profiles: ProfileSet) -> re.Match[str] | None:
-    return _match(text, profiles, "banner", profiles.banner_patterns)
+    return _remembered(profiles, ("banner", text), text,
+                       lambda: _first_match(text, profiles.banner_patterns))
 
 
 def match_footer(text: str, profiles: ProfileSet) -> re.Match[str] | None:
-    return _match(text, profiles, "footer", profiles.footer_patterns)
+    return _remembered(profiles, ("footer", text), text,
+                       lambda: _first_match(text, profiles.footer_patterns))
 
 
-# At most this many sentences of at most this many characters are remembered (a page's
-# own long candidate texts are matched, not kept).
-_MAX_REMEMBERED_MATCHES, _MAX_REMEMBERED_CHARS = 4096, 1000
-
-
-def _match(text: str, profiles: ProfileSet, kind: str, patterns) -> re.Match[str] | None:
-    """The first pattern's match in ``text``, remembered per profile set: the banner
-    and the notice are the same few sentences across an edition's pages."""
-    key = (kind, text)
-    remembered = profiles.matches
-    if key in remembered:
-        return remembered[key]
-    found = None
+def _first_match(text: str, patterns) -> re.Match[str] | None:
     for pattern in patterns:
         found = pattern.search(text)
         if found:
-            break
-    if len(text) <= _MAX_REMEMBERED_CHARS:
-        if len(remembered) >= _MAX_REMEMBERED_MATCHES:
-            remembered.clear()
-        remembered[key] = found
-    return found
+            return found
+    return None
+
+
+# At most this many answers about texts of at most this many characters are remembered
+# (a page's own long candidate texts are worked out, not kept).
+_MAX_REMEMBERED, _MAX_REMEMBERED_CHARS = 4096, 1000
+
+
+def _remembered(profiles: ProfileSet, key: tuple, text: str | None, compute):
+    """``compute()``, remembered per profile set under ``key``: the banner, the notice and
+    the credit lines are the same few sentences across an edition's pages."""
+    memo = profiles.remembered
+    if key in memo:
+        return memo[key]
+    value = compute()
+    if len(text or "") <= _MAX_REMEMBERED_CHARS:
+        if len(memo) >= _MAX_REMEMBERED:
+            memo.clear()
+        memo[key] = value
+    return value
 
 
 def parse_date(value: str | None) -> tuple[str | None, datetime | None]:

@@ -6,6 +6,7 @@ the page's structured data (see structured.py), else from its generic markup.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from lxml import etree
 
@@ -22,7 +23,6 @@ INLINE_TAGS = ("a", "abbr", "b", "bdi", "cite", "em", "font", "i", "mark", "smal
 _INLINE = " or ".join(f"self::{tag}" for tag in INLINE_TAGS)
 # Text in scripts, styles and the title is not shown as a banner (JSON-LD may quote it).
 HIDDEN_PARENTS = ("script", "style", "noscript", "template", "title")
-_PUBLISHER_XPATHS: dict[int, etree.XPath] = {}
 # " | Site", " - Site", " — Site", " :: Site" at the end of a title.
 _SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|\u00b7|\u2022|\u00bb|/)\s+")
 _NOT_HEADLINES = frozenset({"menu", "navigation", "search", "article", "home", "news",
@@ -37,13 +37,14 @@ def _literal(value: str) -> str:
     return f"'{value}'" if "'" not in value else f'"{value}"'
 
 
-def _publisher_text_xpath(profiles: ProfileSet) -> etree.XPath:
+@cache
+def _publisher_text_xpath(publishers: tuple[str, ...]) -> etree.XPath:
     """Elements holding text that names a publisher: banner and footer candidates.
 
     A text node inside an inline element (a link on the edition's name) stands for the
     nearest enclosing block, so the whole sentence is matched.
     """
-    test = " or ".join(f"contains(., {_literal(n)})" for n in profiles.publishers) or "false()"
+    test = " or ".join(f"contains(., {_literal(n)})" for n in publishers) or "false()"
     hidden = " or ".join(f"parent::{tag}" for tag in HIDDEN_PARENTS)
     return etree.XPath(f"descendant::text()[{test}][not({hidden})]/ancestor::*[not({_INLINE})][1]",
                        smart_strings=False)
@@ -51,10 +52,7 @@ def _publisher_text_xpath(profiles: ProfileSet) -> etree.XPath:
 
 def publisher_holders_pure(root, profiles: ProfileSet) -> list:
     """The banner and footer candidates (the XPath above: the reference)."""
-    xpath = _PUBLISHER_XPATHS.get(id(profiles))
-    if xpath is None:
-        xpath = _PUBLISHER_XPATHS[id(profiles)] = _publisher_text_xpath(profiles)
-    return xpath(root)
+    return _publisher_text_xpath(profiles.publishers)(root)
 
 
 def _publisher_holders_compiled(root, profiles: ProfileSet) -> list:
