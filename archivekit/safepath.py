@@ -244,11 +244,18 @@ def create_fresh(path: str | os.PathLike, *, mode: int = 0o666) -> int:
     return os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode)
 
 
-def real_dir(path: str | os.PathLike) -> Path:
-    """``path`` created if needed as a real directory (not a symbolic link), or UnsafeName."""
+def refuse_link(path: str | os.PathLike) -> Path:
+    """``path``, or UnsafeName when it is a symbolic link (an output directory that would
+    redirect what is written into it)."""
     target = Path(path)
     if target.is_symlink():
         raise UnsafeName(f"output directory {target} is a symbolic link: not written through")
+    return target
+
+
+def real_dir(path: str | os.PathLike) -> Path:
+    """``path`` created if needed as a real directory (not a symbolic link), or UnsafeName."""
+    target = refuse_link(path)
     target.mkdir(parents=True, exist_ok=True)
     if target.is_symlink() or not target.is_dir():
         raise UnsafeName(f"output directory {target} is not a directory")

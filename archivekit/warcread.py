@@ -32,6 +32,9 @@ from archivekit.warccheck.walk import walk
 # gzip holds many; past this many they go out with what is known so far).
 MAX_PENDING = 64
 MAX_PENDING_BYTES = 64 << 20
+# How a record that could not be read whole starts its read_error (a gzip limit's finding
+# replaces it by the limit's own message).
+TRUNCATED = "corrupt or truncated WARC"
 
 
 def read_archive(path: str, *, stream: BinaryIO | None = None,
@@ -115,7 +118,7 @@ def _read_warc(path: str, handle: BinaryIO, max_page_bytes: int,
 def _flush(pending: list[tuple[int, Document]], report: WarcReport) -> Iterator[Document]:
     whole_file = report.file_findings
     for offset, doc in pending:
-        if doc.read_error is not None and doc.read_error.startswith("corrupt or truncated WARC"):
+        if doc.read_error is not None and doc.read_error.startswith(TRUNCATED):
             # A record cut short because its gzip member hit a limit: say which limit.
             limit = next((f.message for f in report.at(offset) if f.rule == "warc.gzip.limit"), None)
             if limit is not None:
@@ -162,7 +165,7 @@ def _document(path: str, offset: int, checked: Checked | None, max_page_bytes: i
     name = record_path(path, offset)
     if checked is None:
         why = "; ".join(f.message for f in report.errors_at(offset)) or "unreadable record header"
-        return Document(path=name, content=b"", read_error=f"corrupt or truncated WARC: {why}")
+        return Document(path=name, content=b"", read_error=f"{TRUNCATED}: {why}")
     reader, header = checked.reader, checked.header
     if not reader.keep or callable(reader.keep):
         return None  # not a page (or an HTTP header that never ends)
@@ -178,7 +181,7 @@ def _document(path: str, offset: int, checked: Checked | None, max_page_bytes: i
     doc = Document(path=name, content=b"", uri=uri, date=date, content_type=content_type,
                    warc_record_type=rec_type)
     if checked.missing:
-        doc.read_error = (f"corrupt or truncated WARC: record ends {checked.missing:,} bytes "
+        doc.read_error = (f"{TRUNCATED}: record ends {checked.missing:,} bytes "
                           "before its Content-Length")
         return doc
     entity = reader.entity()

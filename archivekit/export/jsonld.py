@@ -37,7 +37,7 @@ from archivekit.export.warc import PARTIAL_SUFFIX, WarcRef, warc_date
 from archivekit.jsonbytes import compact
 from archivekit.locations import parse_location
 from archivekit.record import Result
-from archivekit.safepath import UnsafeName, create_fresh, real_dir, remove_planted
+from archivekit.safepath import create_fresh, real_dir, refuse_link, remove_planted
 
 SCHEMA_CONTEXT = "https://schema.org/"
 CONTEXT_FILE = Path(__file__).resolve().parent / "context" / "schemaorgcontext-30.0.jsonld"
@@ -337,9 +337,7 @@ class JsonLdWriter:
     article_files: bool = False
 
     def __post_init__(self) -> None:
-        self.out_dir = Path(self.out_dir)
-        if self.out_dir.is_symlink():
-            raise UnsafeName(f"output directory {self.out_dir} is a symbolic link: not written through")
+        self.out_dir = refuse_link(self.out_dir)
         # Hidden, so nothing in it passes for a finished output.
         self._work = self.out_dir.with_name("." + self.out_dir.name + PARTIAL_SUFFIX)
         # A link planted at the work name is removed (the link, never its target); a real
@@ -417,8 +415,7 @@ class JsonLdWriter:
         with self._create("collection.jsonld") as handle:
             handle.write(json.dumps(collection, ensure_ascii=False, indent=2) + "\n")
         self.files += ["articles.ndjson", "collection.jsonld"]
-        if self.out_dir.is_symlink():
-            raise UnsafeName(f"output directory {self.out_dir} is a symbolic link: not written through")
+        refuse_link(self.out_dir)
         if self.out_dir.exists():
             shutil.rmtree(self.out_dir)
         os.replace(self._work, self.out_dir)

@@ -39,6 +39,11 @@ class Summary:
                 self.warnings += 1
             self.by_rule[f.rule] = self.by_rule.get(f.rule, 0) + 1
 
+    def unread(self) -> str:
+        """"1 input could not be read", "3 inputs could not be read"."""
+        count = len(self.input_errors)
+        return f"{count} {'input' if count == 1 else 'inputs'} could not be read"
+
 
 class Reporter:
     def __init__(self, stream: TextIO, *, color: bool = False, collection: str = "archivekit",

@@ -84,8 +84,7 @@ def step_summary(summary: Summary, failing: list[tuple[str, list[str]]], verb: s
              f"{summary.articles - summary.valid} with errors "
              f"({summary.errors} errors, {summary.warnings} warnings).", ""]
     if summary.input_errors:
-        count = len(summary.input_errors)
-        lines += [f"{count} {'input' if count == 1 else 'inputs'} could not be read:", ""]
+        lines += [f"{summary.unread()}:", ""]
         lines += [f"- {_md(text)}" for text in summary.input_errors] + [""]
     if summary.by_rule:
         lines += ["| rule | findings |", "|---|---:|"]

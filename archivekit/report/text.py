@@ -51,6 +51,5 @@ class TextReporter(Reporter):
             line += f", {summary.known} known from the baseline"
         line += ")"
         if summary.input_errors:
-            count = len(summary.input_errors)
-            line += f"; {count} {'input' if count == 1 else 'inputs'} could not be read"
+            line += f"; {summary.unread()}"
         self.stream.write(line + "\n")
