@@ -41,11 +41,11 @@ cdef inline bint _named(tree.xmlNode* node, const char* name) noexcept:
     return node.ns is NULL and strcmp(<const char*> node.name, name) == 0
 
 
-cdef tree.xmlAttr* _class_attr(tree.xmlNode* node) noexcept:
-    """The ``class`` attribute without a namespace (what ``el.get("class")`` reads)."""
+cdef tree.xmlAttr* _find_attr(tree.xmlNode* node, const char* name) noexcept:
+    """The attribute ``name`` without a namespace (what ``el.get(name)`` reads), or NULL."""
     cdef tree.xmlAttr* attr = node.properties
     while attr is not NULL:
-        if attr.ns is NULL and strcmp(<const char*> attr.name, "class") == 0:
+        if attr.ns is NULL and strcmp(<const char*> attr.name, name) == 0:
             return attr
         attr = attr.next
     return NULL
@@ -72,7 +72,7 @@ cdef inline str _decode(const char* s):
 
 
 cdef class _Names:
-    """A few ASCII names to test C strings against, in the order given."""
+    """A few names (UTF-8) to test C strings against, in the order given."""
     cdef list _keep
     cdef const char* names[MAX_NAMES]
     cdef Py_ssize_t sizes[MAX_NAMES]
@@ -131,7 +131,7 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
             if found >= 0:
                 el = elementFactory(root._doc, node)
                 (<list> tag_lists[found]).append(el)
-        attr = _class_attr(node)
+        attr = _find_attr(node, "class")
         if attr is not NULL:
             value = NULL
             if attr.children is not NULL and attr.children.next is NULL and _is_text(attr.children):
@@ -178,28 +178,23 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
     document order."""
     cdef _Names hidden = _Names(hidden_parents)
     cdef _Names inline = _Names(inline_tags)
-    cdef list encoded = [n.encode("utf-8") for n in needles]
-    cdef Py_ssize_t count = len(encoded), i
-    cdef const char* keys[MAX_NAMES]
+    cdef _Names keys = _Names(needles)
+    cdef Py_ssize_t count = keys.count, i
     cdef tree.xmlNode* top = root._c_node
     cdef tree.xmlNode* node = top
     cdef tree.xmlNode* child
     cdef tree.xmlNode* holder
     cdef set wanted = set()
     cdef list out = []
-    if count > MAX_NAMES:
-        raise ValueError(f"at most {MAX_NAMES} needles")
     if top is NULL or top.type != tree.XML_ELEMENT_NODE or count == 0:
         return out
-    for i in range(count):
-        keys[i] = PyBytes_AS_STRING(encoded[i])
     while node is not NULL:
         if not _in(node, hidden):
             child = node.children
             while child is not NULL:
                 if _is_text(child) and child.content is not NULL:
                     for i in range(count):
-                        if strstr(<const char*> child.content, keys[i]) is not NULL:
+                        if strstr(<const char*> child.content, keys.names[i]) is not NULL:
                             holder = node
                             while holder is not NULL and holder.type == tree.XML_ELEMENT_NODE \
                                     and _in(holder, inline):
@@ -285,7 +280,7 @@ def marked(_Element container not None, role):
         if img is NULL and _named(node, "img"):
             img = node
         kind = 0
-        attr = _class_attr(node)
+        attr = _find_attr(node, "class")
         if attr is not NULL:
             cls = _attr_value(attr)
             if cls:
@@ -457,12 +452,9 @@ def image_ancestry(list containers not None, scope, list skipped not None, furni
 
 cdef object _attribute(tree.xmlNode* node, const char* name):
     """``el.get(name)`` for an attribute without a namespace: its value or None."""
-    cdef tree.xmlAttr* attr = node.properties
-    while attr is not NULL:
-        if attr.ns is NULL and strcmp(<const char*> attr.name, name) == 0:
-            return _attr_value(attr)
-        attr = attr.next
-    return None
+    cdef tree.xmlAttr* attr = _find_attr(node, name)
+    return _attr_value(attr) if attr is not NULL else None
+
 
 
 def clean(text):
