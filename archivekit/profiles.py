@@ -197,6 +197,8 @@ class ProfileSet:
     remembered: dict = field(init=False, compare=False, repr=False)
     # The publishers' names, sorted, each once: what banner and notice candidates contain.
     publishers: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    # (test, profile) for every URL pattern in order: by_url runs on every page.
+    url_tests: tuple = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "has_selectors", any(p.selectors for p in self.profiles))
@@ -206,15 +208,20 @@ class ProfileSet:
                            _unique(pat for p in self.profiles for pat in p.footer_patterns))
         object.__setattr__(self, "remembered", {})
         object.__setattr__(self, "publishers", tuple(sorted({p.publisher for p in self.profiles})))
+        object.__setattr__(self, "url_tests", _url_tests(self.profiles))
 
     def __getstate__(self) -> dict:
         # What is remembered (re.Match objects) stays in its process: pool workers and
-        # Spark tasks get the profiles, not this process's cache.
-        return {f.name: getattr(self, f.name) for f in fields(self)} | {"remembered": {}}
+        # Spark tasks get the profiles, not this process's cache; the URL tests (bound
+        # methods) are made again on arrival.
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        del state["url_tests"]
+        return state | {"remembered": {}}
 
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
+        object.__setattr__(self, "url_tests", _url_tests(self.profiles))
 
     def get(self, profile_id: str) -> Profile:
         for p in self.profiles:
@@ -226,9 +233,9 @@ class ProfileSet:
     def by_url(self, url: str | None) -> Profile | None:
         if not url:
             return None
-        for p in self.profiles:
-            if p.matches_url(url):
-                return p
+        for test, profile in self.url_tests:
+            if test(url):
+                return profile
         return None
 
     def by_edition(self, edition: str | None) -> Profile | None:
@@ -239,6 +246,10 @@ class ProfileSet:
             if p.edition.casefold() == folded:
                 return p
         return None
+
+
+def _url_tests(profiles: tuple[Profile, ...]) -> tuple:
+    return tuple((_url_test(pattern), p) for p in profiles for pattern in p.url_patterns)
 
 
 def _unique(patterns) -> tuple[re.Pattern[str], ...]:

@@ -129,21 +129,38 @@ def read_file(path: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Docume
     try:
         # Links are followed (the caller decided about them when collecting); a FIFO or
         # device is refused without blocking, never read.
-        with os.fdopen(open_regular(path, follow_symlinks=True), "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        fd = open_regular(path, follow_symlinks=True)
+        try:
+            size = os.fstat(fd).st_size
             if size > max_page_bytes:
                 return Document(path=path, content=b"",
                                 read_error=f"page is {size:,} bytes, over the limit of "
                                            f"{max_page_bytes:,} (--max-page-size)")
-            # Ask for the size fstat gave (read(n) allocates n bytes up front); a file
-            # that grew meanwhile, or reports no size, is read on up to the limit.
-            content = handle.read(size + 1)
-            if len(content) > size:
-                content += handle.read(max_page_bytes + 1 - len(content))
+            content = _read_fd(fd, size, max_page_bytes)
+        finally:
+            os.close(fd)
     except OSError as exc:
         return Document(path=path, content=b"", read_error=f"cannot read: {exc.strerror or exc}",
                         io_error=True)
     return _page(path, content, max_page_bytes)
+
+
+def _read_fd(fd: int, size: int, max_page_bytes: int) -> bytes:
+    """The file's bytes, up to one past the limit: the size fstat gave is asked for first
+    (one read, no file object); a file that grew meanwhile, or reports no size (procfs),
+    is read on to its end or past the limit."""
+    content = os.read(fd, size + 1)
+    if len(content) <= size:
+        return content
+    parts = [content]
+    total = len(content)
+    while total <= max_page_bytes:
+        chunk = os.read(fd, min(max_page_bytes + 1 - total, 1 << 20))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
 
 
 def _page(path: str, content: bytes, max_page_bytes: int) -> Document:

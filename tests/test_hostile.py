@@ -68,6 +68,29 @@ def test_page_over_the_size_limit_is_a_finding_and_the_rest_is_checked(tmp_path)
     assert rules(results[str(tmp_path / "b-ok.html")]) == ["parse.unreadable"]
 
 
+def test_a_file_that_reports_no_size_is_read_to_its_end_or_past_the_limit():
+    # procfs files are regular files whose fstat size is 0: read on, never cut at 0 bytes.
+    from archivekit.sources import read_file
+
+    whole = Path("/proc/self/maps").read_bytes()
+    assert len(whole) > 100
+    document = read_file("/proc/self/maps")
+    assert document.read_error is None and document.content.startswith(whole[:40])
+    over = read_file("/proc/self/maps", max_page_bytes=50)
+    assert over.content == b"" and "limit of 50 bytes" in over.read_error
+
+
+def test_a_page_is_read_whole_at_and_below_the_limit(tmp_path):
+    from archivekit.sources import read_file
+
+    page = tmp_path / "p.html"
+    page.write_bytes(VALID_HTML)
+    assert read_file(str(page), max_page_bytes=len(VALID_HTML)).content == VALID_HTML
+    assert "over the limit" in read_file(str(page), max_page_bytes=len(VALID_HTML) - 1).read_error
+    (tmp_path / "empty.html").write_bytes(b"")
+    assert read_file(str(tmp_path / "empty.html")).content == b""
+
+
 def gzip_bomb(ratio_mb: int = 300) -> bytes:
     """One gzip member: a small valid record, then ~ratio_mb MB of zeros in the same member."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)

@@ -85,6 +85,10 @@ def assert_walks_equal(root, where) -> None:
         fast = compiled.marked(el, html_images._role)
         assert all(x is y for x, y in zip(pure, fast, strict=True)), (where, el.tag)
 
+    for tag in ("div", "p", "a", "section", "{x}div", "", "d\0iv"):
+        assert _same_elements(dom.with_tag_pure(elements, tag), compiled.with_tag(elements, tag)), \
+            (where, tag)
+
     blocks = [el for el in elements if el.tag in ("div", "p", "span")]
     for sections in ([el for el in elements if el.tag in ("section", "article", "body")],
                      [el for el in elements if el.tag == "div"][::2]):
@@ -285,6 +289,9 @@ def test_remembered_matches_stay_in_their_process():
     assert copy == checker.profiles and copy.remembered == {}
     assert copy.publishers == checker.profiles.publishers
     assert copy.banner_patterns == checker.profiles.banner_patterns
+    url = "https://www.huffingtonpost.ca/entry/x_1"
+    assert copy.by_url(url) is not None and copy.by_url(url).id == checker.profiles.by_url(url).id
+    assert [p.id for _, p in copy.url_tests] == [p.id for _, p in checker.profiles.url_tests]
 
 
 def test_more_publishers_than_the_c_walk_takes_use_the_xpath(tmp_path):

@@ -16,6 +16,7 @@ from archivekit._speedups._dom import (
     template_paragraphs,
     text_holders,
     texts_clean_ascii,
+    with_tag,
 )
 from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
 from archivekit._speedups._tree import count_nodes, element_texts, text_stats
@@ -23,4 +24,4 @@ from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 __all__ = ["cache_size", "clean", "count_nodes", "count_spaces", "element_texts",
            "image_ancestry", "index_elements", "joined_text", "joined_texts", "marked",
            "set_cache_limit", "simhash", "template_paragraphs", "text_holders", "text_stats",
-           "texts_clean_ascii"]
+           "texts_clean_ascii", "with_tag"]

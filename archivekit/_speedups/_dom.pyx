@@ -104,6 +104,17 @@ cdef inline bint _ascii_space(unsigned char c) noexcept:
     return c == 32 or (9 <= c <= 13) or (28 <= c <= 31)
 
 
+def with_tag(list elements not None, str tag not None):
+    """``[el for el in elements if el.tag == tag]`` (``extract.dom.with_tag_pure``) for a
+    tag without a namespace, comparing libxml2's names instead of making ``el.tag``."""
+    cdef bytes name = tag.encode("utf-8")
+    cdef const char* wanted = PyBytes_AS_STRING(name)
+    cdef _Element el
+    if tag.startswith("{") or b"\0" in name:
+        return [el for el in elements if el.tag == tag]
+    return [el for el in elements if _named(el._c_node, wanted)]
+
+
 def index_elements(_Element root not None, tag_names, class_names, dict tags, dict classes):
     """``extract.dom.Index``'s walk: append each element of ``root`` (document order,
     root included) to ``tags[el.tag]`` when its tag is one of ``tag_names`` and to

@@ -26,12 +26,13 @@ class Decoded:
     problem: str | None = None
 
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 
 
 def looks_binary(content: bytes) -> bool:
     head = content[:8192]
-    if any(head.startswith(bom) for bom, _ in _BOMS[1:]):
+    if head.startswith(_UTF16_BOMS):
         return False
     if b"\x00" in head:
         return True

@@ -62,6 +62,13 @@ def index_elements_pure(root, tag_names, class_names, tags: dict, classes: dict)
 index_elements = speedups.choose("index_elements", index_elements_pure)
 
 
+def with_tag_pure(elements: list, tag: str) -> list:
+    return [el for el in elements if el.tag == tag]
+
+
+with_tag = speedups.choose("with_tag", with_tag_pure)
+
+
 def parse_html(text: str) -> etree._Element | None:
     if text[:64].lstrip().startswith("<?xml"):
         text = _XML_DECLARATION.sub("", text, count=1)
@@ -157,12 +164,13 @@ class Index:
         index_elements(root, TAG_NAMES, CLASS_NAMES, tags, classes)
         self.classes, self.tags = classes, tags
         self._itemprops: list | None = None if microdata else []
-        self.body = root.find("body") if root.tag == "html" else None
+        # root.find("body"), without ElementPath's parse and walk.
+        self.body = next(root.iterchildren("body"), None) if root.tag == "html" else None
         self._metas: dict[str, list[tuple[str, object]]] | None = None
 
     def cls(self, token: str, tag: str | None = None) -> list:
-        found = self.classes.get(token, ())
-        return [el for el in found if el.tag == tag] if tag else list(found)
+        found = self.classes.get(token, [])
+        return with_tag(found, tag) if tag else list(found)
 
     def tag(self, tag: str) -> list:
         return self.tags.get(tag, [])

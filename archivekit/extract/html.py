@@ -104,7 +104,7 @@ def _where_missing(root, index: Index) -> dict[str, int]:
     """Lines to point at for parts the page lacks: the banner belongs at the top of the
     body, the notice at its end (its last element), the rest in the article (the 2016
     template has no ``article``: its body container stands for it)."""
-    body = root.find("body")
+    body = index.body if root is index.root and root.tag == "html" else root.find("body")
     top = (body.sourceline if body is not None else None) or 1
     content = next((el.sourceline for el in index.cls("entry__content-list")
                     + index.cls("entry__body") if el.sourceline), None)
