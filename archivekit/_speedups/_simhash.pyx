@@ -8,10 +8,12 @@ methods, called once per article), split on what ``str.split()`` takes for white
 lanes, little-endian), a shingle's hash ``h1(w[i]) ^ h2(w[i+1]) ^ h3(w[i+2])``, and each
 of the 64 bits set where more than half the shingles have it.
 
-What is in C: the word scan over the string's own buffer (no word objects), a hash table
-of the words seen so far (keyed by the word's code units; a miss creates the word's str
-once and asks hashlib for its blake2b, so the hash is Python's own), and the bit vote
-(eight byte-wide counters a shingle, through a 256-entry table).
+What is in C: the word scan over the string's own buffer (no word objects; ASCII
+paragraphs are lowered, split and hashed in one pass each, without the join), a hash
+table of the words seen so far (keyed by the word's code units; a miss creates the word's
+str once and asks hashlib for its blake2b, so the hash is Python's own), and the bit vote
+(eight byte-wide counters a shingle, through a 256-entry table), shingle by shingle as
+the words come.
 """
 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
@@ -26,6 +28,7 @@ cdef extern from "Python.h":
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
+    bint PyUnicode_IS_ASCII(object)
     bint Py_UNICODE_ISSPACE(Py_UCS4)
     object PyUnicode_Substring(object, Py_ssize_t, Py_ssize_t)
 
@@ -49,6 +52,8 @@ cdef size_t _arena_size = 0
 cdef size_t _arena_capacity = 0
 cdef uint64_t _spread[256]     # byte -> its 8 bits, one a byte of a uint64
 cdef uint64_t _empty_lanes[3]  # the lanes of the empty word (padding of short texts)
+cdef uint8_t _lower[256]       # ASCII byte -> its lower case
+cdef uint8_t _ascii_space[256] # 1 where str.split() splits an ASCII text
 
 
 cdef inline uint64_t _read_le64(const uint8_t* p) noexcept nogil:
@@ -70,16 +75,20 @@ cdef bytes _blake(str word):
     return hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=24).digest()
 
 
+cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
+    h ^= h >> 33
+    h *= 0xff51afd7ed558ccdULL
+    h ^= h >> 33
+    return h if h else 1
+
+
 cdef inline uint64_t _hash_bytes(const uint8_t* p, size_t n, uint32_t kind) noexcept nogil:
     # FNV-1a over the code units' bytes, then a final mix; never 0 (0 marks an empty slot).
     cdef uint64_t h = 0xcbf29ce484222325ULL ^ kind
     cdef size_t i
     for i in range(n):
         h = (h ^ p[i]) * 0x100000001b3ULL
-    h ^= h >> 33
-    h *= 0xff51afd7ed558ccdULL
-    h ^= h >> 33
-    return h if h else 1
+    return _mix(h)
 
 
 cdef int _reset(size_t capacity) except -1:
@@ -132,22 +141,37 @@ cdef int _arena_append(const char* p, size_t n) except -1:
     return 0
 
 
-cdef const uint64_t* _lookup(str text, const char* data, uint32_t kind,
-                             Py_ssize_t start, Py_ssize_t end) except NULL:
-    """The lanes of the word text[start:end], hashed on first sight."""
-    global _count
-    cdef const char* key = data + start * kind
-    cdef size_t size = (end - start) * kind
-    cdef uint64_t h = _hash_bytes(<const uint8_t*> key, size, kind)
+cdef Entry* _find(const char* key, size_t size, uint32_t kind, uint64_t h, bint lowered) noexcept:
+    """The entry of this word, or NULL. ``lowered``: ``key`` is ASCII still to be lowered
+    (the arena holds words as the table knows them: lowered)."""
     cdef size_t slot = h & (_capacity - 1)
     cdef Entry* entry
+    cdef const char* stored
+    cdef size_t j
     while _table[slot].key_hash:
         entry = &_table[slot]
-        if (entry.key_hash == h and entry.key_size == size and entry.kind == kind
-                and memcmp(_arena + entry.key_offset, key, size) == 0):
-            return entry.lanes
+        if entry.key_hash == h and entry.key_size == size and entry.kind == kind:
+            stored = _arena + entry.key_offset
+            if not lowered:
+                if memcmp(stored, key, size) == 0:
+                    return entry
+            else:
+                j = 0
+                while j < size and stored[j] == <char> _lower[<uint8_t> key[j]]:
+                    j += 1
+                if j == size:
+                    return entry
         slot = (slot + 1) & (_capacity - 1)
-    # A new word: make room first (clearing moves nothing the caller holds: lanes are copied).
+    return NULL
+
+
+cdef const uint64_t* _insert(const char* key, size_t size, uint32_t kind, uint64_t h,
+                             bint lowered, str word) except NULL:
+    """A new word: its blake2b lanes (of ``word``, the word's str) kept under ``key``."""
+    global _count
+    cdef size_t slot, j
+    cdef Entry* entry
+    # Make room first (clearing moves nothing the caller holds: lanes are copied).
     if _count >= LIMIT or _arena_size + size > ARENA_LIMIT:
         _reset(_capacity)
     elif (_count + 1) * 2 > <Py_ssize_t> _capacity:
@@ -156,9 +180,12 @@ cdef const uint64_t* _lookup(str text, const char* data, uint32_t kind,
     while _table[slot].key_hash:
         slot = (slot + 1) & (_capacity - 1)
     entry = &_table[slot]
-    _lanes_of(_blake(PyUnicode_Substring(text, start, end)), entry.lanes)
+    _lanes_of(_blake(word), entry.lanes)
     entry.key_offset = _arena_size
     _arena_append(key, size)
+    if lowered:
+        for j in range(size):
+            _arena[entry.key_offset + j] = <char> _lower[<uint8_t> key[j]]
     entry.key_size = size
     entry.kind = kind
     entry.key_hash = h
@@ -174,68 +201,140 @@ cdef inline Py_UCS4 _read(const char* data, uint32_t kind, Py_ssize_t i) noexcep
     return (<const uint32_t*> data)[i]
 
 
+cdef struct Vote:
+    uint64_t last[6]       # the lanes of the two words before (3 each, older first)
+    Py_ssize_t words
+    Py_ssize_t shingles
+    uint64_t acc[8]        # eight byte-wide counters each: bit b's in byte b & 7 of acc[b >> 3]
+    int run
+    Py_ssize_t counts[64]
+
+
+cdef inline void _shingle(Vote* v, uint64_t shingle) noexcept:
+    cdef int b
+    for b in range(8):
+        v.acc[b] += _spread[(shingle >> (8 * b)) & 0xFF]
+    v.shingles += 1
+    v.run += 1
+    if v.run == 255:  # a byte counter holds 255 votes
+        _flush(v)
+
+
+cdef void _flush(Vote* v) noexcept:
+    cdef int b
+    for b in range(64):
+        v.counts[b] += (v.acc[b >> 3] >> (8 * (b & 7))) & 0xFF
+    memset(v.acc, 0, sizeof(v.acc))
+    v.run = 0
+
+
+cdef inline void _word(Vote* v, const uint64_t* lanes) noexcept:
+    """The next word: the shingle it ends (``h1(w[i]) ^ h2(w[i+1]) ^ h3(w[i+2])``)."""
+    if v.words >= 2:
+        _shingle(v, v.last[0] ^ v.last[4] ^ lanes[2])
+    v.last[0] = v.last[3]
+    v.last[1] = v.last[4]
+    v.last[2] = v.last[5]
+    v.last[3] = lanes[0]
+    v.last[4] = lanes[1]
+    v.last[5] = lanes[2]
+    v.words += 1
+
+
+cdef uint64_t _result(Vote* v) noexcept:
+    cdef uint64_t out = 0
+    cdef int b
+    if v.words == 0:
+        return 0
+    # Short texts are padded with empty words to three, as in the pure code.
+    if v.words == 1:
+        _shingle(v, v.last[3] ^ _empty_lanes[1] ^ _empty_lanes[2])
+    elif v.words == 2:
+        _shingle(v, v.last[0] ^ v.last[4] ^ _empty_lanes[2])
+    _flush(v)
+    for b in range(64):
+        if 2 * v.counts[b] > v.shingles:
+            out |= (<uint64_t> 1) << b
+    return out
+
+
+cdef int _scan_text(Vote* v, str text) except -1:
+    """Every word of ``text`` (already case-folded), split as str.split() does."""
+    cdef uint32_t kind = PyUnicode_KIND(text)
+    cdef const char* data = <const char*> PyUnicode_DATA(text)
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t i = 0, start
+    cdef const char* key
+    cdef size_t size
+    cdef uint64_t h
+    cdef Entry* entry
+    while True:
+        while i < length and Py_UNICODE_ISSPACE(_read(data, kind, i)):
+            i += 1
+        if i >= length:
+            return 0
+        start = i
+        while i < length and not Py_UNICODE_ISSPACE(_read(data, kind, i)):
+            i += 1
+        key = data + start * kind
+        size = (i - start) * kind
+        h = _hash_bytes(<const uint8_t*> key, size, kind)
+        entry = _find(key, size, kind, h, False)
+        if entry is not NULL:
+            _word(v, entry.lanes)
+        else:
+            _word(v, _insert(key, size, kind, h, False, PyUnicode_Substring(text, start, i)))
+
+
+cdef int _scan_ascii(Vote* v, str text) except -1:
+    """The same for an ASCII paragraph not yet lowered: one pass lowers, splits and hashes
+    (the hash of the lowered bytes, as _hash_bytes gives it)."""
+    cdef const uint8_t* data = <const uint8_t*> PyUnicode_DATA(text)
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t i = 0, start
+    cdef uint64_t h
+    cdef Entry* entry
+    while True:
+        while i < length and _ascii_space[data[i]]:
+            i += 1
+        if i >= length:
+            return 0
+        start = i
+        h = 0xcbf29ce484222325ULL ^ 1
+        while i < length and not _ascii_space[data[i]]:
+            h = (h ^ _lower[data[i]]) * 0x100000001b3ULL
+            i += 1
+        h = _mix(h)
+        entry = _find(<const char*> data + start, i - start, 1, h, True)
+        if entry is not NULL:
+            _word(v, entry.lanes)
+        else:
+            _word(v, _insert(<const char*> data + start, i - start, 1, h, True,
+                             PyUnicode_Substring(text, start, i).lower()))
+
+
+cdef bint _all_ascii(list paragraphs):
+    for item in paragraphs:
+        if type(item) is not str or not PyUnicode_IS_ASCII(item):
+            return False
+    return True
+
+
 def simhash(paragraphs, int bits=64):
     """64-bit simhash of the text (word 3-shingles, case-folded); 0 for no text."""
     if bits != 64:
         raise ValueError("only 64-bit simhashes are supported")
-    cdef str text = " ".join(paragraphs)
-    text = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).casefold()
-    cdef uint32_t kind = PyUnicode_KIND(text)
-    cdef const char* data = <const char*> PyUnicode_DATA(text)
-    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text)
-    cdef Py_ssize_t i = 0, start, words = 0, capacity = 1024, n, k
-    cdef uint64_t* lanes = <uint64_t*> malloc(capacity * 3 * sizeof(uint64_t))
-    cdef uint64_t* grown
-    cdef const uint64_t* found
-    cdef uint64_t shingle, out = 0
-    cdef uint64_t acc[8]
-    cdef Py_ssize_t counts[64]
-    cdef int b, run
-    if lanes == NULL:
-        raise MemoryError()
-    try:
-        while True:
-            while i < length and Py_UNICODE_ISSPACE(_read(data, kind, i)):
-                i += 1
-            if i >= length:
-                break
-            start = i
-            while i < length and not Py_UNICODE_ISSPACE(_read(data, kind, i)):
-                i += 1
-            if words == capacity:
-                capacity *= 2
-                grown = <uint64_t*> realloc(lanes, capacity * 3 * sizeof(uint64_t))
-                if grown == NULL:
-                    raise MemoryError()
-                lanes = grown
-            found = _lookup(text, data, kind, start, i)
-            memcpy(lanes + 3 * words, found, 3 * sizeof(uint64_t))
-            words += 1
-        if words == 0:
-            return 0
-        while words < 3:  # short texts are padded with empty words, as in the pure code
-            memcpy(lanes + 3 * words, _empty_lanes, 3 * sizeof(uint64_t))
-            words += 1
-        n = words - 2
-        memset(counts, 0, sizeof(counts))
-        memset(acc, 0, sizeof(acc))
-        run = 0
-        for k in range(n):
-            shingle = lanes[3 * k] ^ lanes[3 * (k + 1) + 1] ^ lanes[3 * (k + 2) + 2]
-            for b in range(8):
-                acc[b] += _spread[(shingle >> (8 * b)) & 0xFF]
-            run += 1
-            if run == 255 or k == n - 1:  # a byte counter holds 255 votes
-                for b in range(64):
-                    counts[b] += (acc[b >> 3] >> (8 * (b & 7))) & 0xFF
-                memset(acc, 0, sizeof(acc))
-                run = 0
-        for b in range(64):
-            if 2 * counts[b] > n:
-                out |= (<uint64_t> 1) << b
-        return out
-    finally:
-        free(lanes)
+    cdef Vote vote
+    memset(&vote, 0, sizeof(vote))
+    if type(paragraphs) is list and _all_ascii(paragraphs):
+        # " ".join then split: the words of each paragraph in turn, lowered as they go.
+        for paragraph in paragraphs:
+            _scan_ascii(&vote, paragraph)
+    else:
+        text = " ".join(paragraphs)
+        text = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).casefold()
+        _scan_text(&vote, text)
+    return _result(&vote)
 
 
 def cache_size():
@@ -261,6 +360,8 @@ def _init():
         for bit in range(8):
             if byte & (1 << bit):
                 _spread[byte] |= (<uint64_t> 1) << (8 * bit)
+        _lower[byte] = byte + 32 if 65 <= byte <= 90 else byte
+        _ascii_space[byte] = byte < 128 and Py_UNICODE_ISSPACE(byte)
     _lanes_of(_blake(""), _empty_lanes)
     _reset(4096)
 
