@@ -148,6 +148,18 @@ def test_simhash_equal_on_generated_texts(paragraphs):
     assert compiled.simhash(paragraphs) == PURE(paragraphs)
 
 
+_ASCII = st.text(st.sampled_from("aAbBzZ09_-.'\x00\x7f \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ASCII, max_size=8))
+def test_simhash_equal_on_ascii_paragraphs(paragraphs):
+    # The compiled core's ASCII path: each paragraph lowered, split and hashed in one
+    # pass, no join; the same words, shingles and bits as the pure join-lower-split.
+    assert compiled.simhash(paragraphs) == PURE(paragraphs)
+    assert compiled.simhash(tuple(paragraphs)) == PURE(paragraphs)  # not a list: the join path
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(), max_size=6))
 def test_simhash_equal_on_arbitrary_text(paragraphs):
