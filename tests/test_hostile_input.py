@@ -754,3 +754,34 @@ def test_a_text_line_never_starts_a_github_command(tmp_path):
         reporter.result(Result(path=path, uri=None, profile=None, findings=[]))
     reporter.finish(Summary())
     assert not any(line.startswith("::") for line in stream.getvalue().split("\n"))
+
+
+# --- JSON-LD that json.loads accepts but the record cannot carry ------------------------
+def _jsonld_page(script: str) -> bytes:
+    # No byline or headline markup: what the JSON-LD says is what the record takes.
+    return ('<html><head><script type="application/ld+json">' + script + "</script></head><body>"
+            "<article><p>A body paragraph long enough to be the body of this article.</p>"
+            "</article></body></html>").encode()
+
+
+@pytest.mark.parametrize("script", [
+    '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jo \\ud800 Reuters"}, '
+    '"headline": "\\udfff", "\\ud800key": ["\\ud83d\\ude00", "\\udc00"]}',
+    "[" * 50_000 + "]" * 50_000,                                  # past json's recursion depth
+    "[" * 900 + '"\\ud800"' + "]" * 900,                          # deep, and a lone surrogate
+])
+def test_jsonld_with_lone_surrogates_or_past_pythons_depth_is_read_or_skipped(tmp_path, script):
+    (tmp_path / "a.html").write_bytes(_jsonld_page(script))
+    (tmp_path / "b.html").write_bytes(VALID_HTML)
+    code, out, _ = cli("check", tmp_path, "--format", "json", "--jobs", "1")
+    results = {Path(r["path"]).name: r
+               for r in map(json.loads, out.decode("utf-8").splitlines()) if r}
+    assert set(results) == {"a.html", "b.html"} and results["b.html"]["valid"] is True
+    out.decode("utf-8")  # strict: no surrogate reached the output
+
+
+def test_lone_surrogates_in_jsonld_become_replacement_characters():
+    from archivekit.extract.structured import _without_lone_surrogates
+
+    assert _without_lone_surrogates({"a\ud800": ["x\udfffy", 1, None, {"k": "\U0001f600"}]}) == \
+        {"a\ufffd": ["x\ufffdy", 1, None, {"k": "\U0001f600"}]}

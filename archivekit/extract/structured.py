@@ -109,7 +109,9 @@ def _jsonld_article(index: Index) -> tuple[dict | None, object]:
             continue
         try:
             data = json.loads(raw)
-        except ValueError:
+            if _SURROGATE_ESCAPE.search(raw):
+                data = _without_lone_surrogates(data)
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's depth
             continue
         for obj in _objects(data):
             if _types(obj) & ARTICLE_TYPES:
@@ -118,6 +120,23 @@ def _jsonld_article(index: Index) -> tuple[dict | None, object]:
             if _types(obj) & PAGE_TYPES and isinstance(main, dict) and _types(main) & ARTICLE_TYPES:
                 return main, script
     return None, None
+
+
+# A \uD800-\uDFFF escape: JSON lets a lone one through, as a str no UTF-8 output can hold.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value):
+    """``value`` with every lone surrogate in its strings (keys too) made U+FFFD (json
+    joins the escapes of a valid pair into one character before this)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _objects(data, depth: int = 0):
