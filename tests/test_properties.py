@@ -340,6 +340,24 @@ def test_agency_search_automaton_finds_what_the_regex_finds(pieces):
 
 
 @FAST
+@given(st.lists(st.sampled_from(["Agência Brasil", "Agencia", "Ag", "ência", "AFP", "Prensa Latina",
+                                 " ", "x", "é"]), max_size=20))
+def test_agency_search_on_ascii_bytes_and_on_text_agree_with_the_regex(pieces):
+    """An ASCII text is searched as bytes: the same spans as the str search and the regex,
+    also with an alias that is not ASCII (never found in ASCII text) among the aliases."""
+    from archivekit.extract.assemble import _AgencyMatcher
+
+    agencies = (("Agência Brasil", ("Agência Brasil",)), ("AFP", ("AFP",)),
+                ("Prensa Latina", ("Prensa Latina", "Prensa")))
+    fast, slow = _AgencyMatcher(agencies), _AgencyMatcher(agencies, fast=False)
+    text = "".join(pieces)
+    assert fast.spans(text) == slow.spans(text)
+    if not text.isascii():
+        assert fast.spans(text) == [(fast.aliases[i], s, e)
+                                    for i, s, e in fast._automaton.find_matches_as_indexes(text)]
+
+
+@FAST
 @given(st.lists(st.one_of(st.none(), st.text(max_size=30),
                           st.text(alphabet=" \t\n\xa0\u2003\u3000abcé\u0301", max_size=12)),
                 max_size=12))

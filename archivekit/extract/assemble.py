@@ -131,17 +131,22 @@ class _AgencyMatcher:
     matches not overlapping; word boundaries are checked on the few matches after.
 
     ahocorasick-rs does the search (~4x faster than the regex on article-length text);
-    without it, one regex alternation of the aliases, longest first, finds the same.
+    without it, one regex alternation of the aliases, longest first, finds the same. An
+    ASCII text (most) is searched as bytes, its offsets the same: ahocorasick-rs's str
+    search pays for mapping UTF-8 offsets back to characters (~6x the bytes search).
     """
 
     def __init__(self, agencies: tuple[tuple[str, tuple[str, ...]], ...], fast: bool = True):
         self.names = {alias: (rank, name) for rank, (name, aliases) in enumerate(agencies)
                       for alias in aliases}
         self.aliases = sorted(self.names, key=len, reverse=True)
-        self._automaton = self._regex = None
+        self._automaton = self._bytes_automaton = self._regex = None
         if fast and ahocorasick_rs is not None and self.aliases:
-            self._automaton = ahocorasick_rs.AhoCorasick(
-                self.aliases, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+            longest = ahocorasick_rs.MatchKind.LeftmostLongest
+            self._automaton = ahocorasick_rs.AhoCorasick(self.aliases, matchkind=longest)
+            # Non-ASCII aliases stay in: their UTF-8 bytes never match ASCII text.
+            self._bytes_automaton = ahocorasick_rs.BytesAhoCorasick(
+                [a.encode("utf-8", "surrogatepass") for a in self.aliases], matchkind=longest)
         else:
             self._regex = re.compile("|".join(re.escape(a) for a in self.aliases) or "(?!)")
 
@@ -149,8 +154,9 @@ class _AgencyMatcher:
         """(alias, start, end) of each match, in text order."""
         if self._automaton is not None:
             aliases = self.aliases
-            return [(aliases[index], start, end)
-                    for index, start, end in self._automaton.find_matches_as_indexes(text)]
+            found = self._bytes_automaton.find_matches_as_indexes(text.encode("ascii")) \
+                if text.isascii() else self._automaton.find_matches_as_indexes(text)
+            return [(aliases[index], start, end) for index, start, end in found]
         return [(m.group(0), m.start(), m.end()) for m in self._regex.finditer(text)]
 
 
