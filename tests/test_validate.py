@@ -105,3 +105,26 @@ def test_an_x_rule_inside_an_anyof_branch_names_the_finding(tmp_path) -> None:
     findings = validate(Extraction(data=record), user)
     assert [(f.rule, f.severity, f.pointer) for f in findings
             if f.pointer == "/date_published"] == [("date.bad", "warning", "/date_published")]
+
+
+def test_jsonschema_is_imported_only_when_a_record_needs_its_errors(tmp_path):
+    """The shipped schema is answered by jsonschema-rs; jsonschema (~13% of the CLI's
+    start-up CPU) is imported for the first record that has findings, and gives them."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("jsonschema_rs")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_properties import VALID_HTML
+
+    (tmp_path / "valid.html").write_bytes(VALID_HTML)
+    (tmp_path / "invalid.html").write_bytes(b"<html><body><article><h1>A headline</h1>"
+                                            b"<p>No banner, no notice.</p></article></body></html>")
+    script = ("import sys\n"
+              "from archivekit.checker import Checker, check_paths\n"
+              "results = list(check_paths([sys.argv[1]], Checker()))\n"
+              "print(all(r.valid for r in results), 'jsonschema' in sys.modules)\n")
+    for name, expected in (("valid.html", "True False"), ("invalid.html", "False True")):
+        proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / name)],
+                              capture_output=True, text=True, check=True)
+        assert proc.stdout.split() == expected.split(), (name, proc.stdout, proc.stderr)
