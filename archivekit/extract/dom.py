@@ -24,6 +24,7 @@ X_ORDER = etree.XPath("count(preceding::*) + count(ancestor::*)", smart_strings=
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
 _X_ITEMPROP = etree.XPath("//*[@itemprop]")
+_X_LINKS_WITH_REL = etree.XPath("descendant-or-self::a[@rel]")
 # The class tokens and tags the extractor looks up (see Index).
 CLASSES = frozenset({
     "headline", "headline__title", "dek", "headline__subtitle", "entry__byline__author",
@@ -32,7 +33,9 @@ CLASSES = frozenset({
     "image", "entry__content", "author", "byline__name", "author-name", "byline-name",
     "date", "published", "pubdate", "dateline", "post-date", "entry-date", "article-date",
     "publish-date"})
-TAGS = frozenset({"h1", "meta", "link", "time", "figure", "article", "a", "script", "title"})
+# Not "a": a page's many links would each become a Python object on every page, for
+# the rel=author reading that only pages without a byline need (Index.rel_author).
+TAGS = frozenset({"h1", "meta", "link", "time", "figure", "article", "script", "title"})
 CLASS_NAMES, TAG_NAMES = tuple(sorted(CLASSES)), tuple(sorted(TAGS))
 
 
@@ -203,7 +206,7 @@ class Index:
     @property
     def rel_author(self) -> list:
         """``<a>`` and ``<link>`` elements with ``rel=author``."""
-        return [a for a in self.tags["a"] + self.tags["link"]
+        return [a for a in _X_LINKS_WITH_REL(self.root) + self.tags["link"]
                 if "author" in (a.get("rel") or "").split()]
 
     @property
