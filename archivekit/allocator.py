@@ -5,9 +5,8 @@ than 128 KiB of it is free (``M_TRIM_THRESHOLD``), and serves every request of 1
 or more with a fresh ``mmap`` (``M_MMAP_THRESHOLD``) that is unmapped again when freed.
 A run reads, decodes, parses and writes one ~50 KB page after another: each page's
 buffers were given back after the page before, so their memory pages fault in again,
-every page, every buffer: ~78 page faults a page for ``check``, ~250 for ``archive``. On
-the virtual machine this was measured on (Firecracker), that refaulting cost ~25% of
-``check``'s CPU time and ~30% of ``archive``'s (README, "The compiled extraction").
+every page, every buffer. On the virtual machines this is measured on, that refaulting
+was a third of ``check``'s time (``benchmarks/bench_check.py``, docs/performance.md).
 
 :func:`tune` raises both thresholds once per process, so freed buffers are reused: at
 most ``TRIM_THRESHOLD`` of free memory stays mapped at the heap's top, and buffers up to
