@@ -30,7 +30,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from archivekit import allocator
 from archivekit.errors import InputError
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.record import Document
@@ -113,7 +112,6 @@ def run_documents(inputs: Iterable[str], worker: Worker, *, recipe: Recipe | Non
     """
     if recipe is None:
         recipe = _Setup(setup, setup_args, teardown)
-    allocator.tune()  # freed page buffers reused, not refaulted page after page
     paths = collect_paths(inputs, follow_symlinks=follow_symlinks, on_error=on_error)
     processes = resolve_jobs(jobs)
     if processes == 1:
@@ -217,7 +215,6 @@ def _init_worker(recipe) -> None:
     _exit_with_parent()
     # Ctrl-C goes to the whole process group; the parent alone handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    allocator.tune()
     _state = recipe.build()
     if getattr(recipe, "close", None) is not None:
         multiprocessing.util.Finalize(None, _close, args=(recipe, _state), exitpriority=10)

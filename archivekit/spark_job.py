@@ -33,7 +33,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archivekit import allocator
 from archivekit.atomic import write_text
 from archivekit.checker import Checker, CheckerRecipe, check_one
 from archivekit.errors import InputError
@@ -254,7 +253,6 @@ def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counts: Spark
     ``warc_dir/part-NNNNN/`` (the result lines then carry export's fingerprints).
     Plain Python (no Spark), so the tests and the local pool can call it too.
     """
-    allocator.tune()
     checker = recipe.build()
     archiver = _partition_archiver(Path(warc_dir), index, checker, warc_date) if warc_dir else None
     for entry in entries:

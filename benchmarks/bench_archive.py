@@ -218,17 +218,15 @@ def main() -> None:
     args = parser.parse_args()
     require("fastwarc", "bench")
     require("isal", "isal")
-    from archivekit import allocator, speedups
+    from archivekit import speedups
 
-    tuned = allocator.tune()  # as archive's driver does: every variant, peers too, alike
     work = Path(tempfile.mkdtemp(prefix="archivekit-bench-archive-"))
     try:
         root = work / "pages"
         paths = build_collection(root, args.pages)
         size = sum(p.stat().st_size for p in paths) / len(paths)
         print(f"{len(paths)} pages, {size / 1024:.1f} KiB average; archivekit core: {speedups.WHICH}; "
-              f"{args.rounds} interleaved rounds, CPU time (--jobs: wall), medians; "
-              f"glibc malloc tuned: {tuned}")
+              f"{args.rounds} interleaved rounds, CPU time (--jobs: wall), medians")
         out = work / "out"
 
         def clean(_name: str) -> None:

@@ -117,18 +117,14 @@ def main() -> None:
 
 
 def run(args, workdir: Path) -> None:
-    from archivekit import allocator, speedups
-
-    # As archivekit's drivers do on their first run: every variant below, peers included,
-    # then runs under the same allocator settings (the CLI's process tunes its own).
-    tuned = allocator.tune()
+    from archivekit import speedups
 
     paths = build_collection(workdir / "pages", args.pages)
     pages = [p.read_bytes() for p in paths]
     mean_kb = sum(map(len, pages)) / len(pages) / 1024
     print(f"collection: {len(paths)} pages, mean {mean_kb:.1f} KB, in {workdir}")
     print(f"cpu: {os.cpu_count()} cores; one process for every figure below; core: {speedups.WHICH}; "
-          f"{args.rounds} interleaved rounds, CPU time, medians; glibc malloc tuned: {tuned}")
+          f"{args.rounds} interleaved rounds, CPU time, medians")
 
     few = pages[: args.trafilatura_pages]
     stages: dict[str, float] = {}
