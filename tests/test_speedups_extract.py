@@ -53,7 +53,9 @@ def _root(content: bytes | str):
 def _index_lists(fn, root) -> tuple[dict, dict]:
     classes = {token: [] for token in dom.CLASS_NAMES}
     tags = {tag: [] for tag in dom.TAG_NAMES}
-    fn(root, dom.TAG_NAMES, dom.CLASS_NAMES, tags, classes)
+    itemprops: list = []
+    fn(root, dom.TAG_NAMES, dom.CLASS_NAMES, tags, classes, itemprops)
+    tags["@itemprop"] = itemprops
     return tags, classes
 
 
@@ -69,6 +71,8 @@ def assert_walks_equal(root, where) -> None:
     fast_tags, fast_classes = _index_lists(compiled.index_elements, root)
     for key in pure_tags:
         assert _same_elements(pure_tags[key], fast_tags[key]), (where, key)
+    # The microdata elements are the ones an XPath finds.
+    assert _same_elements(pure_tags["@itemprop"], root.xpath("//*[@itemprop]")), where
     for key in pure_classes:
         assert _same_elements(pure_classes[key], fast_classes[key]), (where, key)
 
@@ -194,6 +198,9 @@ def _page(draw, depth=0) -> str:
         else:
             tag, cls = draw(_TAG_NAMES), draw(_CLASSES)
             attrs = f' class="{cls}"' if draw(st.booleans()) else ""
+            if draw(st.integers(0, 4)) == 0:
+                attrs += draw(st.sampled_from([' itemprop="author"', " itemprop", ' itemprop=""',
+                                               ' ITEMPROP="name"', ' data-itemprop="x"']))
             if tag == "img":
                 parts.append(f'<img{attrs} src="/p{draw(st.integers(0, 9))}.jpg" alt="{draw(_WORDS)}">')
             else:

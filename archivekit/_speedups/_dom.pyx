@@ -115,11 +115,13 @@ def with_tag(list elements not None, str tag not None):
     return [el for el in elements if _named(el._c_node, wanted)]
 
 
-def index_elements(_Element root not None, tag_names, class_names, dict tags, dict classes):
+def index_elements(_Element root not None, tag_names, class_names, dict tags, dict classes,
+                   list itemprops=None):
     """``extract.dom.Index``'s walk: append each element of ``root`` (document order,
-    root included) to ``tags[el.tag]`` when its tag is one of ``tag_names`` and to
+    root included) to ``tags[el.tag]`` when its tag is one of ``tag_names``, to
     ``classes[token]`` for each token of its ``class`` attribute (str.split()) that is
-    one of ``class_names``. Both dicts must hold a list for every name."""
+    one of ``class_names``, and to ``itemprops`` when it has an ``itemprop`` attribute.
+    Both dicts must hold a list for every name."""
     cdef _Names tag_set = _Names(tag_names)
     cdef _Names class_set = _Names(class_names)
     cdef list tag_lists = [tags[name] for name in tag_names]
@@ -142,6 +144,10 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
             if found >= 0:
                 el = elementFactory(root._doc, node)
                 (<list> tag_lists[found]).append(el)
+        if itemprops is not None and _find_attr(node, "itemprop") is not NULL:
+            if el is None:
+                el = elementFactory(root._doc, node)
+            itemprops.append(el)
         attr = _find_attr(node, "class")
         if attr is not NULL:
             value = NULL

@@ -23,7 +23,6 @@ X_ORDER = etree.XPath("count(preceding::*) + count(ancestor::*)", smart_strings=
 # declaration are not supported"); the text is already decoded, so it can go.
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
-_X_ITEMPROP = etree.XPath("//*[@itemprop]")
 _X_LINKS_WITH_REL = etree.XPath("descendant-or-self::a[@rel]")
 # The class tokens and tags the extractor looks up (see Index).
 CLASSES = frozenset({
@@ -39,10 +38,12 @@ TAGS = frozenset({"h1", "meta", "link", "time", "figure", "article", "script", "
 CLASS_NAMES, TAG_NAMES = tuple(sorted(CLASSES)), tuple(sorted(TAGS))
 
 
-def index_elements_pure(root, tag_names, class_names, tags: dict, classes: dict) -> None:
-    """Append each element of ``root`` (document order) to ``tags[el.tag]`` and to
-    ``classes[token]`` for each known token of its ``class``: the reference for the
-    compiled walk, which makes no Python object for the elements it passes over."""
+def index_elements_pure(root, tag_names, class_names, tags: dict, classes: dict,
+                        itemprops: list | None = None) -> None:
+    """Append each element of ``root`` (document order) to ``tags[el.tag]``, to
+    ``classes[token]`` for each known token of its ``class`` and to ``itemprops`` when it
+    has an ``itemprop``: the reference for the compiled walk, which makes no Python
+    object for the elements it passes over."""
     # Runs over every element of the page: kept to dict lookups, no per-element split
     # unless the class attribute is not a single known token.
     class_bucket, tag_bucket = classes.get, tags.get
@@ -50,6 +51,8 @@ def index_elements_pure(root, tag_names, class_names, tags: dict, classes: dict)
         bucket = tag_bucket(el.tag)
         if bucket is not None:
             bucket.append(el)
+        if itemprops is not None and el.get("itemprop") is not None:
+            itemprops.append(el)
         cls = el.get("class")
         if cls:
             bucket = class_bucket(cls)
@@ -154,19 +157,18 @@ def descendants(containers, tag: str) -> list:
 
 
 class Index:
-    """Elements of interest by class token, by tag and by ``itemprop``, each list in
-    document order, gathered in one walk of the tree."""
+    """Elements of interest by class token, by tag and with an ``itemprop`` (microdata),
+    each list in document order, gathered in one walk of the tree."""
 
-    __slots__ = ("classes", "tags", "_itemprops", "root", "body", "_metas")
+    __slots__ = ("classes", "tags", "itemprops", "root", "body", "_metas")
 
-    def __init__(self, root, microdata: bool = True) -> None:
-        """``microdata=False``: the page has no ``itemprop`` (its text says so)."""
+    def __init__(self, root) -> None:
         self.root = root
         classes: dict[str, list] = {token: [] for token in CLASS_NAMES}
         tags: dict[str, list] = {tag: [] for tag in TAG_NAMES}
-        index_elements(root, TAG_NAMES, CLASS_NAMES, tags, classes)
-        self.classes, self.tags = classes, tags
-        self._itemprops: list | None = None if microdata else []
+        itemprops: list = []
+        index_elements(root, TAG_NAMES, CLASS_NAMES, tags, classes, itemprops)
+        self.classes, self.tags, self.itemprops = classes, tags, itemprops
         # root.find("body"), without ElementPath's parse and walk.
         self.body = next(root.iterchildren("body"), None) if root.tag == "html" else None
         self._metas: dict[str, list[tuple[str, object]]] | None = None
@@ -209,12 +211,6 @@ class Index:
         return [a for a in _X_LINKS_WITH_REL(self.root) + self.tags["link"]
                 if "author" in (a.get("rel") or "").split()]
 
-    @property
-    def itemprops(self) -> list:
-        """Elements with an ``itemprop`` (one XPath, on the first question)."""
-        if self._itemprops is None:
-            self._itemprops = _X_ITEMPROP(self.root)
-        return self._itemprops
 
     def prop(self, name: str) -> list:
         """Elements whose ``itemprop`` names ``name`` (not ``<meta>``: see meta_values)."""

@@ -40,7 +40,7 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
         return None
     parts = Parts(encoding=decoded.encoding, encoding_clean=decoded.clean,
                   encoding_problem=decoded.problem)
-    index = Index(root, microdata="itemprop" in decoded.text)
+    index = Index(root)
     found = read_structured(index)
     find_url_and_language(root, index, parts)
     banner_el = find_banner_and_footer(root, parts, profiles)
