@@ -345,3 +345,22 @@ def test_a_bad_selector_is_refused_when_the_profile_loads(tmp_path, selectors, w
     with pytest.raises(ProfileError, match="invalid profile") as info:
         load_profiles(str(tmp_path))
     assert words in str(info.value)
+
+
+def test_the_banner_or_notice_repeated_in_the_body_is_not_body_text():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_properties import BANNER, FOOTER, article_html
+
+    checker = Checker()
+    body = ("First paragraph of the story.", BANNER, "Second paragraph: " + FOOTER,
+            "Third one names the archive but not the whole banner sentence.", "Last.")
+    page = article_html(body=body, escape=lambda s: s).encode()
+    record = extract(Document(path="a.html", content=page), checker.profiles).data
+    assert record["body"] == ["First paragraph of the story.",
+                              "Third one names the archive but not the whole banner sentence.", "Last."]
+    plain = article_html(body=body[:1] + body[3:], escape=lambda s: s).encode()
+    assert extract(Document(path="b.html", content=plain), checker.profiles).data["body"] == \
+        record["body"]

@@ -76,13 +76,15 @@ def set_texts(pairs: list, parts: Parts) -> None:
 
 
 def _set(elements: list, texts: list, parts: Parts) -> None:
-    banner, footer = parts.banner, parts.footer
+    # The banner or notice repeated as a paragraph is not body text. Clean texts hold no
+    # newline, so one search of them joined by newlines says whether any paragraph does.
+    repeats = [r for r in (parts.banner, parts.footer) if r]
+    if repeats:
+        joined = "\n".join(t for t in texts if t)
+        repeats = [r for r in repeats if r in joined]
     body = []
     for el, text in zip(elements, texts, strict=True):
-        if not text:
-            continue
-        # The banner or notice repeated as a paragraph is not body text.
-        if (banner and banner in text) or (footer and footer in text):
+        if not text or (repeats and any(r in text for r in repeats)):
             continue
         if parts.body_line is None:
             parts.body_line = el.sourceline
