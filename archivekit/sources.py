@@ -97,18 +97,29 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
                                            "walked again")
             continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        # os.walk lists symlinked files too: they may point out of the collection.
+        links = () if follow_symlinks else _links_in(dirpath)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             lowered = name.lower()
             if lowered.endswith(ARTICLE_SUFFIXES) or is_warc_name(lowered):
                 path = os.path.join(dirpath, name)
-                # os.walk lists symlinked files too: they may point out of the collection.
-                if follow_symlinks or not os.path.islink(path):
+                if name not in links and (links is not None or not os.path.islink(path)):
                     yield path
     for exc in errors:
         # A sub-directory we could not list: report it as an unreadable input.
         yield UnlistedDir(str(exc.filename), str(exc.strerror))
+
+
+def _links_in(dirpath: str) -> set[str] | None:
+    """The names of the symbolic links in a directory, from one listing (the entry types
+    it reads cost no system call a file); None when it cannot be listed again."""
+    try:
+        with os.scandir(dirpath) as entries:
+            return {entry.name for entry in entries if entry.is_symlink()}
+    except OSError:
+        return None
 
 
 def read_documents(paths: Iterable[str | UnlistedDir], *,
