@@ -108,7 +108,7 @@ class Archiver:
                                    stamp=stamp, jsonld=settings.jsonld, publishers=publishers,
                                    sd_publisher=settings.sd_publisher,
                                    collection_name=settings.collection_name,
-                                   replay_url=settings.replay_url)
+                                   replay_url=settings.replay_url, page_text=settings.wacz)
         self.serial = SerialHint(shared_serial)
         self._worker: ArticleWorker | None = None
         self.pages = None

@@ -29,6 +29,7 @@ class WorkerRecipe:
     sd_publisher: str
     collection_name: str = "archivekit collection"
     replay_url: str | None = None
+    page_text: bool = False  # the body as one text, for the WACZ page's full-text field
 
 
 @dataclass(slots=True)
@@ -41,7 +42,7 @@ class PreparedArticle:
     exportable: bool      # has content and was read whole
     has_content: bool
     headline: str | None
-    text: str | None      # the body, for the WACZ page's full-text field
+    text: str | None      # the body, for the WACZ page's full-text field (with --wacz only)
     facts: dict | None    # what report.html shows of the record (report.html.article_facts)
     warc: PreparedRecord | None
     jsonld: str | None    # the NewsArticle, serialised with the WARC place ``jsonld_ref``
@@ -102,7 +103,7 @@ class ArticleWorker:
         prepared = PreparedArticle(result=result, path=document.path, io_error=document.io_error,
                                    exportable=exportable, has_content=bool(document.content),
                                    headline=(record or {}).get("headline"), warc=None,
-                                   text="\n\n".join((record or {}).get("body") or []) or None,
+                                   text=self._page_text(record),
                                    facts=article_facts(record) if record is not None else None,
                                    jsonld=None, jsonld_ref=None, jsonld_id=None)
         if exportable:
@@ -126,6 +127,12 @@ class ArticleWorker:
                 prepared.jsonld_ref = ref_key(ref)
         result.record = None  # keep memory flat and the pool's traffic small
         return prepared
+
+    def _page_text(self, record: dict | None) -> str | None:
+        """Only for a WACZ (a copy of the body otherwise sent to the parent for nothing)."""
+        if not self.recipe.page_text:
+            return None
+        return "\n\n".join((record or {}).get("body") or []) or None
 
 
 def ref_key(ref: WarcRef | None) -> tuple[str, str, str] | None:

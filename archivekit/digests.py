@@ -9,6 +9,7 @@ them from one read of its bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
@@ -63,7 +64,7 @@ def _canonical_json(value: Any) -> bytes:
 
 
 def _sha256_json(value: Any) -> str:
-    return hashlib.sha256(_canonical_json(value)).hexdigest()
+    return hashlib.sha256(compact(value, sort_keys=True)).hexdigest()
 
 
 def content_digest(record: dict[str, Any]) -> str:
@@ -78,11 +79,20 @@ def field_digests(record: dict[str, Any]) -> dict[str, str]:
 
 
 def _field_digests(fields: dict[str, Any]) -> dict[str, str]:
-    out = {name: _sha256_json(fields[name]) for name in CONTENT_FIELDS if name != "images"}
+    out = {name: _field_digest(fields[name]) for name in CONTENT_FIELDS if name != "images"}
     for index, image in enumerate(fields["images"]):
-        out[f"images/{index}/caption"] = _sha256_json(image["caption"])
-        out[f"images/{index}/credit"] = _sha256_json(image["credit"])
+        out[f"images/{index}/caption"] = _text_digest(image["caption"])
+        out[f"images/{index}/credit"] = _text_digest(image["credit"])
     return out
+
+
+def _field_digest(value: Any) -> str:
+    return _text_digest(value) if value is None or isinstance(value, str) else _sha256_json(value)
+
+
+# A field's text recurs from article to article (credits, an edition's banner and footer,
+# absent captions): its digest is remembered, a bounded number of them.
+_text_digest = functools.lru_cache(maxsize=4096)(_sha256_json)
 
 
 # --- simhash ---------------------------------------------------------------------------

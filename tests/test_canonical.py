@@ -41,3 +41,32 @@ def test_compact_json_is_json_dumps_compact(value, sort_keys) -> None:
     reference = json.dumps(value, ensure_ascii=False, sort_keys=sort_keys,
                            separators=(",", ":")).encode("utf-8", "surrogatepass")
     assert compact(value, sort_keys=sort_keys) == reference
+
+
+def _reference_field_digests(fields) -> dict[str, str]:
+    """Each field's digest by definition: the sha256 of its canonical JSON."""
+    import hashlib
+
+    def digest(value):
+        return hashlib.sha256(_reference(value)).hexdigest()
+
+    out = {name: digest(fields[name]) for name in fingerprint.CONTENT_FIELDS if name != "images"}
+    for index, image in enumerate(fields["images"]):
+        out[f"images/{index}/caption"] = digest(image["caption"])
+        out[f"images/{index}/credit"] = digest(image["credit"])
+    return out
+
+
+# Few distinct texts, so that values recur (the remembered digests are used) and mix types.
+_recurring = st.sampled_from([None, "", "AP", "caf\udce9", "Reuters", "a" * 300, "1"])
+_field = _recurring | st.lists(_recurring, max_size=3)
+_records = st.fixed_dictionaries({
+    **{name: _field for name in fingerprint.CONTENT_FIELDS if name != "images"},
+    "images": st.lists(st.fixed_dictionaries({"caption": _recurring, "credit": _recurring}),
+                       max_size=4)})
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_records)
+def test_field_digests_are_each_fields_sha256_of_its_canonical_json(fields) -> None:
+    assert fingerprint._field_digests(fields) == _reference_field_digests(fields)

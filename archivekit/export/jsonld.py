@@ -20,6 +20,7 @@ CDXJ index), under the replay URL (``--replay-url``; by default pywb's
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
@@ -92,6 +93,7 @@ def absolute_url(text: str | None) -> str | None:
     return text if text and _ABSOLUTE.fullmatch(text) else None
 
 
+@functools.lru_cache(maxsize=16)  # every article of a collection names it in isPartOf
 def collection_id(name: str) -> str:
     """The collection's stable ``@id``: a UUIDv5 of its name."""
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "archivekit:collection:" + name))
@@ -227,8 +229,8 @@ def _identifiers(result: Result, field_digests: dict[str, str] | None) -> list[d
     identifiers = [{"@type": "PropertyValue", "propertyID": name, "value": value}
                    for name, value in sorted(result.fingerprint.items())
                    if isinstance(value, str)]
-    for name, value in sorted((field_digests or {}).items()):
-        identifiers.append({"@type": "PropertyValue", "propertyID": f"sha256:{name}", "value": value})
+    identifiers += [{"@type": "PropertyValue", "propertyID": f"sha256:{name}", "value": value}
+                    for name, value in sorted((field_digests or {}).items())]
     return identifiers
 
 
@@ -244,14 +246,14 @@ def _image(image: dict[str, Any]) -> dict[str, Any]:
     node: dict[str, Any] = {"@type": "ImageObject"}
     src = absolute_url(image.get("src"))
     if src:
-        node["url"] = src
-        node["contentUrl"] = src
-    if image.get("caption"):
-        node["caption"] = image["caption"]
-    if image.get("credit"):
-        node["creditText"] = image["credit"]
-    if image.get("credit_agency"):
-        node["copyrightHolder"] = _organization(image["credit_agency"])
+        node["url"] = node["contentUrl"] = src
+    caption, credit, agency = image.get("caption"), image.get("credit"), image.get("credit_agency")
+    if caption:
+        node["caption"] = caption
+    if credit:
+        node["creditText"] = credit
+    if agency:
+        node["copyrightHolder"] = _organization(agency)
     return node
 
 

@@ -141,21 +141,24 @@ class HtmlReport:
         url = facts.get("url") or result.uri or ""
         edition = facts.get("edition") or result.profile or "(unknown)"
         found_date = facts.get("date") or ""
-        date = iso_date(found_date) or found_date
-        year = date[:4] if found_date and iso_date(found_date) else (
+        read_date = iso_date(found_date)
+        date = read_date or found_date
+        year = date[:4] if found_date and read_date else (
             UNREADABLE_DATE if found_date else NO_DATE)
         article = _Article(n, result.path, url, facts.get("headline") or "", edition, date, year,
                            list(result.findings))
+        valid, errors = result.valid, article.errors
+        warnings = len(article.findings) - errors
         for tally in (self.editions.setdefault(edition, _Tally()),
                       self.years.setdefault(year, _Tally())):
             tally.articles += 1
-            tally.valid += result.valid
-            tally.errors += article.errors
-            tally.warnings += article.warnings
-        self.errors += article.errors
-        self.warnings += article.warnings
-        self.valid += result.valid
-        self.failing += not result.valid
+            tally.valid += valid
+            tally.errors += errors
+            tally.warnings += warnings
+        self.errors += errors
+        self.warnings += warnings
+        self.valid += valid
+        self.failing += not valid
         for finding in result.findings:
             self.by_rule[finding.rule] += 1
             self.rule_severity.setdefault(finding.rule, finding.severity)
@@ -175,7 +178,7 @@ class HtmlReport:
             return
         self._csv.writerow([
             n, result.path, url, article.headline, edition, result.profile or "", found_date,
-            year, "true" if result.valid else "false", article.errors, article.warnings,
+            year, "true" if valid else "false", errors, warnings,
             " ".join(sorted({f.rule for f in result.findings})),
             " | ".join(f"{f.severity} {f.rule}: {f.message}" for f in result.findings),
             fingerprint.get("sha256", ""), fingerprint.get("content_sha256", ""),

@@ -107,7 +107,7 @@ def uri_problem(value: str) -> str | None:
 
 def uri_escape(value: str) -> str:
     """``value`` with every character RFC 3986 does not allow percent-encoded (as UTF-8)."""
-    if all(c in _URI_CHARS for c in value) and not _BAD_ESCAPE.search(value):
+    if _URI_CHARS.issuperset(value) and not _BAD_ESCAPE.search(value):
         return value
     out = []
     for i, char in enumerate(value):

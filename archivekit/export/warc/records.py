@@ -1,17 +1,19 @@
 """Build and serialise the records (warcio's recordbuilder role): warcinfo, resource or
-verbatim response, revisit, metadata; each record its own gzip member."""
+verbatim response, revisit, metadata; each record its own gzip member.
+
+The records are serialised here, byte for byte as warcio's ``WARCWriter`` writes them
+(``tests/test_warc_records.py`` builds them both ways): the version line, the fields in
+the order given, ``Content-Type`` and ``Content-Length`` last, a blank line, the block and
+two CRLFs. None of these records has HTTP headers for warcio to parse out of its block.
+Building them through warcio's record objects cost more than the rest of the record."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from archivekit.dates import warc_date
 from archivekit.export import compress
@@ -40,10 +42,15 @@ from archivekit.locations import parse_location
 from archivekit.record import Document, Result
 
 
-class _Writer(WARCWriter):
-    # warcio adds WARC-Payload-Digest to metadata records by default; a metadata
-    # record has no payload in WARC 1.1's sense, so it carries only a block digest.
-    NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "metadata")
+def record_bytes(headers: list[tuple[str, str]], block: bytes, content_type: str | None) -> bytes:
+    """A record serialised: ``headers`` in order, then Content-Type (unless None) and
+    Content-Length, the block, the record's end. Field values are written as UTF-8."""
+    fields = [f"{WARC_VERSION}\r\n"]
+    fields += [f"{name}: {value}\r\n" for name, value in headers]
+    if content_type is not None:
+        fields.append(f"Content-Type: {content_type}\r\n")
+    fields.append(f"Content-Length: {len(block)}\r\n\r\n")
+    return b"".join(("".join(fields).encode("utf-8"), block, b"\r\n\r\n"))
 
 
 @dataclass(slots=True)
@@ -78,7 +85,7 @@ class PreparedRecord:
 
 
 class RecordMaker:
-    """Builds WARC records as bytes, one gzip member each (warcio serialises them).
+    """Builds WARC records as bytes, one gzip member each.
 
     Used by :class:`WarcExporter` and, for the expensive per-article part, by pool
     workers: record ids are UUIDv5 of what the records hold, so they are the same
@@ -87,7 +94,6 @@ class RecordMaker:
     def __init__(self, options: WarcOptions, stamp: datetime):
         self.options = options
         self.stamp = stamp
-        self._builder = _Writer(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
         self._warcinfo_ids: dict[int, str] = {}
         self._deflate = compress.deflater(options.compressor, options.gzip_level)
 
@@ -95,24 +101,9 @@ class RecordMaker:
         """``data`` as one gzip member, by the options' engine (zlib-ng by default)."""
         return self._deflate(data)
 
-    def member(self, record) -> bytes:
-        buffer = io.BytesIO()
-        self._builder.out = buffer
-        self._builder.write_record(record)
-        return self.compress(buffer.getvalue())
-
-    def record(self, record_type: str, uri: str | None, headers: list[tuple[str, str]],
-               block: bytes, content_type: str | None):
-        warc_headers = StatusAndHeaders("", headers, protocol=WARC_VERSION)
-        if uri:
-            warc_headers.headers.insert(3, ("WARC-Target-URI", uri))
-        record = self._builder.create_warc_record(
-            uri or "", record_type, payload=io.BytesIO(block), length=len(block),
-            warc_content_type=content_type or "", warc_headers=warc_headers)
-        if content_type is None:
-            record.content_type = None
-            record.rec_headers.remove_header("Content-Type")
-        return record
+    def member(self, headers: list[tuple[str, str]], block: bytes, content_type: str | None) -> bytes:
+        """The record of ``headers`` and ``block`` as one gzip member."""
+        return self.compress(record_bytes(headers, block, content_type))
 
     # --- warcinfo -------------------------------------------------------------------------
 
@@ -143,7 +134,7 @@ class RecordMaker:
                    ("WARC-Date", warc_date(self.stamp)),
                    ("WARC-Filename", file_name(self.options, self.stamp, serial)),
                    ("WARC-Block-Digest", digest_label(self.options.digest, block))]
-        return self.member(self.record("warcinfo", None, headers, block, "application/warc-fields"))
+        return self.member(headers, block, "application/warc-fields")
 
     # --- per article ----------------------------------------------------------------------
 
@@ -153,9 +144,7 @@ class RecordMaker:
         date = capture_date_for(document, self.options)
         uri = target_uri_for(document, result)
         verbatim = None
-        location = parse_location(document.path)
-        source = location.file if location is not None else ""
-        if document.warc_record_type == "response" and source and os.path.isfile(source):
+        if document.warc_record_type == "response" and self._source_is_file(document.path):
             try:
                 # The record holds this page: more than its size plus headers is not it.
                 verbatim = read_input_record(document.path, len(document.content) + (1 << 20))
@@ -181,15 +170,20 @@ class RecordMaker:
             else digest_label(self.options.digest, document.content)
         record_id = record_uuid("resource", uri, date, payload_digest)
         headers = [("WARC-Type", "resource"), ("WARC-Record-ID", record_id),
-                   ("WARC-Date", date), ("WARC-Warcinfo-ID", warcinfo_id),
+                   ("WARC-Date", date), ("WARC-Target-URI", uri), ("WARC-Warcinfo-ID", warcinfo_id),
                    ("WARC-Block-Digest", payload_digest),
                    ("WARC-Payload-Digest", payload_digest)]
-        member = self.member(self.record("resource", uri, headers, document.content,
-                                         content_type_for(document, result)))
+        member = self.member(headers, document.content, content_type_for(document, result))
         return PreparedRecord(kind="resource", uri=uri, date=date, content_key=content_key,
                               record_id=record_id, payload_digest=payload_digest,
                               warcinfo_id=warcinfo_id, member=member,
                               metadata_block=metadata_block)
+
+    @staticmethod
+    def _source_is_file(path: str) -> bool:
+        """Whether ``path`` is a record of a WARC file that is still there to read again."""
+        location = parse_location(path)
+        return location is not None and bool(location.file) and os.path.isfile(location.file)
 
     def with_ids(self, member: bytes, replacements: dict[str, str]) -> bytes:
         """``member`` with record ids in its WARC header replaced (ids all have one length)."""
@@ -203,19 +197,19 @@ class RecordMaker:
     def revisit(self, uri: str, date: str, record_id: str, warcinfo_id: str,
                 earlier: Written) -> bytes:
         headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", record_id),
-                   ("WARC-Date", date), ("WARC-Warcinfo-ID", warcinfo_id),
+                   ("WARC-Date", date), ("WARC-Target-URI", uri), ("WARC-Warcinfo-ID", warcinfo_id),
                    ("WARC-Profile", REVISIT_PROFILE),
                    ("WARC-Refers-To", earlier.record_id),
                    ("WARC-Refers-To-Target-URI", earlier.uri),
                    ("WARC-Refers-To-Date", earlier.date),
                    ("WARC-Payload-Digest", earlier.payload_digest),
                    ("WARC-Block-Digest", digest_label(self.options.digest, b""))]
-        return self.member(self.record("revisit", uri, headers, b"", None))
+        return self.member(headers, b"", None)
 
     def metadata(self, uri: str, date: str, record_id: str, refers_to: str, warcinfo_id: str,
                  block: bytes) -> bytes:
         headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", record_id),
-                   ("WARC-Date", date), ("WARC-Warcinfo-ID", warcinfo_id),
+                   ("WARC-Date", date), ("WARC-Target-URI", uri), ("WARC-Warcinfo-ID", warcinfo_id),
                    ("WARC-Refers-To", refers_to), ("WARC-Concurrent-To", refers_to),
                    ("WARC-Block-Digest", digest_label(self.options.digest, block))]
-        return self.member(self.record("metadata", uri, headers, block, METADATA_CONTENT_TYPE))
+        return self.member(headers, block, METADATA_CONTENT_TYPE)
