@@ -259,6 +259,17 @@ def test_image_order_on_one_line_and_past_line_65535():
            + blank + "<div class='image'><img src='/4.jpg' alt='Four'></div>\n" + figure.format(5) + "</body></html>")
     images = _images(far)
     assert [i.src for i in images] == [f"/{n}.jpg" for n in range(1, 6)]
+    # Many blocks on their own lines, many skipped elements (the sorts past a handful).
+    many = "<html><body>\n" + "\n".join(
+        f"<div>{figure.format(i)}</div><div class='image'><img src='/b{i}.jpg' alt='b'><p>by {i}</p></div>"
+        for i in range(60)) + "\n</body></html>"
+    root = _root(many)
+    index = dom.Index(root)
+    skip = tuple(root.iter("p"))[::2] + tuple(root.iter("figure"))[::3]  # 30 blocks, 20 figures
+    for scope in (None, root.find("body")):
+        pure = html_images.image_containers_pure(index, scope, lead="/b3.jpg", skip=skip)
+        assert len(pure) == 70
+        assert _same_elements(pure, html_images.read_containers(READER, index, scope, lead="/b3.jpg", skip=skip))
 
 
 _CLASSES = st.sampled_from(["image", "headline", "cli-text", "entry__content-list", "byline",

@@ -29,6 +29,9 @@ import unicodedata
 
 import_lxml__etree()
 
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
+
 cdef enum:
     MAX_NAMES = 64
 
@@ -386,7 +389,7 @@ cdef object _clean(object text):
     cdef bint space
     if text is None:
         return None
-    if not (<str?> text).isascii():
+    if not PyUnicode_IS_ASCII(<str?> text):
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
         return " ".join(text.split()) or None
@@ -394,15 +397,8 @@ cdef object _clean(object text):
     if n == 0:
         return None
     p = <const unsigned char*> PyUnicode_DATA(text)
-    previous = 32  # a leading space is not clean
-    for i in range(n):
-        c = p[i]
-        if c < 32 or c == 127 or (c == 32 and previous == 32):
-            break
-        previous = c
-    else:
-        if previous != 32:
-            return text
+    if _ascii_clean(p, n):
+        return text  # no white space but single spaces inside: split and join give it back
     # Collapse: the runs of what str.split() splits on become one space.
     out = bytearray(n)
     size = 0
@@ -535,6 +531,37 @@ cdef int _by_line(const void* a, const void* b) noexcept nogil:
 cdef int _by_address(const void* a, const void* b) noexcept nogil:
     cdef size_t x = (<const size_t*> a)[0], y = (<const size_t*> b)[0]
     return (x > y) - (x < y)
+
+
+cdef void _sort_items(_Item* items, Py_ssize_t count, bint by_line) noexcept:
+    """Sort by node address (or by line): insertion for the few a page has, else qsort."""
+    cdef Py_ssize_t i, j
+    cdef _Item item
+    if count > 24:
+        qsort(items, count, sizeof(_Item), _by_line if by_line else _by_node)
+        return
+    for i in range(1, count):
+        item = items[i]
+        j = i
+        while j > 0 and ((items[j - 1].line > item.line) if by_line else (items[j - 1].node > item.node)):
+            items[j] = items[j - 1]
+            j -= 1
+        items[j] = item
+
+
+cdef void _sort_addresses(size_t* nodes, Py_ssize_t count) noexcept:
+    cdef Py_ssize_t i, j
+    cdef size_t node
+    if count > 24:
+        qsort(nodes, count, sizeof(size_t), _by_address)
+        return
+    for i in range(1, count):
+        node = nodes[i]
+        j = i
+        while j > 0 and nodes[j - 1] > node:
+            nodes[j] = nodes[j - 1]
+            j -= 1
+        nodes[j] = node
 
 
 cdef inline bint _among(const size_t* nodes, Py_ssize_t count, size_t node) noexcept:
@@ -731,7 +758,7 @@ cdef class ImageReader:
             for i in range(count):
                 items[i].node = <size_t> (<_Element> elements[i])._c_node
                 items[i].index = i
-            qsort(items, count, sizeof(_Item), _by_node)
+            _sort_items(items, count, False)
             for i in range(count):
                 if unique == 0 or items[i].node != items[unique - 1].node:
                     items[unique] = items[i]
@@ -748,7 +775,7 @@ cdef class ImageReader:
                 by_line[i] = items[i]
                 by_line[i].line = line
             if distinct and unique > 1:
-                qsort(by_line, unique, sizeof(_Item), _by_line)
+                _sort_items(by_line, unique, True)
                 for i in range(1, unique):
                     if by_line[i].line == by_line[i - 1].line:
                         distinct = False
@@ -772,14 +799,14 @@ cdef class ImageReader:
             for el in skipping:
                 marks[i] = <size_t> el._c_node
                 i += 1
-            qsort(marks, skips, sizeof(size_t), _by_address)
+            _sort_addresses(marks, skips)
             for el in skipping:
                 ancestor = el._c_node.parent
                 while _is_element(ancestor):
                     marks[i] = <size_t> ancestor
                     i += 1
                     ancestor = ancestor.parent
-            qsort(marks + skips, holders, sizeof(size_t), _by_address)
+            _sort_addresses(marks + skips, holders)
             for el in ordered:
                 node = el._c_node
                 if _among(marks + skips, holders, <size_t> node) or _in(node, self.furniture) \
