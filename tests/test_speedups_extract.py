@@ -20,11 +20,14 @@ from hypothesis import strategies as st
 from archivekit import digests
 from archivekit.checker import Checker
 from archivekit.extract import dom, html_body, html_images, html_parts
+from archivekit.limits import DEFAULT_MAX_IMAGES
 
 compiled = pytest.importorskip(
     "archivekit._speedups",
     reason="the compiled core is not built (pip install . or python setup.py build_ext --inplace)")
 assemble = importlib.import_module("archivekit.extract.assemble")
+# Built here, so that the compiled reader is tested where ARCHIVEKIT_PURE=1 leaves it unused.
+READER = html_images.image_reader(compiled)
 
 PACKAGE_ROOT = Path(digests.__file__).resolve().parent.parent
 PROFILES = Checker().profiles
@@ -85,9 +88,6 @@ def assert_walks_equal(root, where) -> None:
     assert compiled.joined_texts(elements) == dom.joined_texts_pure(elements), where
     for el in elements[:400]:
         assert compiled.joined_text(el) == dom.joined_text_pure(el), where
-        pure = html_images._marked_pure(el)
-        fast = compiled.marked(el, html_images._role)
-        assert all(x is y for x, y in zip(pure, fast, strict=True)), (where, el.tag)
 
     for tag in ("div", "p", "a", "section", "{x}div", "", "d\0iv"):
         assert _same_elements(dom.with_tag_pure(elements, tag), compiled.with_tag(elements, tag)), \
@@ -101,24 +101,44 @@ def assert_walks_equal(root, where) -> None:
 
     texts = [t for t in (dom.joined_text_pure(el) for el in elements[:200]) if t]
     assert_text_checks_equal(texts, where)
-    assert_image_ancestry_equal(root, elements, where)
+    assert_images_equal(root, elements, where)
 
 
-def assert_image_ancestry_equal(root, elements: list, where) -> None:
-    containers = [el for el in elements if el.tag in ("figure", "div", "img", "picture", "span")]
-    scopes = [None, *[el for el in elements if el.tag in ("article", "section", "main")][:3]]
-    skips = [{}, {id(el): el for el in elements[len(elements) // 2:][:2]},
-             {id(el): el for el in [el for el in elements if el.tag in ("p", "span", "div")][:3]}]
+def assert_images_equal(root, elements: list, where) -> None:
+    """The compiled image reader gives what image_in_pure and image_containers_pure give:
+    for every element as a block, and for the page's containers under each scope, skip,
+    lead and loose setting."""
+    for el in elements[:400]:
+        assert html_images.read_image(READER, el, PROFILES) == html_images.image_in_pure(el, PROFILES), \
+            (where, el.tag, el.sourceline)
+    index = dom.Index(root)
+    scopes = [None, html_images.template_scope(index),
+              *[el for el in elements if el.tag in ("article", "section", "main", "div")][:2]]
+    srcs = [src for el in elements if el.tag == "img" and (src := el.get("src"))]
+    leads = [None, srcs[len(srcs) // 2] if srcs else "/p1.jpg"]
+    skips = [(), tuple(elements[len(elements) // 2:][:2]),
+             (None, *[el for el in elements if el.tag in ("p", "span", "div")][:3])]
     for scope in scopes:
-        for skipped in skips:
-            for lead in (None, "/p1.jpg"):
-                pure = html_images.article_images_pure(containers, scope, skipped, lead)
-                # What html_images._article_images_compiled does, with the core imported
-                # here (this test also runs where ARCHIVEKIT_PURE=1 leaves it unused).
-                codes = compiled.image_ancestry(containers, scope, list(skipped.values()),
-                                                html_images._FURNITURE_TAGS, html_images._href_is_image)
-                fast = [c for c, code in zip(containers, codes, strict=True)
-                        if code >= 0 and html_images._article_image_tail(c, code == 1, lead)]
+        for skip in skips:
+            for lead in leads:
+                for loose in (True, False):
+                    pure = html_images.image_containers_pure(index, scope, lead=lead, skip=skip, loose=loose)
+                    fast = html_images.read_containers(READER, index, scope, lead=lead, skip=skip, loose=loose)
+                    assert _same_elements(pure, fast), (where, scope, skip, lead, loose)
+    # Any containers (duplicates, every tag, a tree walk when lines repeat).
+    containers = [el for el in elements if el.tag in ("figure", "div", "img", "picture", "span", "a")]
+    for scope in scopes[:3]:
+        for lead in leads[:2]:
+            for picked in (containers, containers[::-1] + containers[:3]):
+                figures = [el for el in picked if el.tag == "figure"]
+                blocks = [el for el in picked if el.tag != "figure"][::2]
+                others = [el for el in picked if el.tag != "figure"][1::2]
+                skip = [el for el in elements if el.tag == "span"][:2]
+                pure = html_images.article_images_pure(
+                    dom.doc_order(figures + [b for b in blocks if b.tag == "div"] + others), scope,
+                    {id(el): el for el in skip}, lead)
+                fast = READER.article_images(figures, blocks, others, scope, skip, lead,
+                                             html_images._article_image_tail)
                 assert _same_elements(pure, fast), (where, scope, lead)
 
 
@@ -173,7 +193,91 @@ def test_the_compiled_functions_refuse_what_is_not_an_element():
     with pytest.raises(TypeError):
         compiled.joined_text("not an element")
     with pytest.raises(TypeError):
-        compiled.marked(None, html_images._role)
+        READER.parts(None)
+    with pytest.raises(TypeError):
+        READER.article_images([None], [], [], None, [], None, html_images._article_image_tail)
+
+
+def _images(page: str):
+    root = _root(page)
+    assert_walks_equal(root, page[:200])
+    index = dom.Index(root)
+    scope = html_images.template_scope(index)
+    return html_images.find_images(index, scope, PROFILES, lead="/lead.jpg")
+
+
+def test_images_equal_on_the_shapes_image_blocks_take():
+    cases = {
+        "credit inside the caption": "<figure><img src='/a.jpg' alt='A'><figcaption>A harbour at dawn, "
+        "seen from the north wall <span class='credit'>Jo Bloggs / Reuters</span></figcaption></figure>",
+        "credit in a caption in a caption": "<figure><img src='/b.jpg'><div class='caption'>Outer words "
+        "here <p class='caption'>inner <i class='photoCredit'>AAP Image/Someone</i></p></div></figure>",
+        "figure without caption": "<figure><img src='/c.jpg' alt='  The  alt\ttext '></figure>",
+        "figure without image": "<figure><figcaption>Only words (AP Photo/X)</figcaption></figure>",
+        "empty figure": "<figure></figure><figure><img></figure>",
+        "loose image": "<p>Intro words here.</p><div><img src='/lead.jpg'></div>"
+        "<div><span><img src='/d.jpg' alt='d'></span>Some words around it</div>",
+        "data-src": "<figure><img data-src='/e.jpg'><img src='/f.jpg'></figure>"
+        "<figure><img src='' data-src=' /g.jpg '></figure>",
+        "a block's text": "<div class='image'><img src='/h.jpg'>Block text Photo: AFP</div>"
+        "<div class='photo'><img src='/i.jpg'>A block of words without markup, Getty Images</div>",
+        "non-ASCII": "<figure class='imäge'><img src='/j\u00e9.jpg' alt='caf\u00e9 \u2003 x'>"
+        "<figcaption class='Légende'>Caf\u00e9 au lait\u00a0on the quay</figcaption>"
+        "<p class='cr\u00e9dit'>Photo: Ren\u00e9e</p><p class='\u0130mageCredit'>X</p></figure>",
+        "camel case and digits": "<figure><img src='/k.jpg'><div class='imageCaption2'>cap</div>"
+        "<div class='IMAGECredit'>not a credit word</div><div class='photo-Source'>src</div></figure>",
+        "links": "<figure><a href='/x.JPG?w=1'><img src='/l.jpg'></a></figure>"
+        "<a href='/story'><figure><img src='/m.jpg'><figcaption>thumb</figcaption></figure></a>"
+        "<a href='/n.jpeg\n'><figure><img src='/n.jpeg'><figcaption>n</figcaption></figure></a>"
+        "<a href='/o.gif\n\n'><figure><img src='/o.gif'><figcaption>o</figcaption></figure></a>"
+        "<a href='/p.avıf'><figure><img src='/p.jpg'><figcaption>p</figcaption></figure></a>"
+        "<a href='/q.webp'><figure><img src='/q.webp'><figcaption>q</figcaption></figure></a>"
+        "<a><figure><img src='/r.jpg'><figcaption>r</figcaption></figure></a>",
+        "furniture": "<nav><figure><img src='/s.jpg'><figcaption>s</figcaption></figure></nav>"
+        "<ul><li><figure><img src='/t.jpg'><figcaption>t</figcaption></figure></li></ul>"
+        "<figure><div class='image'><img src='/u.jpg'></div></figure>",
+        "decoration": "<p>words</p><div><img src='/v.png' width='40px'>icon words</div>"
+        "<div><img src='data:image/png;base64,xx'>pixel words</div>",
+    }
+    for name, body in cases.items():
+        page = f"<html><body><article class='entry__content'>{body}</article>{body}</body></html>"
+        assert _images(page) is not None, name
+        assert_walks_equal(_root(f"<html><body>{body}</body></html>"), name)
+
+
+def test_images_equal_on_huge_and_hostile_attributes():
+    long_class = "image " + "x" * 100_000 + " credit"
+    long_alt = " ".join(["word"] * 20_000)
+    page = (f"<html><body><figure class='{long_class}'><img src='/{'a' * 50_000}.jpg' alt='{long_alt}'>"
+            f"<figcaption class='{'Caption' * 5_000}'>c</figcaption>"
+            f"<span class='{'aB' * 20_000}'>{'t ' * 30_000}</span></figure>"
+            f"<a href='{'.' * 40_000}jpg'><figure><img src='/b.jpg'><figcaption>b</figcaption></figure></a>"
+            "<figure><img src='/c.jpg' alt='&amp;&lt;&#0;&#x1;\x7f'></figure></body></html>")
+    assert _images(page)
+
+
+def test_image_order_on_one_line_and_past_line_65535():
+    figure = "<figure><img src='/{0}.jpg'><figcaption>Caption {0}</figcaption></figure>"
+    count = DEFAULT_MAX_IMAGES + 5
+    one_line = "<html><body>" + "".join(figure.format(i) for i in range(count)) + "</body></html>"
+    images = _images(one_line)
+    assert [i.src for i in images] == [f"/{n}.jpg" for n in range(DEFAULT_MAX_IMAGES + 1)]  # the limit + 1
+    blank = "\n" * 70_000
+    far = ("<html><body>" + figure.format(1) + blank + figure.format(2) + "\n" + figure.format(3)
+           + blank + "<div class='image'><img src='/4.jpg' alt='Four'></div>\n" + figure.format(5) + "</body></html>")
+    images = _images(far)
+    assert [i.src for i in images] == [f"/{n}.jpg" for n in range(1, 6)]
+    # Many blocks on their own lines, many skipped elements (the sorts past a handful).
+    many = "<html><body>\n" + "\n".join(
+        f"<div>{figure.format(i)}</div><div class='image'><img src='/b{i}.jpg' alt='b'><p>by {i}</p></div>"
+        for i in range(60)) + "\n</body></html>"
+    root = _root(many)
+    index = dom.Index(root)
+    skip = tuple(root.iter("p"))[::2] + tuple(root.iter("figure"))[::3]  # 30 blocks, 20 figures
+    for scope in (None, root.find("body")):
+        pure = html_images.image_containers_pure(index, scope, lead="/b3.jpg", skip=skip)
+        assert len(pure) == 70
+        assert _same_elements(pure, html_images.read_containers(READER, index, scope, lead="/b3.jpg", skip=skip))
 
 
 _CLASSES = st.sampled_from(["image", "headline", "cli-text", "entry__content-list", "byline",
@@ -182,10 +286,11 @@ _CLASSES = st.sampled_from(["image", "headline", "cli-text", "entry__content-lis
 _TAG_NAMES = st.sampled_from(["div", "p", "span", "a", "b", "section", "figure", "img",
                               "figcaption", "h1", "article", "script", "title", "meta", "li",
                               "nav", "aside", "picture"])
-_WORDS = st.sampled_from(["HuffPost", "HuffPost Australia", "This article exists as part of the "
+_WORDS_LIST = ["HuffPost", "HuffPost Australia", "This article exists as part of the "
                           "online archive for HuffPost Canada, which closed in 2021.", "Reuters",
                           "via AP", "  spaced  ", "tab\there", "line\nbreak", "caf\u00e9",
-                          "\u2003em", "plain words", "(AP Photo/Someone)", ""])
+                          "\u2003em", "plain words", "(AP Photo/Someone)", ""]
+_WORDS = st.sampled_from(_WORDS_LIST)
 
 
 @st.composite
@@ -212,6 +317,25 @@ def _page(draw, depth=0) -> str:
 @given(_page())
 def test_walks_equal_on_generated_pages(fragment):
     assert_walks_equal(_root(f"<html><body>{fragment}</body></html>"), fragment)
+
+
+_HREFS = st.one_of(st.text(st.sampled_from("./?\njpegpngifwbavJPEGıİ#x"), max_size=12),
+                   st.sampled_from(["/a.jpg", "/a.JPEG?x", "/a.jpg\n", "/a.webp#", "", "/a.jpgx"]))
+_IMAGE_CLASSES = st.one_of(
+    st.text(st.sampled_from("aBcCrdeitSoupnLgmI0 -_\t\u0130\u212a"), max_size=16),
+    st.sampled_from(["image__credit", "photoCredit", "imageCaption", "CREDIT", "Caption2",
+                     "photo-credit-line", "source", "legend", "desc", "image", "x\u00a0credit"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_IMAGE_CLASSES, _IMAGE_CLASSES, _HREFS, st.sampled_from(_WORDS_LIST)),
+                min_size=1, max_size=4))
+def test_images_equal_on_generated_classes_and_links(blocks):
+    body = "".join(
+        f"<a href='{href.replace(chr(39), '')}'><figure class='{outer}'><img src='/{n}.jpg' alt='{words}'>"
+        f"<div class='{inner}'>{words}</div><span class='{outer}'>{words} / Reuters</span></figure></a>"
+        for n, (outer, inner, href, words) in enumerate(blocks))
+    _images(f"<html><body><article class='entry__content'>{body}</article><p>{body}</p></body></html>")
 
 
 @settings(max_examples=300, deadline=None)

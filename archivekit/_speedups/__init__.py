@@ -6,13 +6,12 @@ Each function here has a pure-Python reference that the tests hold it equal to.
 """
 
 from archivekit._speedups._dom import (
+    ImageReader,
     clean,
     count_spaces,
-    image_ancestry,
     index_elements,
     joined_text,
     joined_texts,
-    marked,
     template_paragraphs,
     text_holders,
     texts_clean_ascii,
@@ -21,7 +20,6 @@ from archivekit._speedups._dom import (
 from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
 from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 
-__all__ = ["cache_size", "clean", "count_nodes", "count_spaces", "element_texts",
-           "image_ancestry", "index_elements", "joined_text", "joined_texts", "marked",
-           "set_cache_limit", "simhash", "template_paragraphs", "text_holders", "text_stats",
-           "texts_clean_ascii", "with_tag"]
+__all__ = ["ImageReader", "cache_size", "clean", "count_nodes", "count_spaces", "element_texts",
+           "index_elements", "joined_text", "joined_texts", "set_cache_limit", "simhash",
+           "template_paragraphs", "text_holders", "text_stats", "texts_clean_ascii", "with_tag"]

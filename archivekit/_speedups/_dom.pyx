@@ -18,6 +18,7 @@ from cpython.unicode cimport (
     PyUnicode_FromStringAndSize,
     PyUnicode_KIND,
 )
+from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcmp, strcmp, strlen, strstr
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
@@ -27,6 +28,9 @@ from archivekit._speedups._walk cimport next_element
 import unicodedata
 
 import_lxml__etree()
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
 
 cdef enum:
     MAX_NAMES = 64
@@ -278,41 +282,6 @@ def joined_texts(elements):
     return [_joined(el._c_node) for el in elements]
 
 
-def marked(_Element container not None, role):
-    """``extract.html_images._marked`` below ``container``: its first ``<img>``, its first
-    element whose class ``role(class)`` calls a credit (1) and its first a caption (2)
-    or ``<figcaption>``."""
-    cdef tree.xmlNode* top = container._c_node
-    cdef tree.xmlNode* node
-    cdef tree.xmlNode* img = NULL
-    cdef tree.xmlNode* credit = NULL
-    cdef tree.xmlNode* caption = NULL
-    cdef tree.xmlAttr* attr
-    cdef int kind
-    cdef object cls
-    if _named(top, "img"):
-        return container, None, None
-    node = next_element(top, top)
-    while node is not NULL:
-        if img is NULL and _named(node, "img"):
-            img = node
-        kind = 0
-        attr = _find_attr(node, "class")
-        if attr is not NULL:
-            cls = _attr_value(attr)
-            if cls:
-                kind = role(cls)
-        if kind == 1:
-            if credit is NULL:
-                credit = node
-        elif caption is NULL and (kind == 2 or _named(node, "figcaption")):
-            caption = node
-        node = next_element(node, top)
-    return (elementFactory(container._doc, img) if img is not NULL else None,
-            elementFactory(container._doc, credit) if credit is not NULL else None,
-            elementFactory(container._doc, caption) if caption is not NULL else None)
-
-
 cdef inline bint _is_element(tree.xmlNode* node) noexcept:
     return node is not NULL and node.type == tree.XML_ELEMENT_NODE
 
@@ -415,58 +384,6 @@ def count_spaces(list texts not None):
     return total
 
 
-def image_ancestry(list containers not None, scope, list skipped not None, furniture, href_ok):
-    """``extract.html_images``'s ancestor tests, one code per container: -1 when it holds
-    one of the ``skipped`` elements (the byline) or is one, is or stands in furniture
-    (``furniture`` tag names), is a block inside a ``<figure>``, sits in a link that
-    ``href_ok(href)`` refuses or in a list item before reaching ``scope``; else 1 when
-    it lies inside ``scope`` (or ``scope`` is None), 0 when not."""
-    cdef _Names furniture_set = _Names(furniture)
-    cdef set skipped_nodes = set(), holding = set()
-    cdef list out = []
-    cdef _Element el
-    cdef tree.xmlNode* node
-    cdef tree.xmlNode* ancestor
-    cdef tree.xmlNode* scope_node = NULL
-    cdef bint in_scope, is_block, refused
-    cdef object href
-    if scope is not None:
-        scope_node = (<_Element?> scope)._c_node
-    for el in skipped:
-        skipped_nodes.add(<size_t> el._c_node)
-        ancestor = el._c_node.parent
-        while _is_element(ancestor):
-            holding.add(<size_t> ancestor)
-            ancestor = ancestor.parent
-    for el in containers:
-        node = el._c_node
-        if <size_t> node in holding or _in(node, furniture_set) or <size_t> node in skipped_nodes:
-            out.append(-1)
-            continue
-        in_scope = scope_node is NULL
-        is_block = not _named(node, "figure")
-        refused = False
-        ancestor = node.parent
-        while _is_element(ancestor):
-            if _in(ancestor, furniture_set) or (is_block and _named(ancestor, "figure")) \
-                    or <size_t> ancestor in skipped_nodes:
-                refused = True
-                break
-            if _named(ancestor, "a"):
-                href = _attribute(ancestor, "href")
-                if not href_ok(href):
-                    refused = True
-                    break
-            if _named(ancestor, "li") and not in_scope:
-                refused = True
-                break
-            if ancestor == scope_node:
-                in_scope = True
-            ancestor = ancestor.parent
-        out.append(-1 if refused else (1 if in_scope else 0))
-    return out
-
-
 cdef object _attribute(tree.xmlNode* node, const char* name):
     """``el.get(name)`` for an attribute without a namespace: its value or None."""
     cdef tree.xmlAttr* attr = _find_attr(node, name)
@@ -478,6 +395,10 @@ def clean(text):
     """``extract.assemble.clean_pure``: NFC, white space collapsed to single spaces,
     stripped; ``None`` for nothing left. ASCII text (nearly all) is tested and, when
     needed, collapsed in one C pass."""
+    return _clean(text)
+
+
+cdef object _clean(object text):
     cdef Py_ssize_t n, i, size
     cdef const unsigned char* p
     cdef unsigned char c, previous
@@ -485,7 +406,7 @@ def clean(text):
     cdef bint space
     if text is None:
         return None
-    if not (<str?> text).isascii():
+    if not PyUnicode_IS_ASCII(<str?> text):
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
         return " ".join(text.split()) or None
@@ -493,15 +414,8 @@ def clean(text):
     if n == 0:
         return None
     p = <const unsigned char*> PyUnicode_DATA(text)
-    previous = 32  # a leading space is not clean
-    for i in range(n):
-        c = p[i]
-        if c < 32 or c == 127 or (c == 32 and previous == 32):
-            break
-        previous = c
-    else:
-        if previous != 32:
-            return text
+    if _ascii_clean(p, n):
+        return text  # no white space but single spaces inside: split and join give it back
     # Collapse: the runs of what str.split() splits on become one space.
     out = bytearray(n)
     size = 0
@@ -520,3 +434,426 @@ def clean(text):
     if size == 0:
         return None
     return PyUnicode_FromStringAndSize(<const char*> out, size)
+
+
+# --- the article's images (extract/html_images.py) ---------------------------------------
+cdef inline bint _ascii_alnum(unsigned char c) noexcept:
+    return (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122)
+
+
+cdef inline const unsigned char* _ascii_value(tree.xmlAttr* attr) noexcept:
+    """The attribute's value as one ASCII C string, or NULL (not one text node, or not
+    ASCII): the callers then take the Python path."""
+    cdef const unsigned char* value
+    cdef const unsigned char* p
+    if attr.children is NULL or attr.children.next is not NULL or not _is_text(attr.children):
+        return NULL
+    value = <const unsigned char*> attr.children.content
+    if value is NULL:
+        return NULL
+    p = value
+    while p[0]:
+        if p[0] >= 128:
+            return NULL
+        p += 1
+    return value
+
+
+cdef bint _token_is(const unsigned char* start, Py_ssize_t size, _Names names, bint fold) noexcept:
+    """Whether the ASCII word ``start[:size]`` (lower-cased first when ``fold``) is one of
+    ``names``."""
+    cdef unsigned char lowered[32]
+    cdef Py_ssize_t i
+    if size >= 32:
+        return False  # longer than any name
+    if not fold:
+        return names.find(<const char*> start, size) >= 0
+    for i in range(size):
+        lowered[i] = start[i] + 32 if 65 <= start[i] <= 90 else start[i]
+    return names.find(<const char*> lowered, size) >= 0
+
+
+cdef bint _has_token(tree.xmlNode* node, const char* token) except -1:
+    """``token in (el.get("class") or "").split()``."""
+    cdef tree.xmlAttr* attr = _find_attr(node, "class")
+    cdef const unsigned char* value
+    cdef const unsigned char* start
+    cdef Py_ssize_t size = strlen(token)
+    if attr is NULL:
+        return False
+    value = _ascii_value(attr)
+    if value is NULL:
+        return token.decode("utf-8") in _attr_value(attr).split()
+    while value[0]:
+        while value[0] and _ascii_space(value[0]):
+            value += 1
+        start = value
+        while value[0] and not _ascii_space(value[0]):
+            value += 1
+        if value - start == size and memcmp(start, token, size) == 0:
+            return True
+    return False
+
+
+cdef bint _href_ascii_image(const unsigned char* value) noexcept:
+    """``re.search(r"\\.(?:jpe?g|png|gif|webp|avif)(?:$|\\?)", value, re.I)`` for ASCII
+    ``value`` (``$``: the end, or before a newline that ends the value)."""
+    cdef const unsigned char* p = value
+    cdef const unsigned char* q
+    cdef unsigned char ext[5]
+    cdef int i, n
+    while p[0]:
+        if p[0] == 46:  # "."
+            n = 0
+            q = p + 1
+            while n < 5 and _ascii_alnum(q[0]):
+                ext[n] = q[0] + 32 if 65 <= q[0] <= 90 else q[0]
+                n += 1
+                q += 1
+            for i in range(3, n + 1):
+                if (i == 3 and (memcmp(ext, b"jpg", 3) == 0 or memcmp(ext, b"png", 3) == 0
+                                or memcmp(ext, b"gif", 3) == 0)) or \
+                        (i == 4 and (memcmp(ext, b"jpeg", 4) == 0 or memcmp(ext, b"webp", 4) == 0
+                                     or memcmp(ext, b"avif", 4) == 0)):
+                    q = p + 1 + i
+                    if q[0] == 0 or q[0] == 63 or (q[0] == 10 and q[1] == 0):
+                        return True
+        p += 1
+    return False
+
+
+cdef inline _Element _element(object el):
+    """``el`` as an lxml element (TypeError for anything else, None included)."""
+    if not isinstance(el, _Element):
+        raise TypeError(f"expected an lxml element, not {type(el).__name__}")
+    return <_Element> el
+
+
+cdef struct _Item:
+    size_t node
+    long line
+    Py_ssize_t index
+
+
+cdef int _by_node(const void* a, const void* b) noexcept nogil:
+    cdef size_t x = (<const _Item*> a).node, y = (<const _Item*> b).node
+    return (x > y) - (x < y)
+
+
+cdef int _by_line(const void* a, const void* b) noexcept nogil:
+    cdef long x = (<const _Item*> a).line, y = (<const _Item*> b).line
+    return (x > y) - (x < y)
+
+
+cdef int _by_address(const void* a, const void* b) noexcept nogil:
+    cdef size_t x = (<const size_t*> a)[0], y = (<const size_t*> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef void _sort_items(_Item* items, Py_ssize_t count, bint by_line) noexcept:
+    """Sort by node address (or by line): insertion for the few a page has, else qsort."""
+    cdef Py_ssize_t i, j
+    cdef _Item item
+    if count > 24:
+        qsort(items, count, sizeof(_Item), _by_line if by_line else _by_node)
+        return
+    for i in range(1, count):
+        item = items[i]
+        j = i
+        while j > 0 and ((items[j - 1].line > item.line) if by_line else (items[j - 1].node > item.node)):
+            items[j] = items[j - 1]
+            j -= 1
+        items[j] = item
+
+
+cdef void _sort_addresses(size_t* nodes, Py_ssize_t count) noexcept:
+    cdef Py_ssize_t i, j
+    cdef size_t node
+    if count > 24:
+        qsort(nodes, count, sizeof(size_t), _by_address)
+        return
+    for i in range(1, count):
+        node = nodes[i]
+        j = i
+        while j > 0 and nodes[j - 1] > node:
+            nodes[j] = nodes[j - 1]
+            j -= 1
+        nodes[j] = node
+
+
+cdef inline bint _among(const size_t* nodes, Py_ssize_t count, size_t node) noexcept:
+    """Whether ``node`` is in the sorted ``nodes`` (binary search)."""
+    cdef Py_ssize_t low = 0, high = count, middle
+    while low < high:
+        middle = (low + high) >> 1
+        if nodes[middle] < node:
+            low = middle + 1
+        else:
+            high = middle
+    return low < count and nodes[low] == node
+
+
+cdef Py_ssize_t _among_items(const _Item* items, Py_ssize_t count, size_t node) noexcept:
+    """The position of ``node`` in ``items`` sorted by node, or -1."""
+    cdef Py_ssize_t low = 0, high = count, middle
+    while low < high:
+        middle = (low + high) >> 1
+        if items[middle].node < node:
+            low = middle + 1
+        else:
+            high = middle
+    return low if low < count and items[low].node == node else -1
+
+
+cdef class ImageReader:
+    """``extract.html_images``' reading of image blocks, with its word lists and Python
+    fallbacks fixed once: ``parts`` (``image_in`` up to the caption split) and
+    ``article_images`` (``doc_order`` and ``article_images_pure`` with the ancestor and
+    tail tests). ``role(cls)`` and ``href_ok(href)`` are the Python tests, called only
+    for values that are not ASCII (the C tests cover ASCII exactly)."""
+    cdef _Names credit_words
+    cdef _Names caption_words
+    cdef _Names furniture
+    cdef object role
+    cdef object href_ok
+
+    def __cinit__(self, credit_words, caption_words, furniture, role, href_ok):
+        self.credit_words = _Names(credit_words)
+        self.caption_words = _Names(caption_words)
+        self.furniture = _Names(furniture)
+        self.role = role
+        self.href_ok = href_ok
+
+    cdef int _role(self, tree.xmlNode* node) except -1:
+        """``_role(el.get("class"))`` (0 for no class or an empty one)."""
+        cdef tree.xmlAttr* attr = _find_attr(node, "class")
+        cdef const unsigned char* value
+        cdef const unsigned char* start
+        cdef bint caption = False
+        cdef object cls
+        if attr is NULL:
+            return 0
+        value = _ascii_value(attr)
+        if value is NULL:
+            cls = _attr_value(attr)
+            return self.role(cls) if cls else 0
+        # The words of re.findall("[a-z0-9]+", ...) after a space between a lower-case
+        # and an upper-case letter and lower-casing: runs of ASCII letters and digits,
+        # also broken where a lower-case letter meets an upper-case one.
+        while value[0]:
+            while value[0] and not _ascii_alnum(value[0]):
+                value += 1
+            start = value
+            while value[0] and _ascii_alnum(value[0]):
+                if value > start and 97 <= (value - 1)[0] <= 122 and 65 <= value[0] <= 90:
+                    break
+                value += 1
+            if value > start:
+                if _token_is(start, value - start, self.credit_words, True):
+                    return 1
+                if not caption and _token_is(start, value - start, self.caption_words, True):
+                    caption = True
+        return 2 if caption else 0
+
+    cdef object _caption(self, tree.xmlNode* caption, tree.xmlNode* credit):
+        """``_caption_text``: the caption's text, less a credit element inside it."""
+        cdef tree.xmlNode* parent
+        cdef object credit_text, caption_text
+        if credit is not NULL:
+            parent = credit.parent
+            while _is_element(parent):
+                if parent == caption:
+                    credit_text = _clean(_joined(credit)) or ""
+                    caption_text = _clean(_joined(caption)) or ""
+                    return _clean((<str> caption_text).replace(credit_text, ""))
+                parent = parent.parent
+        return _clean(_joined(caption))
+
+    def parts(self, _Element container not None):
+        """``image_in`` before the caption split: ``None`` when the block holds no image,
+        credit or caption, else (src, caption, credit, alt, line): the image's clean
+        ``src`` (or ``data-src``) and ``alt`` (``None`` without an image), the texts of
+        the caption and credit markup (a block's own text as its caption when it has
+        none) and the block's source line."""
+        cdef tree.xmlNode* top = container._c_node
+        cdef tree.xmlNode* node
+        cdef tree.xmlNode* img = NULL
+        cdef tree.xmlNode* credit = NULL
+        cdef tree.xmlNode* caption = NULL
+        cdef int kind
+        cdef object credit_text = None, caption_text = None, src = None, alt = None
+        if _named(top, "img"):
+            img = top
+        else:
+            node = next_element(top, top)
+            while node is not NULL:
+                if img is NULL and _named(node, "img"):
+                    img = node
+                kind = self._role(node)
+                if kind == 1:
+                    if credit is NULL:
+                        credit = node
+                elif caption is NULL and (kind == 2 or _named(node, "figcaption")):
+                    caption = node
+                node = next_element(node, top)
+        if credit is not NULL:
+            credit_text = _clean(_joined(credit))
+        if caption is not NULL:
+            caption_text = self._caption(caption, credit)
+        if caption_text is None and img is not NULL and not _named(top, "img") \
+                and not _named(top, "figure") and not _has_token(top, "image"):
+            # A block without caption markup: its other text is the caption.
+            caption_text = self._caption(top, credit)
+        if img is NULL:
+            if caption_text is None and credit_text is None:
+                return None
+        else:
+            alt = _clean(_attribute(img, "alt"))
+            src = _attribute(img, "src")
+            if not src:
+                src = _attribute(img, "data-src")
+            src = _clean(src)
+        return (src, caption_text, credit_text, alt, container.sourceline)
+
+    cdef bint _href_ok(self, tree.xmlNode* link) except -1:
+        cdef tree.xmlAttr* attr = _find_attr(link, "href")
+        cdef const unsigned char* value
+        if attr is NULL:
+            return True  # no href: ".jpg"
+        value = _ascii_value(attr)
+        if value is NULL:
+            return bool(self.href_ok(_attr_value(attr)))
+        return value[0] == 0 or _href_ascii_image(value)
+
+    def article_images(self, figures, blocks, loose, scope, skipped, lead, tail):
+        """``article_images_pure(doc_order(figures + [b for b in blocks if b.tag == "div"]
+        + loose), scope, {id(el): el for el in skipped}, lead)``: the containers in
+        document order, each once, that are the article's. ``tail(el, in_scope, lead)``
+        is ``_article_image_tail``, called for what the ancestors leave open (a figure or
+        ``image`` block inside the scope is the article's without it)."""
+        cdef list elements = [], skipping = [], ordered, out = []
+        cdef _Element el
+        cdef tree.xmlNode* node
+        cdef tree.xmlNode* ancestor
+        cdef tree.xmlNode* scope_node = NULL
+        cdef tree.xmlNode* top
+        cdef _Item* items = NULL
+        cdef _Item* by_line = NULL
+        cdef size_t* marks = NULL  # the skipped elements, then the ones holding them
+        cdef Py_ssize_t count = 0, unique = 0, skips = 0, holders = 0, i, found
+        cdef bint in_scope, is_block, refused, distinct
+        cdef object line
+        for item in figures:
+            el = _element(item)
+            elements.append(el)
+        for item in blocks:
+            el = _element(item)
+            if _named(el._c_node, "div"):
+                elements.append(el)
+        for item in loose:
+            el = _element(item)
+            elements.append(el)
+        for item in skipped:
+            el = _element(item)
+            skipping.append(el)
+            skips += 1
+            ancestor = el._c_node.parent
+            while _is_element(ancestor):
+                holders += 1
+                ancestor = ancestor.parent
+        if scope is not None:
+            scope_node = (<_Element?> scope)._c_node
+        count = len(elements)
+        items = <_Item*> malloc((2 * count + 1) * sizeof(_Item))
+        marks = <size_t*> malloc((skips + holders + 1) * sizeof(size_t))
+        if items is NULL or marks is NULL:
+            free(items)
+            free(marks)
+            raise MemoryError()
+        try:
+            # The elements each once (sorted by node).
+            for i in range(count):
+                items[i].node = <size_t> (<_Element> elements[i])._c_node
+                items[i].index = i
+            _sort_items(items, count, False)
+            for i in range(count):
+                if unique == 0 or items[i].node != items[unique - 1].node:
+                    items[unique] = items[i]
+                    unique += 1
+            # doc_order: by source line when the lines are all known and distinct, else
+            # by a walk of the whole tree.
+            by_line = items + count
+            distinct = True
+            for i in range(unique if unique > 1 else 0):
+                line = (<_Element> elements[items[i].index]).sourceline
+                if line is None:
+                    distinct = False
+                    break
+                by_line[i] = items[i]
+                by_line[i].line = line
+            if distinct and unique > 1:
+                _sort_items(by_line, unique, True)
+                for i in range(1, unique):
+                    if by_line[i].line == by_line[i - 1].line:
+                        distinct = False
+                        break
+            if unique < 2:
+                ordered = [elements[items[i].index] for i in range(unique)]
+            elif distinct:
+                ordered = [elements[by_line[i].index] for i in range(unique)]
+            else:
+                ordered = []
+                top = (<_Element> elements[0].getroottree().getroot())._c_node
+                node = top
+                while node is not NULL:
+                    found = _among_items(items, unique, <size_t> node)
+                    if found >= 0:
+                        ordered.append(elements[items[found].index])
+                        if len(ordered) == unique:
+                            break
+                    node = next_element(node, top)
+            i = 0
+            for el in skipping:
+                marks[i] = <size_t> el._c_node
+                i += 1
+            _sort_addresses(marks, skips)
+            for el in skipping:
+                ancestor = el._c_node.parent
+                while _is_element(ancestor):
+                    marks[i] = <size_t> ancestor
+                    i += 1
+                    ancestor = ancestor.parent
+            _sort_addresses(marks + skips, holders)
+            for el in ordered:
+                node = el._c_node
+                if _among(marks + skips, holders, <size_t> node) or _in(node, self.furniture) \
+                        or _among(marks, skips, <size_t> node):
+                    continue
+                in_scope = scope_node is NULL
+                is_block = not _named(node, "figure")
+                refused = False
+                ancestor = node.parent
+                while _is_element(ancestor):
+                    if _in(ancestor, self.furniture) or (is_block and _named(ancestor, "figure")) \
+                            or _among(marks, skips, <size_t> ancestor):
+                        refused = True
+                        break
+                    if _named(ancestor, "a") and not self._href_ok(ancestor):
+                        refused = True
+                        break
+                    if _named(ancestor, "li") and not in_scope:
+                        refused = True
+                        break
+                    if ancestor == scope_node:
+                        in_scope = True
+                    ancestor = ancestor.parent
+                if refused:
+                    continue
+                if in_scope and (not is_block or _has_token(node, "image")):
+                    out.append(el)
+                elif tail(el, in_scope, lead):
+                    out.append(el)
+        finally:
+            free(items)
+            free(marks)
+        return out

@@ -14,7 +14,7 @@ credit line names a source or an agency ("Name / Reuters", "X via Getty Images",
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from lxml import etree
 
@@ -83,8 +83,8 @@ def find_images(index: Index, scope, profiles: ProfileSet, *, lead: str | None =
     out: list[Image] = []
     for container in image_containers(index, scope, lead=lead, skip=skip, loose=loose):
         image = image_in(container, profiles)
-        if image is None or (container.tag != "figure" and image.caption is None
-                             and image.credit is None and not _is_lead(image.src, lead)):
+        if image is None or (image.caption is None and image.credit is None
+                             and container.tag != "figure" and not _is_lead(image.src, lead)):
             continue
         out.append(image)
         if blocks is not None:
@@ -94,10 +94,10 @@ def find_images(index: Index, scope, profiles: ProfileSet, *, lead: str | None =
     return out
 
 
-def image_containers(index: Index, scope, *, lead: str | None = None, skip: tuple = (),
-                     loose: bool = True) -> list:
+def image_containers_pure(index: Index, scope, *, lead: str | None = None, skip: tuple = (),
+                          loose: bool = True) -> list:
     """Figures, image blocks and (with ``loose``) blocks around a loose ``<img>`` that
-    are the article's."""
+    are the article's, in document order (the reference for the compiled reader)."""
     # The skipped elements and their ancestors, as id -> element (the dict keeps each
     # lxml proxy alive, so its id stays its own): a container among the ancestors
     # holds the byline.
@@ -105,23 +105,24 @@ def image_containers(index: Index, scope, *, lead: str | None = None, skip: tupl
     candidates = index.tag("figure") + index.cls("image", "div")
     if loose:
         candidates += _loose_images(index, scope, lead, {id(c) for c in candidates})
-    return article_images(doc_order(candidates), scope, skipped, lead)
+    return article_images_pure(doc_order(candidates), scope, skipped, lead)
+
+
+def read_containers(reader, index: Index, scope, *, lead: str | None = None, skip: tuple = (),
+                    loose: bool = True) -> list:
+    """``image_containers_pure`` through a compiled ``ImageReader`` (see ``image_reader``):
+    the ordering, ancestor and furniture tests in one C pass."""
+    figures, blocks = index.tag("figure"), index.classes.get("image", ())
+    found = _loose_images(index, scope, lead, {id(c) for c in figures + index.cls("image", "div")}) \
+        if loose else ()
+    return reader.article_images(figures, blocks, found, scope, [el for el in skip if el is not None],
+                                 lead, _article_image_tail)
 
 
 def article_images_pure(containers: list, scope, skipped: dict, lead: str | None) -> list:
     """The containers that are the article's (the reference for the compiled walk)."""
     holding = {id(a): a for el in skipped.values() for a in el.iterancestors()}
     return [c for c in containers if id(c) not in holding and _article_image(c, scope, skipped, lead)]
-
-
-def _article_images_compiled(containers: list, scope, skipped: dict, lead: str | None) -> list:
-    codes = speedups.COMPILED.image_ancestry(containers, scope, list(skipped.values()),
-                                             _FURNITURE_TAGS, _href_is_image)
-    return [c for c, code in zip(containers, codes, strict=True)
-            if code >= 0 and _article_image_tail(c, code == 1, lead)]
-
-
-article_images = article_images_pure if speedups.COMPILED is None else _article_images_compiled
 
 
 def _href_is_image(href: str | None) -> bool:
@@ -204,9 +205,10 @@ def _decoration(container) -> bool:
     return (img.get("src") or "").startswith("data:") and not img.get("alt")
 
 
-def image_in(container, profiles: ProfileSet) -> Image | None:
-    """The image, credit and caption inside a figure or image block (one small walk)."""
-    img, credit_el, caption_el = _marked(container)
+def image_in_pure(container, profiles: ProfileSet) -> Image | None:
+    """The image, credit and caption inside a figure or image block (one small walk;
+    the reference for the compiled reader)."""
+    img, credit_el, caption_el = _marked_pure(container)
     credit = text(credit_el) if credit_el is not None else None
     caption = _caption_text(caption_el, credit_el) if caption_el is not None else None
     if caption is None and img is not None and container.tag not in ("img", "figure") \
@@ -221,6 +223,18 @@ def image_in(container, profiles: ProfileSet) -> Image | None:
         return None
     src = (img.get("src") or img.get("data-src")) if img is not None else None
     return Image(src=clean(src), caption=caption, credit=credit, line=container.sourceline)
+
+
+def read_image(reader, container, profiles: ProfileSet) -> Image | None:
+    """``image_in_pure`` through a compiled ``ImageReader``: the walk, the texts and the
+    attributes in C; the caption split here."""
+    found = reader.parts(container)
+    if found is None:
+        return None
+    src, caption, credit, alt, line = found
+    if caption is not None or credit is not None:
+        caption, credit = split_caption(caption, credit, profiles)
+    return Image(src=src, caption=alt if caption is None else caption, credit=credit, line=line)
 
 
 def _marked_pure(container) -> tuple:
@@ -244,18 +258,23 @@ def _marked_pure(container) -> tuple:
     return img, credit_el, caption_el
 
 
-def _marked_compiled(container) -> tuple:
-    return speedups.COMPILED.marked(container, _role)
-
-
-_marked = _marked_pure if speedups.COMPILED is None else _marked_compiled
-
-
 @lru_cache(maxsize=4096)
 def _role(cls: str) -> int:
     """1: a credit's class ("image__credit", "photo-source"); 2: a caption's; else 0."""
     words = set(re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", cls).lower()))
     return 1 if words & _CREDIT_WORDS else 2 if words & _CAPTION_WORDS else 0
+
+
+def image_reader(core):
+    """The compiled core's ``ImageReader`` with this module's word lists and its Python
+    tests for classes and links that are not ASCII."""
+    return core.ImageReader(sorted(_CREDIT_WORDS), sorted(_CAPTION_WORDS), _FURNITURE_TAGS,
+                            _role, _href_is_image)
+
+
+_READER = None if speedups.COMPILED is None else image_reader(speedups.COMPILED)
+image_in = image_in_pure if _READER is None else partial(read_image, _READER)
+image_containers = image_containers_pure if _READER is None else partial(read_containers, _READER)
 
 
 def not_headshots(images: list[Image], authors: list[str]) -> list[Image]:
