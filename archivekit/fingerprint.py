@@ -27,6 +27,7 @@ from archivekit.digests import (  # noqa: F401 - the public names of this module
     simhash,
     simhash_hex,
 )
+from archivekit.errors import ArchivekitError
 from archivekit.ledger import (
     EVENT_DIGEST,
     EVENT_VALIDATION,
@@ -54,11 +55,15 @@ def fingerprint_paths(inputs: list[str], ledger: Ledger, checker: Checker, *,
     writer = BatchWriter(ledger, run_id, size=batch_size)
     key_of = key_maker(inputs, root)
     recipe = FingerprintRecipe(checker_recipe(checker, jobs), tuple(algorithms))
-    for path, read_error, result, fp in run_documents(
-            inputs, _fingerprint_one, recipe=recipe, jobs=jobs,
-            follow_symlinks=follow_symlinks, on_error=on_error,
-            max_page_bytes=checker.max_page_bytes):
-        key = key_of(path)
+    results = run_documents(inputs, _fingerprint_one, recipe=recipe, jobs=jobs,
+                            follow_symlinks=follow_symlinks, on_error=on_error,
+                            max_page_bytes=checker.max_page_bytes)
+    for path, read_error, result, fp in results:
+        try:
+            key = key_of(path)
+        except ArchivekitError:
+            writer.flush()  # what came before is kept
+            raise
         when = utc_now()
         if fp is None:
             writer.event(key, EVENT_DIGEST, "failure", {"error": read_error}, when)

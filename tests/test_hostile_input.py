@@ -785,3 +785,22 @@ def test_lone_surrogates_in_jsonld_become_replacement_characters():
 
     assert _without_lone_surrogates({"a\ud800": ["x\udfffy", 1, None, {"k": "\U0001f600"}]}) == \
         {"a\ufffd": ["x\ufffdy", 1, None, {"k": "\U0001f600"}]}
+
+
+def test_a_file_name_that_is_not_utf8_stops_fingerprint_and_verify_in_one_line(tmp_path):
+    """SQLite keeps the ledger's keys as UTF-8 text: such a name is refused in one line
+    (it was a traceback that lost the batch in hand), the articles before it are kept."""
+    import sqlite3
+
+    collection = tmp_path / "c"
+    collection.mkdir()
+    (collection / "a.html").write_bytes(VALID_HTML)
+    with open(os.fsencode(collection) + b"/caf\xe9.html", "wb") as handle:
+        handle.write(VALID_HTML)
+    ledger = tmp_path / "ledger.sqlite"
+    code, _, stderr = cli("fingerprint", collection, "--ledger", ledger, "-j", "1")
+    assert code == 3 and "not UTF-8" in one_line_error(stderr)
+    with sqlite3.connect(ledger) as db:
+        assert [p for (p,) in db.execute("SELECT path FROM objects")] == ["a.html"]
+    code, _, stderr = cli("verify", collection, "--ledger", ledger, "-j", "1")
+    assert code == 3 and "not UTF-8" in one_line_error(stderr)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 
+from archivekit.ledger.schema import LedgerError
+from archivekit.printable import printable
+
 
 # --- collection paths ------------------------------------------------------------------
 def collection_root(inputs: list[str], root: str | None = None) -> str:
@@ -21,7 +24,18 @@ def ledger_key(path: str, root: str) -> str:
     """A document path (file, or ``file.warc.gz#offset``) as the ledger keys it."""
     if path == "-":
         return path
-    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+    return _text(os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/"))
+
+
+def _text(key: str) -> str:
+    """``key``, which SQLite keeps as UTF-8 text: a file name that is not UTF-8 (its
+    undecodable bytes are lone surrogates here) is refused in one line."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LedgerError(f"{printable(key)}: the file name is not UTF-8 and the ledger keys "
+                          "articles by UTF-8 names: rename it, or leave it out of the run") from None
+    return key
 
 
 def key_maker(inputs: list[str], root: str):
@@ -35,7 +49,7 @@ def key_maker(inputs: list[str], root: str):
         for prefix in prefixes:
             if path.startswith(prefix):
                 tail = path[len(prefix):]
-                return tail if os.sep == "/" else tail.replace(os.sep, "/")
+                return _text(tail if os.sep == "/" else tail.replace(os.sep, "/"))
         return ledger_key(path, root)
 
     return key
