@@ -108,6 +108,24 @@ cdef inline bint _ascii_space(unsigned char c) noexcept:
     return c == 32 or (9 <= c <= 13) or (28 <= c <= 31)
 
 
+cdef inline const unsigned char* _next_token(const unsigned char** cursor, Py_ssize_t* size) noexcept:
+    """The next token of an ASCII string as str.split() cuts it (its start, its ``size``),
+    ``*cursor`` moved past it; NULL at the end."""
+    cdef const unsigned char* value = cursor[0]
+    cdef const unsigned char* start
+    while value[0] and _ascii_space(value[0]):
+        value += 1
+    if not value[0]:
+        cursor[0] = value
+        return NULL
+    start = value
+    while value[0] and not _ascii_space(value[0]):
+        value += 1
+    cursor[0] = value
+    size[0] = value - start
+    return start
+
+
 def with_tag(list elements not None, str tag not None):
     """``[el for el in elements if el.tag == tag]`` (``extract.dom.with_tag_pure``) for a
     tag without a namespace, comparing libxml2's names instead of making ``el.tag``."""
@@ -135,8 +153,7 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
     cdef tree.xmlAttr* attr
     cdef const unsigned char* value
     cdef const unsigned char* start
-    cdef Py_ssize_t found
-    cdef bint ascii
+    cdef Py_ssize_t found, size
     cdef object el
     cdef list matched
     if top is NULL or top.type != tree.XML_ELEMENT_NODE:
@@ -154,30 +171,16 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
             itemprops.append(el)
         attr = _find_attr(node, "class")
         if attr is not NULL:
-            value = NULL
-            if attr.children is not NULL and attr.children.next is NULL and _is_text(attr.children):
-                value = <const unsigned char*> attr.children.content
-            ascii = value is not NULL
-            if ascii:
-                start = value
-                while start[0]:
-                    if start[0] >= 128:
-                        ascii = False
-                        break
-                    start += 1
-            if ascii:
-                while value[0]:
-                    while value[0] and _ascii_space(value[0]):
-                        value += 1
-                    start = value
-                    while value[0] and not _ascii_space(value[0]):
-                        value += 1
-                    if value > start:
-                        found = class_set.find(<const char*> start, value - start)
-                        if found >= 0:
-                            if el is None:
-                                el = elementFactory(root._doc, node)
-                            (<list> class_lists[found]).append(el)
+            value = _ascii_value(attr)
+            if value is not NULL:
+                start = _next_token(&value, &size)
+                while start is not NULL:
+                    found = class_set.find(<const char*> start, size)
+                    if found >= 0:
+                        if el is None:
+                            el = elementFactory(root._doc, node)
+                        (<list> class_lists[found]).append(el)
+                    start = _next_token(&value, &size)
             else:
                 for token in _attr_value(attr).split():
                     matched = classes.get(token)
@@ -478,20 +481,17 @@ cdef bint _has_token(tree.xmlNode* node, const char* token) except -1:
     cdef tree.xmlAttr* attr = _find_attr(node, "class")
     cdef const unsigned char* value
     cdef const unsigned char* start
-    cdef Py_ssize_t size = strlen(token)
+    cdef Py_ssize_t size = strlen(token), found
     if attr is NULL:
         return False
     value = _ascii_value(attr)
     if value is NULL:
         return token.decode("utf-8") in _attr_value(attr).split()
-    while value[0]:
-        while value[0] and _ascii_space(value[0]):
-            value += 1
-        start = value
-        while value[0] and not _ascii_space(value[0]):
-            value += 1
-        if value - start == size and memcmp(start, token, size) == 0:
+    start = _next_token(&value, &found)
+    while start is not NULL:
+        if found == size and memcmp(start, token, size) == 0:
             return True
+        start = _next_token(&value, &found)
     return False
 
 
