@@ -22,4 +22,26 @@ def write_text(path: str | os.PathLike, text: str, *, errors: str = "strict") ->
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _remove_stale(target)
     return target
+
+
+def _remove_stale(target: Path) -> None:
+    """Temporaries of ``target`` that a killed earlier write left (SIGKILL runs no
+    clean-up): the complete write makes them litter."""
+    prefix = f".{target.name}."
+    try:
+        with os.scandir(target.parent) as entries:
+            stale = [e.name for e in entries if e.name.startswith(prefix) and e.name.endswith(".tmp")
+                     and _is_uuid_hex(e.name[len(prefix):-len(".tmp")]) and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    for name in stale:
+        try:
+            os.unlink(target.parent / name)
+        except OSError:
+            pass
+
+
+def _is_uuid_hex(value: str) -> bool:
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)

@@ -155,3 +155,16 @@ def test_sigkill_at_random_points_then_rerun_gives_identical_outputs(tmp_path):
     assert not leftovers, f"temporary files left after a complete run: {leftovers}"
 
     assert digest_tree(collection) == inputs_before, "an input file was modified"
+
+
+def test_a_complete_write_removes_what_a_killed_write_of_the_same_file_left(tmp_path):
+    from archivekit.atomic import write_text
+
+    stale = tmp_path / ".summary.json.0123456789abcdef0123456789abcdef.tmp"
+    keep = [tmp_path / ".summary.json.not-a-uuid.tmp", tmp_path / ".report.csv.0123456789abcdef0123456789abcdef.tmp",
+            tmp_path / "summary.json.0123456789abcdef0123456789abcdef.tmp"]
+    for path in (stale, *keep):
+        path.write_text("partial")
+    write_text(tmp_path / "summary.json", "{}")
+    assert (tmp_path / "summary.json").read_text() == "{}"
+    assert not stale.exists() and all(p.exists() for p in keep)
