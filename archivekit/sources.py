@@ -98,28 +98,28 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
             continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         # os.walk lists symlinked files too: they may point out of the collection.
-        links = () if follow_symlinks else _links_in(dirpath)
+        links = () if follow_symlinks else _links_in(dirpath, filenames)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             lowered = name.lower()
             if lowered.endswith(ARTICLE_SUFFIXES) or is_warc_name(lowered):
                 path = os.path.join(dirpath, name)
-                if name not in links and (links is not None or not os.path.islink(path)):
+                if name not in links:
                     yield path
     for exc in errors:
         # A sub-directory we could not list: report it as an unreadable input.
         yield UnlistedDir(str(exc.filename), str(exc.strerror))
 
 
-def _links_in(dirpath: str) -> set[str] | None:
-    """The names of the symbolic links in a directory, from one listing (the entry types
-    it reads cost no system call a file); None when it cannot be listed again."""
+def _links_in(dirpath: str, filenames: list[str]) -> set[str]:
+    """Which of ``filenames`` are symbolic links: from one listing of the directory (the
+    entry types it reads cost no system call a file), else one lstat a name."""
     try:
         with os.scandir(dirpath) as entries:
             return {entry.name for entry in entries if entry.is_symlink()}
     except OSError:
-        return None
+        return {name for name in filenames if os.path.islink(os.path.join(dirpath, name))}
 
 
 def read_documents(paths: Iterable[str | UnlistedDir], *,
