@@ -40,7 +40,7 @@ from zlib_ng import zlib_ng
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.interleave import CHILD_CPU, WALL, interleaved, median, require, spread  # noqa: E402
+from benchmarks.interleave import CHILD_CPU, WALL, cli_env, interleaved, median, require, spread  # noqa: E402
 from benchmarks.synthetic import build_collection  # noqa: E402
 
 
@@ -125,12 +125,9 @@ def run_archive(root: Path, out: Path, level: int, jsonld: bool = True, jobs: in
 def run_archive_cli(root: Path, out: Path, level: int, *extra: str, pure: bool = False) -> None:
     """``archivekit archive`` as a user runs it, in its own process (start-up included);
     ``pure``: with ARCHIVEKIT_PURE=1, the whole pure-Python path (extraction and simhash)."""
-    import os
     import subprocess
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVEKIT_")}
-    if pure:
-        env["ARCHIVEKIT_PURE"] = "1"
+    env = cli_env(pure)
     proc = subprocess.run([sys.executable, "-m", "archivekit", "archive", str(root), "-o", str(out),
                            "--gzip-level", str(level), "--date", "2024-05-01", "--jobs", "1",
                            "--quiet", *extra], env=env, capture_output=True, text=True)

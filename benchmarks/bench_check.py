@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.interleave import interleaved, median, require, spread  # noqa: E402
+from benchmarks.interleave import cli_env, interleaved, median, require, spread  # noqa: E402
 from benchmarks.synthetic import build_collection  # noqa: E402
 
 
@@ -82,7 +82,8 @@ class ChildClock:
 def bench_cli(root: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "archivekit", "check", str(root), "--format",
                            "json", "--jobs", "1", "--progress", "never"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env=cli_env())
     if proc.returncode != 0:
         raise SystemExit(f"check failed ({proc.returncode}): {proc.stderr[-500:]}")
 

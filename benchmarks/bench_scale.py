@@ -13,9 +13,13 @@ to /dev/null), start-up included. Peak memory: the largest single process (wait4
 ru_maxrss) and the whole process tree (parent + workers: the sum of their PSS,
 sampled from /proc every 0.1 s). A warm-up run (one sub-directory, untimed) comes first,
 so ``--jobs 1`` does not pay for a cold page cache and cold imports that ``--jobs 2``
-then finds warm; with ``--rounds N`` the two speed runs alternate N times (wall time,
-medians). Targets (issue 5): --jobs 2 >= 1.8x --jobs 1; peak RSS for 5N within 10 % of
-N and under 200 MB.
+then finds warm; with ``--rounds N`` the speed runs alternate N times (wall time,
+medians). Beside them, the machine's ceiling: N separate ``--jobs 1`` processes started
+at once, each on its share of the sub-directories, no pool (``--no-ceiling`` skips it):
+a pool cannot beat what the machine gives N processes that share nothing. The child
+processes run without ``PYTHONDONTWRITEBYTECODE`` (benchmarks/interleave.py:cli_env), as
+an installed package does. Targets (issues 5 and 15): --jobs 2 >= 1.8x --jobs 1; peak RSS
+for 5N within 10 % of N and under 200 MB.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.interleave import cli_env  # noqa: E402
 from benchmarks.synthetic import build_collection  # noqa: E402
 
 PER_DIR = 1000
@@ -72,12 +77,16 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+def start(args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "archivekit", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=cli_env())
+
+
 def run(args: list[str], label: str) -> dict:
     """Run ``python -m archivekit ARGS``; wall time, peak RSS of one process and of the tree."""
     peak_tree = 0
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "archivekit", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    start_time = time.perf_counter()
+    proc = start(args)
     done = threading.Event()
 
     def sample() -> None:
@@ -90,7 +99,7 @@ def run(args: list[str], label: str) -> dict:
     sampler.start()
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - start_time
     done.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -102,8 +111,27 @@ def run(args: list[str], label: str) -> dict:
 
 
 def check(inputs: list[Path], jobs: int) -> dict:
-    return run(["check", *map(str, inputs), "-f", "json", "--jobs", str(jobs), "--progress", "never"],
-                f"check --jobs {jobs}")
+    return run(check_args(inputs, jobs), f"check --jobs {jobs}")
+
+
+def check_args(inputs: list[Path], jobs: int) -> list[str]:
+    return ["check", *map(str, inputs), "-f", "json", "--jobs", str(jobs), "--progress", "never"]
+
+
+def machine_ceiling(inputs: list[Path], jobs: int) -> float:
+    """Wall time of ``jobs`` separate ``check --jobs 1`` processes started at once, each on
+    its share of the sub-directories: what this machine gives ``jobs`` processes that share
+    nothing (no pool, no parent). Its speed-up over one ``--jobs 1`` run is the ceiling of
+    any pool: the cores may share caches, memory bandwidth or, on a virtual machine, a
+    physical core."""
+    shares = [inputs[i::jobs] for i in range(jobs)]
+    started = time.perf_counter()
+    procs = [start(check_args(share, 1)) for share in shares if share]
+    for proc in procs:
+        stderr = proc.stderr.read()
+        if proc.wait() not in (0, 1):
+            raise SystemExit(f"check --jobs 1 (ceiling) failed: {stderr.decode()[-800:]}")
+    return time.perf_counter() - started
 
 
 def spark(inputs: list[Path], workdir: Path, master: str) -> dict | None:
@@ -139,6 +167,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="alternate the --jobs 1 / --jobs N speed runs this many times (medians)")
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark local[N] peer")
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="skip the machine-ceiling run (N separate --jobs 1 processes at once)")
     parser.add_argument("--workdir", default=None, help="reuse a collection directory")
     parser.add_argument("--keep", action="store_true", help="keep the generated collection")
     args = parser.parse_args()
@@ -156,10 +186,12 @@ def main() -> None:
 
     try:
         check(small[:1], 1)  # warm-up: imports, the page cache of the first files, the CPU clock
-        ones, manys = [], []
-        for _ in range(max(1, args.rounds)):  # interleaved: 1, N, 1, N, ...
+        ones, manys, ceilings = [], [], []
+        for _ in range(max(1, args.rounds)):  # interleaved: 1, N, ceiling, 1, N, ceiling, ...
             ones.append(check(small, 1))
             manys.append(check(small, args.jobs))
+            if not args.no_ceiling:
+                ceilings.append(machine_ceiling(small, args.jobs))
 
         def mid(runs: list[dict]) -> dict:
             return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
@@ -169,6 +201,15 @@ def main() -> None:
         print(f"check --jobs 1          {r1:8.0f} pages/s  ({count:,} pages in {one['seconds']:.1f} s)")
         print(f"check --jobs {args.jobs:<10} {rn:8.0f} pages/s  = {rn / r1:.2f}x --jobs 1 "
               f"(target >= 1.8x)")
+        print("  rounds (s): --jobs 1 " + " ".join(f"{r['seconds']:.1f}" for r in ones)
+              + f"; --jobs {args.jobs} " + " ".join(f"{r['seconds']:.1f}" for r in manys)
+              + ("; ceiling " + " ".join(f"{c:.1f}" for c in ceilings) if ceilings else ""))
+        if ceilings:
+            ceiling = sorted(ceilings)[len(ceilings) // 2]
+            print(f"machine ceiling: {args.jobs} separate --jobs 1 processes at once, each on "
+                  f"1/{args.jobs} of the pages: {count / ceiling:.0f} pages/s = "
+                  f"{one['seconds'] / ceiling:.2f}x --jobs 1; the pool reaches "
+                  f"{ceiling / many['seconds']:.0%} of it")
 
         if args.big_pages and args.big_pages > args.pages:
             big = check([pages_root], 1)
