@@ -124,3 +124,22 @@ def test_fingerprint_jobs_1_and_2_same_report_and_ledger(run_cli, tmp_path):
         runs[jobs] = (proc.stdout, objects)
     assert runs[1] == runs[2]
     assert len(runs[1][1]) == len(_pages(FIXTURES / "html")) + len(_pages(FIXTURES / "text"))
+
+
+def test_a_checker_recipe_travels_without_its_checker_and_rebuilds_an_equal_one():
+    """A forked worker uses the checker the recipe holds (its memory is a copy); what is
+    pickled (a spawned worker, a Spark task) carries the recipe alone and builds anew."""
+    import pickle
+
+    from archivekit.checker import Checker, CheckerRecipe, check_document
+    from archivekit.sources import read_file
+
+    checker = Checker(keep_record=True)
+    recipe = CheckerRecipe.of(checker)
+    assert recipe.build() is checker
+    travelled = pickle.loads(pickle.dumps(recipe))
+    assert travelled.built is None and travelled == recipe
+    rebuilt = travelled.build()
+    assert rebuilt is not checker and rebuilt.keep_record
+    page = read_file(str(next(p for p in _pages(FIXTURES) if p.suffix == ".html")))
+    assert check_document(page, rebuilt).to_dict() == check_document(page, checker).to_dict()
