@@ -364,3 +364,53 @@ def test_the_banner_or_notice_repeated_in_the_body_is_not_body_text():
     plain = article_html(body=body[:1] + body[3:], escape=lambda s: s).encode()
     assert extract(Document(path="b.html", content=plain), checker.profiles).data["body"] == \
         record["body"]
+
+
+# --- the parser reads UTF-8 pages as bytes ---------------------------------------------
+
+_ODD_UTF8 = [b"", b"   ", b"<p>x</p>", b"\x00<p>a\x00b</p>", "<p>caf\u00e9 \u2014 \U0001F600</p>".encode(),
+             b"<html><head><meta charset='iso-8859-1'></head><body>\xc3\xa9</body></html>",
+             b"<meta http-equiv='Content-Type' content='text/html; charset=windows-1252'>"
+             b"<p>\xe2\x80\x99</p>",
+             b"a\r\nb\rc\n<p>\r\n</p>", b"<p>\xef\xbf\xbe \xef\xbf\xbf \xf4\x8f\xbf\xbf</p>",
+             b"\x0c<p>\x01\x02\x7f</p>", b"<!DOCTYPE html><body><p>&amp;&#0;&#xD800;&#x110000;</p>",
+             b"<p>" + "\u00e9".encode() * 50000 + b"</p>", b"<" * 1000, b"<html>" + b"<div>" * 300 + b"x"]
+
+
+def _parsed(text, utf8):
+    from lxml import etree
+
+    from archivekit.extract.dom import parse_html
+
+    try:
+        root = parse_html(text, utf8)
+    except Exception as exc:  # noqa: BLE001 - the two paths must fail alike too
+        return type(exc).__name__, str(exc)
+    if root is None:
+        return None
+    return etree.tostring(root, encoding="unicode"), [el.sourceline for el in root.iter()]
+
+
+def test_a_utf8_page_parsed_from_its_bytes_gives_the_tree_of_its_text():
+    """parse_html reads a page's own bytes when its text is their UTF-8 decoding
+    (Decoded.utf8): the tree and its line numbers are those of the text."""
+    from conftest import corpus_pages
+
+    from archivekit.extract.decode import decode
+
+    try:
+        real = [p.read_bytes() for p in corpus_pages()]
+    except pytest.skip.Exception:
+        real = []
+    pages = _ODD_UTF8 + [p.read_bytes() for p in sorted(FIXTURES.rglob("*.htm*"))] + real
+    compared = 0
+    for data in pages:
+        decoded = decode(data)
+        if decoded.utf8 is None:
+            continue
+        assert decoded.utf8 is data and decoded.text == data.decode("utf-8")
+        assert _parsed(decoded.text, None) == _parsed(decoded.text, data), data[:80]
+        compared += 1
+    assert compared >= len(_ODD_UTF8) + 20
+    assert decode(b"\xef\xbb\xbf<p>x</p>").utf8 is None  # a BOM: the text path
+    assert decode("<p>caf\u00e9</p>".encode("cp1252")).utf8 is None

@@ -24,6 +24,9 @@ class Decoded:
     encoding: str
     clean: bool
     problem: str | None = None
+    # The page's bytes when ``text`` is exactly their UTF-8 decoding (no BOM): the HTML
+    # parser reads them as they are instead of a copy of ``text`` encoded again.
+    utf8: bytes | None = None
 
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -73,7 +76,7 @@ def decode(content: bytes, declared: str | None = None) -> Decoded:
             and not content.isascii() and _is_utf8(content):
         # A page re-saved as UTF-8 that kept its old <meta charset>: UTF-8 multi-byte
         # sequences do not happen by chance in legacy-encoded text.
-        return _check_mojibake(Decoded(content.decode("utf-8"), "utf-8", True))
+        return _check_mojibake(Decoded(content.decode("utf-8"), "utf-8", True, utf8=content))
     if declared and declared not in ("utf-8", "ascii"):
         # Latin-1 is read as Windows-1252 by every browser (WHATWG Encoding).
         if declared in ("latin-1", "iso8859-1"):
@@ -86,7 +89,7 @@ def decode(content: bytes, declared: str | None = None) -> Decoded:
         return _check_mojibake(Decoded(text, "cp1252", False,
                                        f"bytes are not valid UTF-8 (offset {exc.start}); "
                                        "read as Windows-1252"))
-    return _check_mojibake(Decoded(text, "utf-8", True))
+    return _check_mojibake(Decoded(text, "utf-8", True, utf8=content))
 
 
 def _is_utf8(content: bytes) -> bool:

@@ -18,6 +18,10 @@ from archivekit.limits import LimitExceeded, parser_limit_exceeded
 # No network, no entity expansion beyond HTML's own, comments and PIs dropped.
 _PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
                            huge_tree=False, recover=True)
+# The same parser for the page's own bytes when they are UTF-8: lxml gives libxml2 a str
+# as UTF-8 it encodes first, so the tree is the same and the copy is saved (7% of a parse).
+_PARSER_UTF8 = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
+                                huge_tree=False, recover=True, encoding="utf-8")
 X_ORDER = etree.XPath("count(preceding::*) + count(ancestor::*)", smart_strings=False)
 # An XML declaration in a str makes lxml refuse the page ("Unicode strings with encoding
 # declaration are not supported"); the text is already decoded, so it can go.
@@ -75,14 +79,17 @@ def with_tag_pure(elements: list, tag: str) -> list:
 with_tag = speedups.choose("with_tag", with_tag_pure)
 
 
-def parse_html(text: str) -> etree._Element | None:
+def parse_html(text: str, utf8: bytes | None = None) -> etree._Element | None:
+    """The page's tree; ``utf8``: the bytes ``text`` was decoded from, when it is exactly
+    their UTF-8 decoding (:attr:`archivekit.extract.decode.Decoded.utf8`)."""
     if text[:64].lstrip().startswith("<?xml"):
-        text = _XML_DECLARATION.sub("", text, count=1)
+        text, utf8 = _XML_DECLARATION.sub("", text, count=1), None
+    parser = _PARSER if utf8 is None else _PARSER_UTF8
     try:
-        root = etree.fromstring(text, _PARSER)
+        root = etree.fromstring(text if utf8 is None else utf8, parser)
     except (etree.ParserError, ValueError):
         return None
-    if (problem := parser_limit_exceeded(_PARSER.error_log)):
+    if (problem := parser_limit_exceeded(parser.error_log)):
         raise LimitExceeded(problem)
     return root
 

@@ -35,7 +35,7 @@ __all__ = ["extract_html", "parse_html"]
 
 def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
                  forced_profile: str | None = None) -> Parts | None:
-    root = parse_html(decoded.text)
+    root = parse_html(decoded.text, decoded.utf8)
     if root is None:
         return None
     parts = Parts(encoding=decoded.encoding, encoding_clean=decoded.clean,
