@@ -10,12 +10,14 @@ of the 64 bits set where more than half the shingles have it.
 
 What is in C: the word scan over the string's own buffer (no word objects; ASCII
 paragraphs are lowered, split and hashed in one pass each, without the join), a hash
-table of the words seen so far (keyed by the word's code units; a miss creates the word's
-str once and asks hashlib for its blake2b, so the hash is Python's own), and the bit vote
+table of the words seen so far (keyed by the word's code units; a miss asks hashlib for
+the blake2b of the word's UTF-8, so the hash is Python's own: of an ASCII word's lowered
+bytes straight from the table's key, of any other word's str), and the bit vote
 (eight byte-wide counters a shingle, through a 256-entry table), shingle by shingle as
 the words come.
 """
 
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy, memset
@@ -71,8 +73,19 @@ cdef void _lanes_of(bytes digest, uint64_t* out):
     out[2] = _read_le64(p + 16)
 
 
+# A fresh 24-byte blake2b state, copied for each new word: half the cost of making one
+# (the constructor parses its keywords and sets the parameter block every time).
+cdef object _BLAKE_24 = hashlib.blake2b(digest_size=24)
+
+
+cdef bytes _blake_of(bytes data):
+    cdef object state = _BLAKE_24.copy()
+    state.update(data)
+    return state.digest()
+
+
 cdef bytes _blake(str word):
-    return hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=24).digest()
+    return _blake_of(word.encode("utf-8", "surrogatepass"))
 
 
 cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
@@ -167,7 +180,8 @@ cdef Entry* _find(const char* key, size_t size, uint32_t kind, uint64_t h, bint 
 
 cdef const uint64_t* _insert(const char* key, size_t size, uint32_t kind, uint64_t h,
                              bint lowered, str word) except NULL:
-    """A new word: its blake2b lanes (of ``word``, the word's str) kept under ``key``."""
+    """A new word: its blake2b lanes kept under ``key``: of ``word`` (the word's str), or
+    with ``lowered`` (``word`` None) of the ASCII key lowered, its own UTF-8."""
     global _count
     cdef size_t slot, j
     cdef Entry* entry
@@ -180,12 +194,16 @@ cdef const uint64_t* _insert(const char* key, size_t size, uint32_t kind, uint64
     while _table[slot].key_hash:
         slot = (slot + 1) & (_capacity - 1)
     entry = &_table[slot]
-    _lanes_of(_blake(word), entry.lanes)
     entry.key_offset = _arena_size
     _arena_append(key, size)
     if lowered:
         for j in range(size):
             _arena[entry.key_offset + j] = <char> _lower[<uint8_t> key[j]]
+    if word is None:
+        _lanes_of(_blake_of(PyBytes_FromStringAndSize(_arena + entry.key_offset, size)),
+                  entry.lanes)
+    else:
+        _lanes_of(_blake(word), entry.lanes)
     entry.key_size = size
     entry.kind = kind
     entry.key_hash = h
@@ -309,8 +327,7 @@ cdef int _scan_ascii(Vote* v, str text) except -1:
         if entry is not NULL:
             _word(v, entry.lanes)
         else:
-            _word(v, _insert(<const char*> data + start, i - start, 1, h, True,
-                             PyUnicode_Substring(text, start, i).lower()))
+            _word(v, _insert(<const char*> data + start, i - start, 1, h, True, None))
 
 
 cdef bint _all_ascii(list paragraphs):
