@@ -354,6 +354,22 @@ def test_text_checks_equal_on_ascii_white_space_and_controls(texts):
     assert compiled.clean(None) is None
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from("  a\x00\xa0 \x7f\xff"), max_size=70), max_size=5))
+def test_space_counts_equal_on_long_texts(texts):
+    """count_spaces reads eight bytes at a time: texts longer than a word, any tail."""
+    assert compiled.count_spaces(texts) == assemble.count_spaces_pure(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_control_byte_counts_equal(data):
+    from archivekit.extract.decode import control_bytes_pure
+
+    assert compiled.control_bytes(data) == control_bytes_pure(data)
+    assert compiled.control_bytes(bytearray(data)) == control_bytes_pure(data)
+
+
 # --- whole records, both paths, real subprocesses ---------------------------------------
 DUMP = """
 import json, sys

@@ -8,6 +8,7 @@ Each function here has a pure-Python reference that the tests hold it equal to.
 from archivekit._speedups._dom import (
     ImageReader,
     clean,
+    control_bytes,
     count_spaces,
     index_elements,
     joined_text,
@@ -20,6 +21,7 @@ from archivekit._speedups._dom import (
 from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
 from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 
-__all__ = ["ImageReader", "cache_size", "clean", "count_nodes", "count_spaces", "element_texts",
-           "index_elements", "joined_text", "joined_texts", "set_cache_limit", "simhash",
-           "template_paragraphs", "text_holders", "text_stats", "texts_clean_ascii", "with_tag"]
+__all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
+           "element_texts", "index_elements", "joined_text", "joined_texts", "set_cache_limit",
+           "simhash", "template_paragraphs", "text_holders", "text_stats", "texts_clean_ascii",
+           "with_tag"]

@@ -18,8 +18,9 @@ from cpython.unicode cimport (
     PyUnicode_FromStringAndSize,
     PyUnicode_KIND,
 )
+from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, qsort
-from libc.string cimport memcmp, strcmp, strlen, strstr
+from libc.string cimport memcmp, memcpy, strcmp, strlen, strstr
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
 
@@ -371,19 +372,64 @@ def texts_clean_ascii(list texts not None):
     return True
 
 
+cdef inline Py_ssize_t _count_byte(const unsigned char* p, Py_ssize_t n,
+                                   unsigned char byte) noexcept:
+    """How many of ``p[:n]`` are ``byte``, eight at a time: in ``x ^ pattern`` a match is a
+    zero byte; ``((x & low7) + low7) | x`` has the high bit of every other byte set (no
+    carry crosses a byte), so the high bits left clear are the matches."""
+    cdef uint64_t pattern = 0x0101010101010101ULL * byte
+    cdef uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL
+    cdef uint64_t x, zeros
+    cdef Py_ssize_t i = 0, total = 0
+    while i + 8 <= n:
+        memcpy(&x, p + i, 8)
+        x ^= pattern
+        zeros = ~(((x & low7) + low7) | x | low7)  # 0x80 in each matching byte
+        total += <Py_ssize_t> (((zeros >> 7) * 0x0101010101010101ULL) >> 56)
+        i += 8
+    while i < n:
+        total += p[i] == byte
+        i += 1
+    return total
+
+
 def count_spaces(list texts not None):
     """``sum(t.count(" ") for t in texts)``."""
     cdef str text
-    cdef Py_ssize_t total = 0, i, n
-    cdef const unsigned char* p
+    cdef Py_ssize_t total = 0
     for text in texts:
         if PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND:
             total += text.count(" ")
             continue
-        p = <const unsigned char*> PyUnicode_DATA(text)
-        n = len(text)
-        for i in range(n):
-            total += p[i] == 32
+        total += _count_byte(<const unsigned char*> PyUnicode_DATA(text), len(text), 32)
+    return total
+
+
+cdef inline uint64_t _below(uint64_t x, uint64_t low, unsigned char n) noexcept:
+    """0x80 in each byte of ``x`` that is below ``n`` (n <= 128), 0 elsewhere, exactly: a
+    byte's low seven bits plus ``128 - n`` reach its high bit unless it is below ``n``,
+    and no sum carries into the next byte (``low`` is the low seven bits of ``x``)."""
+    return ~((low + 0x0101010101010101ULL * (128 - n)) | x) & 0x8080808080808080ULL
+
+
+def control_bytes(data):
+    """``len(data) - len(data.translate(None, CONTROL))``: how many bytes of ``data`` are
+    C0 controls other than the white space ones (tab, LF, VT, FF, CR), eight at a time."""
+    cdef bytes raw = data if type(data) is bytes else bytes(data)
+    cdef const unsigned char* p = <const unsigned char*> PyBytes_AS_STRING(raw)
+    cdef Py_ssize_t i = 0, n = PyBytes_GET_SIZE(raw), total = 0
+    cdef uint64_t x, low, hits
+    cdef unsigned char c
+    while i + 8 <= n:
+        memcpy(&x, p + i, 8)
+        low = x & 0x7f7f7f7f7f7f7f7fULL
+        hits = _below(x, low, 32) & ~(_below(x, low, 14) & ~_below(x, low, 9))
+        total += <Py_ssize_t> (((hits >> 7) * 0x0101010101010101ULL) >> 56)
+        i += 8
+    while i < n:
+        c = p[i]
+        total += c < 9 or 13 < c < 32
+        i += 1
     return total
 
 
