@@ -78,17 +78,21 @@ def set_texts(pairs: list, parts: Parts) -> None:
 def _set(elements: list, texts: list, parts: Parts) -> None:
     # The banner or notice repeated as a paragraph is not body text. Clean texts hold no
     # newline, so one search of them joined by newlines says whether any paragraph does.
+    if len(elements) != len(texts):
+        raise ValueError("one text a paragraph element")
     repeats = [r for r in (parts.banner, parts.footer) if r]
     if repeats:
-        joined = "\n".join(t for t in texts if t)
+        joined = "\n".join([t for t in texts if t])
         repeats = [r for r in repeats if r in joined]
-    body = []
-    for el, text in zip(elements, texts, strict=True):
-        if not text or (repeats and any(r in text for r in repeats)):
-            continue
-        if parts.body_line is None:
-            parts.body_line = el.sourceline
-        body.append(text)
+    if repeats:
+        body = [t for t in texts if t and not any(r in t for r in repeats)]
+    else:
+        body = [t for t in texts if t]
+    if body and parts.body_line is None:
+        # The first paragraph kept: the first text that is body[0] (those before it are
+        # empty or a repeat, so none of them equals it).
+        first = next(i for i, t in enumerate(texts) if t is body[0])
+        parts.body_line = elements[first].sourceline
     parts.body = body
 
 
