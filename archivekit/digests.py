@@ -64,7 +64,7 @@ def _canonical_json(value: Any) -> bytes:
 
 
 def _sha256_json(value: Any) -> str:
-    return hashlib.sha256(compact(value, sort_keys=True)).hexdigest()
+    return hashlib.sha256(_canonical_json(value)).hexdigest()
 
 
 def content_digest(record: dict[str, Any]) -> str:

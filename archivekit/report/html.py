@@ -147,8 +147,7 @@ class HtmlReport:
             UNREADABLE_DATE if found_date else NO_DATE)
         article = _Article(n, result.path, url, facts.get("headline") or "", edition, date, year,
                            list(result.findings))
-        valid, errors = result.valid, article.errors
-        warnings = len(article.findings) - errors
+        valid, errors, warnings = result.valid, article.errors, article.warnings
         for tally in (self.editions.setdefault(edition, _Tally()),
                       self.years.setdefault(year, _Tally())):
             tally.articles += 1
