@@ -591,11 +591,6 @@ cdef int _by_line(const void* a, const void* b) noexcept nogil:
     return (x > y) - (x < y)
 
 
-cdef int _by_address(const void* a, const void* b) noexcept nogil:
-    cdef size_t x = (<const size_t*> a)[0], y = (<const size_t*> b)[0]
-    return (x > y) - (x < y)
-
-
 cdef void _sort_items(_Item* items, Py_ssize_t count, bint by_line) noexcept:
     """Sort by node address (or by line): insertion for the few a page has, else qsort."""
     cdef Py_ssize_t i, j
@@ -612,33 +607,6 @@ cdef void _sort_items(_Item* items, Py_ssize_t count, bint by_line) noexcept:
         items[j] = item
 
 
-cdef void _sort_addresses(size_t* nodes, Py_ssize_t count) noexcept:
-    cdef Py_ssize_t i, j
-    cdef size_t node
-    if count > 24:
-        qsort(nodes, count, sizeof(size_t), _by_address)
-        return
-    for i in range(1, count):
-        node = nodes[i]
-        j = i
-        while j > 0 and nodes[j - 1] > node:
-            nodes[j] = nodes[j - 1]
-            j -= 1
-        nodes[j] = node
-
-
-cdef inline bint _among(const size_t* nodes, Py_ssize_t count, size_t node) noexcept:
-    """Whether ``node`` is in the sorted ``nodes`` (binary search)."""
-    cdef Py_ssize_t low = 0, high = count, middle
-    while low < high:
-        middle = (low + high) >> 1
-        if nodes[middle] < node:
-            low = middle + 1
-        else:
-            high = middle
-    return low < count and nodes[low] == node
-
-
 cdef Py_ssize_t _among_items(const _Item* items, Py_ssize_t count, size_t node) noexcept:
     """The position of ``node`` in ``items`` sorted by node, or -1."""
     cdef Py_ssize_t low = 0, high = count, middle
@@ -649,6 +617,10 @@ cdef Py_ssize_t _among_items(const _Item* items, Py_ssize_t count, size_t node) 
         else:
             high = middle
     return low if low < count and items[low].node == node else -1
+
+
+cdef inline bint _among(const _Item* items, Py_ssize_t count, size_t node) noexcept:
+    return _among_items(items, count, node) >= 0
 
 
 cdef class ImageReader:
@@ -785,7 +757,7 @@ cdef class ImageReader:
         cdef tree.xmlNode* top
         cdef _Item* items = NULL
         cdef _Item* by_line = NULL
-        cdef size_t* marks = NULL  # the skipped elements, then the ones holding them
+        cdef _Item* marks = NULL  # the skipped elements, then the ones holding them
         cdef Py_ssize_t count = 0, unique = 0, skips = 0, holders = 0, i, found
         cdef bint in_scope, is_block, refused, distinct
         cdef object line
@@ -811,7 +783,7 @@ cdef class ImageReader:
             scope_node = (<_Element?> scope)._c_node
         count = len(elements)
         items = <_Item*> malloc((2 * count + 1) * sizeof(_Item))
-        marks = <size_t*> malloc((skips + holders + 1) * sizeof(size_t))
+        marks = <_Item*> malloc((skips + holders + 1) * sizeof(_Item))
         if items is NULL or marks is NULL:
             free(items)
             free(marks)
@@ -860,16 +832,16 @@ cdef class ImageReader:
                     node = next_element(node, top)
             i = 0
             for el in skipping:
-                marks[i] = <size_t> el._c_node
+                marks[i].node = <size_t> el._c_node
                 i += 1
-            _sort_addresses(marks, skips)
+            _sort_items(marks, skips, False)
             for el in skipping:
                 ancestor = el._c_node.parent
                 while _is_element(ancestor):
-                    marks[i] = <size_t> ancestor
+                    marks[i].node = <size_t> ancestor
                     i += 1
                     ancestor = ancestor.parent
-            _sort_addresses(marks + skips, holders)
+            _sort_items(marks + skips, holders, False)
             for el in ordered:
                 node = el._c_node
                 if _among(marks + skips, holders, <size_t> node) or _in(node, self.furniture) \

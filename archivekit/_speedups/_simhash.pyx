@@ -180,8 +180,8 @@ cdef Entry* _find(const char* key, size_t size, uint32_t kind, uint64_t h, bint 
 
 cdef const uint64_t* _insert(const char* key, size_t size, uint32_t kind, uint64_t h,
                              bint lowered, str word) except NULL:
-    """A new word: its blake2b lanes kept under ``key``: of ``word`` (the word's str), or
-    with ``lowered`` (``word`` None) of the ASCII key lowered, its own UTF-8."""
+    """A new word: its blake2b lanes kept under ``key``: with ``lowered``, of the ASCII key
+    lowered (its own UTF-8; ``word`` unused), else of ``word`` (the word's str)."""
     global _count
     cdef size_t slot, j
     cdef Entry* entry
@@ -199,7 +199,6 @@ cdef const uint64_t* _insert(const char* key, size_t size, uint32_t kind, uint64
     if lowered:
         for j in range(size):
             _arena[entry.key_offset + j] = <char> _lower[<uint8_t> key[j]]
-    if word is None:
         _lanes_of(_blake_of(PyBytes_FromStringAndSize(_arena + entry.key_offset, size)),
                   entry.lanes)
     else:
