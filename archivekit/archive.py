@@ -30,6 +30,7 @@ from archivekit.archive_prepare import (  # noqa: F401 - re-exported
     SerialHint,
     WorkerRecipe,
     prepare_article,
+    prepare_articles,
 )
 from archivekit.checker import Checker, checker_recipe
 from archivekit.record import Result
@@ -63,7 +64,7 @@ def archive_paths(inputs: Iterable[str], checker: Checker, settings: ArchiveSett
     recipe = ArticleRecipe(checker_recipe(checker, jobs), archiver.recipe, archiver.serial)
     with archiver:
         for prepared in run_documents(
-                inputs, prepare_article, recipe=recipe, jobs=jobs,
+                inputs, prepare_article, many=prepare_articles, recipe=recipe, jobs=jobs,
                 follow_symlinks=follow_symlinks, on_error=input_error,
                 max_page_bytes=checker.max_page_bytes):
             yield archiver.commit(prepared)

@@ -37,7 +37,9 @@ from archivekit.atomic import write_text
 from archivekit.checker import Checker, CheckerRecipe, check_one
 from archivekit.errors import InputError
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
+from archivekit.record import Document
 from archivekit.report.jsonl import result_line
+from archivekit.runner import document_batches
 from archivekit.sources import (
     SourceError,
     collect_paths,
@@ -262,20 +264,26 @@ def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counts: Spark
         else:
             paths = collect_paths([entry], on_error=lambda exc, note=errors.append: note(str(exc)))
             documents = read_documents(paths, max_page_bytes=checker.max_page_bytes)
-        for document in documents:
-            result = archiver.process(document) if archiver else check_one(document, checker)
-            if counts is not None:
-                counts.articles += 1
-                counts.findings += len(result.findings)
-                counts.failures += 0 if result.valid else 1
-                counts.input_errors += 1 if result.io_error else 0
-            yield result_line(result)
+        for batch in document_batches(documents):
+            yield from _batch_lines(batch, checker, archiver, counts)
         for message in errors:
             if counts is not None:
                 counts.input_errors += 1
             yield json.dumps({"path": entry, "input_error": message}, ensure_ascii=False)
     if archiver is not None:
         archiver.finish()  # the WARC is renamed to its final name only now
+
+
+def _batch_lines(batch: list[Document], checker: Checker, archiver, counts: SparkCounts | None
+                 ) -> Iterator[str]:
+    results = archiver.process_many(batch) if archiver else [check_one(d, checker) for d in batch]
+    for result in results:
+        if counts is not None:
+            counts.articles += 1
+            counts.findings += len(result.findings)
+            counts.failures += 0 if result.valid else 1
+            counts.input_errors += 1 if result.io_error else 0
+        yield result_line(result)
 
 
 def _partition_archiver(warc_dir: Path, index: int, checker: Checker, date: datetime | None):

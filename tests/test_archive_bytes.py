@@ -120,6 +120,25 @@ def test_fixture_outputs_are_the_recorded_bytes(run, tmp_path, monkeypatch):
     _check(run, digests)
 
 
+@pytest.mark.parametrize("run", sorted(RUNS))
+def test_one_article_at_a_time_gives_the_bytes_of_batches(run, tmp_path, monkeypatch):
+    """archive_paths prepares articles in batches (a stage at a time); Archiver.process
+    takes one at a time: the same outputs, files rolled or not."""
+    from archivekit.archive import Archiver
+    from archivekit.sources import collect_paths, read_documents
+
+    inputs = _fixtures(tmp_path)
+    batched = _archive(tmp_path, inputs, RUNS[run], monkeypatch)
+    shutil.rmtree(tmp_path / "out")
+    settings = ArchiveSettings(out_dir=Path("out"), inputs=tuple(inputs), warc_options=WarcOptions(
+        date=parse_date_option(DATE), **RUNS[run]))
+    with Archiver(settings, Checker()) as archiver:
+        for document in read_documents(collect_paths(inputs)):
+            archiver.process(document)
+        archiver.finish()
+    assert _digests(tmp_path / "out") == batched
+
+
 def test_corpus_outputs_are_the_recorded_bytes(tmp_path, monkeypatch):
     digests = _archive(tmp_path, _corpus(tmp_path), {}, monkeypatch)
     _check("corpus-default", digests)

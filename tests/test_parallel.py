@@ -76,6 +76,10 @@ def where(document: Document, state) -> tuple[str, int, str]:
     return document.path, os.getpid(), state
 
 
+def where_many(documents: list[Document], state) -> list[tuple[str, int, str]]:
+    return [(document.path, len(documents), state) for document in documents]
+
+
 def tag(label: str) -> str:
     return label
 
@@ -101,6 +105,29 @@ def test_teardown_runs_once_in_each_worker(collection, tmp_path):
                                 teardown=mark_done, jobs=2, chunk=4))
     pids = {pid for _, pid, _ in values}
     assert {p.name for p in tmp_path.iterdir()} == {f"worker-{pid}" for pid in pids}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_batch_worker_gets_the_documents_in_batches_and_keeps_their_order(collection, jobs):
+    root, warc = collection
+    inputs = [str(root), str(warc)]
+    one = list(run_documents(inputs, where, setup=tag, setup_args=("s",), jobs=1))
+    batched = list(run_documents(inputs, where, many=where_many, setup=tag, setup_args=("s",),
+                                 jobs=jobs, chunk=5))
+    assert [p for p, _, _ in batched] == [p for p, _, _ in one]
+    assert {s for _, _, s in batched} == {"s"}
+    sizes = [size for _, size, _ in batched]
+    assert max(sizes) == 5 and set(sizes) <= set(range(1, 6))
+
+
+def test_a_batch_is_cut_short_at_the_shard_byte_bound(monkeypatch):
+    from archivekit import runner
+
+    monkeypatch.setattr(runner, "MAX_SHARD_BYTES", 100)
+    documents = [Document(path=f"p{i}", content=b"x" * size)
+                 for i, size in enumerate([60, 30, 20, 5, 150, 1])]
+    assert [[d.path for d in batch] for batch in runner.document_batches(documents, 4)] == \
+        [["p0", "p1", "p2"], ["p3", "p4"], ["p5"]]
 
 
 def test_resolve_jobs():

@@ -44,6 +44,11 @@ def record_uuid(*parts: str) -> str:
     return f"<urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}>"
 
 
+def metadata_record_id(record_id: str, block_sha256: str) -> str:
+    """The id of the metadata record about ``record_id`` with a block of this sha256."""
+    return record_uuid("metadata", record_id, block_sha256)
+
+
 @functools.lru_cache(maxsize=256)  # a collection has a handful of encodings
 def iana_charset(name: str) -> str:
     """The IANA name of a Python codec (cp1252 -> windows-1252), for Content-Type."""

@@ -21,6 +21,7 @@ from archivekit.export.warc.fields import (
     capture_date_for,
     content_type_for,
     digest_label,
+    metadata_record_id,
     record_uuid,
     target_uri_for,
 )
@@ -82,6 +83,11 @@ class PreparedRecord:
     warcinfo_id: str       # the warcinfo id ``member`` refers to
     member: bytes          # the record as one gzip member
     metadata_block: bytes  # the block of the article's metadata record
+    metadata_sha256: str   # its sha256 (hex), which the metadata record's id is made of
+    # The metadata record, made beside ``member``, for when the writer keeps the ids
+    # above (``metadata_id`` is then its id); otherwise the writer makes it again.
+    metadata_id: str
+    metadata_member: bytes
 
 
 class RecordMaker:
@@ -155,10 +161,10 @@ class RecordMaker:
         metadata_block = compact({"@context": METADATA_CONTEXT, **metadata}, sort_keys=True,
                                  errors="backslashreplace")
         if verbatim is not None:
-            return PreparedRecord(
+            # WARC 1.0 writers (wget) put the URI in <>; the records written beside this
+            # copy (metadata, revisits) are WARC 1.1, without them.
+            return self._prepared(
                 kind="response",
-                # WARC 1.0 writers (wget) put the URI in <>; the records written beside
-                # this copy (metadata, revisits) are WARC 1.1, without them.
                 uri=(_header_value(verbatim, "WARC-Target-URI") or "").strip("<>") or uri,
                 date=_header_value(verbatim, "WARC-Date") or date, content_key=content_key,
                 record_id=_header_value(verbatim, "WARC-Record-ID") or record_uuid("response", uri),
@@ -174,10 +180,22 @@ class RecordMaker:
                    ("WARC-Block-Digest", payload_digest),
                    ("WARC-Payload-Digest", payload_digest)]
         member = self.member(headers, document.content, content_type_for(document, result))
-        return PreparedRecord(kind="resource", uri=uri, date=date, content_key=content_key,
+        return self._prepared(kind="resource", uri=uri, date=date, content_key=content_key,
                               record_id=record_id, payload_digest=payload_digest,
                               warcinfo_id=warcinfo_id, member=member,
                               metadata_block=metadata_block)
+
+    def _prepared(self, *, uri: str, date: str, record_id: str, warcinfo_id: str,
+                  metadata_block: bytes, **fields) -> PreparedRecord:
+        """The record with its metadata record made too, for the ids it has now."""
+        block_sha256 = hashlib.sha256(metadata_block).hexdigest()
+        metadata_id = metadata_record_id(record_id, block_sha256)
+        return PreparedRecord(uri=uri, date=date, record_id=record_id, warcinfo_id=warcinfo_id,
+                              metadata_block=metadata_block, metadata_sha256=block_sha256,
+                              metadata_id=metadata_id,
+                              metadata_member=self.metadata(uri, date, metadata_id, record_id,
+                                                            warcinfo_id, metadata_block),
+                              **fields)
 
     @staticmethod
     def _source_is_file(path: str) -> bool:

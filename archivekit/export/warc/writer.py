@@ -3,14 +3,13 @@ roll-over, revisits, ``.open`` names) and the :class:`WarcRef` it returns."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archivekit.export.warc.fields import record_uuid
+from archivekit.export.warc.fields import metadata_record_id, record_uuid
 from archivekit.export.warc.options import PARTIAL_SUFFIX, ExportError, WarcOptions, export_stamp, file_name
 from archivekit.export.warc.records import PreparedRecord, RecordMaker, Written
 from archivekit.record import Document, Result
@@ -160,10 +159,12 @@ class WarcExporter:
             self._handle.write(member)
             self._payloads[p.content_key] = Written(uri, date, record_id, payload_digest)
 
-        metadata_id = self._unique(record_uuid("metadata", record_id,
-                                               hashlib.sha256(p.metadata_block).hexdigest()))
-        self._handle.write(maker.metadata(uri, date, metadata_id, record_id, warcinfo_id,
-                                          p.metadata_block))
+        metadata_id = self._unique(metadata_record_id(record_id, p.metadata_sha256))
+        if (record_id, warcinfo_id, metadata_id) == (p.record_id, p.warcinfo_id, p.metadata_id):
+            self._handle.write(p.metadata_member)  # made with the record, for these ids
+        else:
+            self._handle.write(maker.metadata(uri, date, metadata_id, record_id, warcinfo_id,
+                                              p.metadata_block))
         ref = WarcRef(filename=self.current_name, record_id=record_id, record_type=record_type,
                       metadata_id=metadata_id, target_uri=uri, date=date,
                       payload_digest=payload_digest)
