@@ -8,7 +8,7 @@ large the collection is. With ``jobs=1`` everything runs in this process, no poo
 
 The worker is a picklable top-level function ``worker(document, state)``; a driver
 may also give ``many(documents, state)``, the same work over a batch of documents (a
-shard's, up to ``MAX_SHARD_BYTES`` of pages), done stage by stage: a long job's stages
+shard's, up to ``MAX_BATCH_BYTES`` of pages), done stage by stage: a long job's stages
 (check, fingerprint, deflate, ...) each keep their code and data in the CPU caches
 across the batch instead of evicting one another at every page. ``state`` is
 built once per process by ``recipe.build()``: a recipe is a small picklable value (e.g. a
@@ -45,6 +45,9 @@ BatchWorker = Callable[[list[Document], Any], list[R]]
 
 DEFAULT_CHUNK = 32  # documents per shard: ~15 ms of work, small next to the task overhead
 MAX_SHARD_BYTES = 16 * 1024 * 1024  # bound on page bytes a parent-read shard carries
+# Bound on the page bytes of a batch given to a batch worker at once (its outputs, a few
+# times that, are held until the batch is done); a few pages already keep the caches warm.
+MAX_BATCH_BYTES = 4 * 1024 * 1024
 
 
 class RunnerError(InputError, RuntimeError):
@@ -143,14 +146,14 @@ def _run_here(paths, worker, many, recipe, max_page_bytes, chunk) -> Iterator:
 
 
 def document_batches(documents: Iterable[Document], chunk: int = DEFAULT_CHUNK) -> Iterator[list[Document]]:
-    """Up to ``chunk`` documents at a time, and no more than ``MAX_SHARD_BYTES`` of pages
+    """Up to ``chunk`` documents at a time, and no more than ``MAX_BATCH_BYTES`` of pages
     (a batch of large pages is cut short: memory stays bounded)."""
     batch: list[Document] = []
     size = 0
     for document in documents:
         batch.append(document)
         size += len(document.content)
-        if len(batch) >= chunk or size >= MAX_SHARD_BYTES:
+        if len(batch) >= chunk or size >= MAX_BATCH_BYTES:
             yield batch
             batch, size = [], 0
     if batch:

@@ -120,10 +120,10 @@ def test_a_batch_worker_gets_the_documents_in_batches_and_keeps_their_order(coll
     assert max(sizes) == 5 and set(sizes) <= set(range(1, 6))
 
 
-def test_a_batch_is_cut_short_at_the_shard_byte_bound(monkeypatch):
+def test_a_batch_is_cut_short_at_its_byte_bound(monkeypatch):
     from archivekit import runner
 
-    monkeypatch.setattr(runner, "MAX_SHARD_BYTES", 100)
+    monkeypatch.setattr(runner, "MAX_BATCH_BYTES", 100)
     documents = [Document(path=f"p{i}", content=b"x" * size)
                  for i, size in enumerate([60, 30, 20, 5, 150, 1])]
     assert [[d.path for d in batch] for batch in runner.document_batches(documents, 4)] == \
