@@ -98,9 +98,8 @@ class ArticleWorker:
 
     def prepare_many(self, documents: list[Document]) -> list[PreparedArticle]:
         """:meth:`prepare` over a batch, a stage at a time: every check, every fingerprint,
-        every WARC record, every JSON-LD document. The same outputs as one at a time, in
-        about a third less time (the deflate no longer evicts the check's code and data
-        from the CPU caches at every page, nor the check the deflate's)."""
+        every WARC record, every JSON-LD document. The same outputs as one at a time, for
+        ~30% less CPU a page in real time (docs/scale.md: measured, not modelled)."""
         # The same fingerprint as `archivekit fingerprint` (size, simhash, per field).
         checked = fingerprint_documents(documents, self.checker, parsed_only=True)
         prepared = [self._start(document, result)

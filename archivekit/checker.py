@@ -131,7 +131,7 @@ def fingerprint_documents(documents: list[Document], checker: Checker,
                           algorithms=DEFAULT_ALGORITHMS, *,
                           parsed_only: bool = False) -> list[tuple[Result, Fingerprint | None]]:
     """:func:`fingerprint_document` over a batch, a stage at a time: every check, then every
-    fingerprint (each stage's code and tables stay in the CPU caches over the batch)."""
+    fingerprint (see :meth:`archivekit.archive.ArticleWorker.prepare_many`)."""
     results = [check_document(document, checker, keep_record=True) for document in documents]
     return [(result, _fingerprint_result(document, result, algorithms, None, parsed_only))
             for document, result in zip(documents, results, strict=True)]
