@@ -10,10 +10,10 @@ The worker is a picklable top-level function ``worker(document, state)``; a driv
 may also give ``many(documents, state)``, the same work over a batch of documents (a
 shard's, up to ``MAX_BATCH_BYTES`` of pages), done a stage at a time: a job of several
 heavy stages (check, fingerprint, deflate, ...) then runs each over the whole batch
-before the next, which is measurably faster than one page through every stage. ``state`` is
-built once per process by ``recipe.build()``: a recipe is a small picklable value (e.g. a
-:class:`~archivekit.checker.CheckerRecipe`), because what the worker needs (compiled
-validators, an open ledger) does not pickle. A recipe's optional ``close(state)`` runs
+before the next, which is measurably faster than one page through every stage.
+``state`` is built once per process by ``recipe.build()``: a recipe is a small picklable
+value (e.g. a :class:`~archivekit.checker.CheckerRecipe`), because what the worker needs
+(compiled validators, an open ledger) does not pickle. A recipe's optional ``close(state)`` runs
 when each process ends. :class:`Ready` wraps a value already built, for ``jobs=1``. The
 drivers that use the pool live with their verbs: :func:`archivekit.checker.check_paths`,
 :func:`archivekit.fingerprint.fingerprint_paths`, :func:`archivekit.verify.verify_paths`,
