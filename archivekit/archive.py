@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from archivekit.archive_commit import ArchiveOutcome, Archiver, ArchiveSettings
 from archivekit.archive_prepare import (  # noqa: F401 - re-exported
+    ARCHIVE_BATCH,
     ArticleRecipe,
     ArticleWorker,
     PreparedArticle,
@@ -66,7 +67,7 @@ def archive_paths(inputs: Iterable[str], checker: Checker, settings: ArchiveSett
         for prepared in run_documents(
                 inputs, prepare_article, many=prepare_articles, recipe=recipe, jobs=jobs,
                 follow_symlinks=follow_symlinks, on_error=input_error,
-                max_page_bytes=checker.max_page_bytes):
+                max_page_bytes=checker.max_page_bytes, chunk=ARCHIVE_BATCH):
             yield archiver.commit(prepared)
         outcome = archiver.finish()
     if on_finish is not None:

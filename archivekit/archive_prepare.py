@@ -18,6 +18,10 @@ from archivekit.export.warc import (
 )
 from archivekit.record import Document, Result
 
+# Articles a batch (and a shard with --jobs): their prepared outputs (the WARC records and
+# the JSON-LD, ~1.5x the page) are held until the batch is written.
+ARCHIVE_BATCH = 32
+
 
 @dataclass(frozen=True)
 class WorkerRecipe:

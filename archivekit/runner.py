@@ -43,7 +43,11 @@ R = TypeVar("R")
 Worker = Callable[[Document, Any], R]
 BatchWorker = Callable[[list[Document], Any], list[R]]
 
-DEFAULT_CHUNK = 32  # documents per shard: ~15 ms of work, small next to the task overhead
+# Documents per shard (~0.15 s of work). Each shard costs ~1.2 ms of the parent's CPU and
+# ~5 ms of a worker's on top of its pages (measured: check --jobs 2 on 10,000 pages, 56 ->
+# 27 us a page in the parent from 32 to 128, 7.9 -> 7.2 s wall); a bigger one would
+# leave a worker idle longer at the end of a run.
+DEFAULT_CHUNK = 128
 MAX_SHARD_BYTES = 16 * 1024 * 1024  # bound on page bytes a parent-read shard carries
 # Bound on the page bytes of a batch given to a batch worker at once (its outputs, a few
 # times that, are held until the batch is done).

@@ -39,7 +39,7 @@ from archivekit.errors import InputError
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.record import Document
 from archivekit.report.jsonl import result_line
-from archivekit.runner import document_batches
+from archivekit.runner import DEFAULT_CHUNK, document_batches
 from archivekit.sources import (
     SourceError,
     collect_paths,
@@ -257,6 +257,9 @@ def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counts: Spark
     """
     checker = recipe.build()
     archiver = _partition_archiver(Path(warc_dir), index, checker, warc_date) if warc_dir else None
+    batch_size = DEFAULT_CHUNK
+    if archiver is not None:
+        from archivekit.archive_prepare import ARCHIVE_BATCH as batch_size
     for entry in entries:
         errors: list[str] = []
         if is_url(entry):
@@ -264,7 +267,7 @@ def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counts: Spark
         else:
             paths = collect_paths([entry], on_error=lambda exc, note=errors.append: note(str(exc)))
             documents = read_documents(paths, max_page_bytes=checker.max_page_bytes)
-        for batch in document_batches(documents):
+        for batch in document_batches(documents, batch_size):
             yield from _batch_lines(batch, checker, archiver, counts)
         for message in errors:
             if counts is not None:
