@@ -170,7 +170,7 @@ def _run_pool(paths, worker, many, recipe, max_page_bytes, processes, chunk) -> 
     window = 2 * processes + 2
     pending: deque = deque()
     try:
-        for shard in _shards(paths, max_page_bytes, chunk):
+        for shard in _split_tail(_shards(paths, max_page_bytes, chunk), processes):
             pending.append(pool.submit(_run_shard, worker, many, shard, max_page_bytes))
             while len(pending) >= window:
                 yield from pending.popleft().result()
@@ -181,6 +181,26 @@ def _run_pool(paths, worker, many, recipe, max_page_bytes, processes, chunk) -> 
                           "rerun with fewer --jobs") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _split_tail(shards: Iterable[list], keep: int, pieces: int = 4) -> Iterator[list]:
+    """The shards in order, the last ``keep`` shards of page paths each cut into ``pieces``:
+    the workers then finish together instead of one running a whole shard alone at the
+    end. Shards of documents (read by the parent) are not held back."""
+    ahead: deque[list] = deque()
+    for shard in shards:
+        if not all(isinstance(item, str) for item in shard):
+            yield from ahead
+            ahead.clear()
+            yield shard
+            continue
+        ahead.append(shard)
+        if len(ahead) > keep:
+            yield ahead.popleft()
+    for shard in ahead:
+        step = max(1, -(-len(shard) // pieces))
+        for start in range(0, len(shard), step):
+            yield shard[start:start + step]
 
 
 def _context():

@@ -130,6 +130,19 @@ def test_a_batch_is_cut_short_at_its_byte_bound(monkeypatch):
         [["p0", "p1", "p2"], ["p3", "p4"], ["p5"]]
 
 
+def test_the_last_shards_of_paths_are_cut_smaller_and_keep_their_order():
+    from archivekit.runner import _split_tail
+
+    paths = [[f"p{i}" for i in range(start, start + 8)] for start in range(0, 40, 8)]
+    document = [Document(path="d", content=b"x")]
+    shards = list(_split_tail(iter(paths + [document] + paths[:3]), keep=2))
+    flat = [item if isinstance(item, str) else item.path for shard in shards for item in shard]
+    assert flat == [f"p{i}" for i in range(40)] + ["d"] + [f"p{i}" for i in range(24)]
+    # Path shards held back go out whole before a shard of documents; the last two, in
+    # quarters.
+    assert [len(shard) for shard in shards] == [8, 8, 8, 8, 8, 1, 8, 2, 2, 2, 2, 2, 2, 2, 2]
+
+
 def test_resolve_jobs():
     assert resolve_jobs(3) == 3
     assert resolve_jobs(0) >= 1
