@@ -9,7 +9,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archivekit.archive_prepare import ArticleWorker, PreparedArticle, SerialHint, WorkerRecipe, ref_key
+from archivekit.archive_prepare import (
+    ARCHIVE_BATCH,
+    ArticleWorker,
+    PreparedArticle,
+    SerialHint,
+    WorkerRecipe,
+    ref_key,
+)
 from archivekit.atomic import write_text
 from archivekit.checker import Checker
 from archivekit.export.bagit import BagError, bag_name
@@ -72,6 +79,8 @@ class ArchiveOutcome:
 class Archiver:
     """Writes the outputs of ``archive`` and ``export`` from prepared articles, in input
     order; use as a context manager."""
+
+    batch = ARCHIVE_BATCH  # the articles to give process_many at a time
 
     def __init__(self, settings: ArchiveSettings, checker: Checker, *, shared_serial: bool = False):
         if settings.wacz:

@@ -257,9 +257,7 @@ def check_partition(entries: Iterable[str], recipe: CheckerRecipe, counts: Spark
     """
     checker = recipe.build()
     archiver = _partition_archiver(Path(warc_dir), index, checker, warc_date) if warc_dir else None
-    batch_size = DEFAULT_CHUNK
-    if archiver is not None:
-        from archivekit.archive_prepare import ARCHIVE_BATCH as batch_size
+    batch_size = archiver.batch if archiver is not None else DEFAULT_CHUNK
     for entry in entries:
         errors: list[str] = []
         if is_url(entry):

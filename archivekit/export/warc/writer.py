@@ -159,8 +159,10 @@ class WarcExporter:
             self._handle.write(member)
             self._payloads[p.content_key] = Written(uri, date, record_id, payload_digest)
 
-        metadata_id = self._unique(metadata_record_id(record_id, p.metadata_sha256))
-        if (record_id, warcinfo_id, metadata_id) == (p.record_id, p.warcinfo_id, p.metadata_id):
+        kept = record_id == p.record_id  # then the metadata id the maker made is the one
+        metadata_id = self._unique(p.metadata_id if kept
+                                   else metadata_record_id(record_id, p.metadata_sha256))
+        if kept and warcinfo_id == p.warcinfo_id and metadata_id == p.metadata_id:
             self._handle.write(p.metadata_member)  # made with the record, for these ids
         else:
             self._handle.write(maker.metadata(uri, date, metadata_id, record_id, warcinfo_id,
