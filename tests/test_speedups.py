@@ -5,7 +5,9 @@ ARCHIVEKIT_COMPILED) in real subprocesses; archive's outputs byte-identical eith
 
 from __future__ import annotations
 
+import hashlib
 import os
+import struct
 import subprocess
 import sys
 import unicodedata
@@ -124,6 +126,17 @@ def test_simhash_does_not_depend_on_the_cache_bounds():
     assert [compiled.simhash(t) for t in texts] == expected
     with pytest.raises(ValueError):
         compiled.set_cache_limit(0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=400), st.integers(0, 3000).map(lambda n: bytes(range(256)) * (n // 256) + bytes(n % 256))))
+def test_the_compiled_blake2b_is_hashlibs(data):
+    # A new word's lanes come from the core's own BLAKE2b (RFC 7693), not hashlib's: the
+    # same 24-byte digest for every length, across the 128-byte block boundaries.
+    from archivekit._speedups import _simhash
+
+    expected = struct.unpack("<3Q", hashlib.blake2b(data, digest_size=24).digest())
+    assert _simhash._lanes_for_tests(data) == expected
 
 
 _WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)

@@ -10,19 +10,17 @@ of the 64 bits set where more than half the shingles have it.
 
 What is in C: the word scan over the string's own buffer (no word objects; ASCII
 paragraphs are lowered, split and hashed in one pass each, without the join), a hash
-table of the words seen so far (keyed by the word's code units; a miss asks hashlib for
-the blake2b of the word's UTF-8, so the hash is Python's own: of an ASCII word's lowered
-bytes straight from the table's key, of any other word's str), and the bit vote
+table of the words seen so far (keyed by the word's code units; a miss hashes the word's
+UTF-8 with blake2b, in C, the same bytes as hashlib's: an ASCII word's lowered bytes
+straight from the table's key, any other word's str encoded), and the bit vote
 (eight byte-wide counters a shingle, through a 256-entry table), shingle by shingle as
 the words come.
 """
 
-from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy, memset
 
-import hashlib
 import unicodedata
 
 cdef extern from "Python.h":
@@ -66,26 +64,105 @@ cdef inline uint64_t _read_le64(const uint8_t* p) noexcept nogil:
     return v
 
 
-cdef void _lanes_of(bytes digest, uint64_t* out):
-    cdef const uint8_t* p = <const uint8_t*> (<char*> digest)
-    out[0] = _read_le64(p)
-    out[1] = _read_le64(p + 8)
-    out[2] = _read_le64(p + 16)
+# BLAKE2b (RFC 7693) with a 24-byte digest, no key: the same bytes as
+# hashlib.blake2b(data, digest_size=24), computed here because a new word's hash through
+# hashlib (a state copied, updated, digested: three method calls and two objects) cost
+# ~20 times the hashing itself. Its first three little-endian words are the lanes.
+cdef uint64_t[8] _BLAKE_IV = [
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL,
+    0xa54ff53a5f1d36f1ULL, 0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
+    0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL]
+cdef uint8_t[12][16] _BLAKE_SIGMA = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+    [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
+    [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+    [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
+    [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+    [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
+    [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+    [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
+    [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3]]
 
 
-# A fresh 24-byte blake2b state, copied for each new word: half the cost of making one
-# (the constructor parses its keywords and sets the parameter block every time).
-cdef object _BLAKE_24 = hashlib.blake2b(digest_size=24)
+cdef inline uint64_t _rotr(uint64_t x, int n) noexcept nogil:
+    return (x >> n) | (x << (64 - n))
 
 
-cdef bytes _blake_of(bytes data):
-    cdef object state = _BLAKE_24.copy()
-    state.update(data)
-    return state.digest()
+cdef inline void _g(uint64_t* v, int a, int b, int c, int d, uint64_t x, uint64_t y) noexcept nogil:
+    v[a] = v[a] + v[b] + x
+    v[d] = _rotr(v[d] ^ v[a], 32)
+    v[c] = v[c] + v[d]
+    v[b] = _rotr(v[b] ^ v[c], 24)
+    v[a] = v[a] + v[b] + y
+    v[d] = _rotr(v[d] ^ v[a], 16)
+    v[c] = v[c] + v[d]
+    v[b] = _rotr(v[b] ^ v[c], 63)
 
 
-cdef bytes _blake(str word):
-    return _blake_of(word.encode("utf-8", "surrogatepass"))
+cdef void _blake_compress(uint64_t* h, const uint8_t* block, uint64_t counter,
+                          bint last) noexcept nogil:
+    cdef uint64_t v[16]
+    cdef uint64_t m[16]
+    cdef const uint8_t* s
+    cdef int i
+    for i in range(16):
+        m[i] = _read_le64(block + 8 * i)
+    for i in range(8):
+        v[i] = h[i]
+        v[i + 8] = _BLAKE_IV[i]
+    v[12] ^= counter  # the byte counter's high word stays 0: no word is 2**64 bytes
+    if last:
+        v[14] = ~v[14]
+    for i in range(12):
+        s = _BLAKE_SIGMA[i]
+        _g(v, 0, 4, 8, 12, m[s[0]], m[s[1]])
+        _g(v, 1, 5, 9, 13, m[s[2]], m[s[3]])
+        _g(v, 2, 6, 10, 14, m[s[4]], m[s[5]])
+        _g(v, 3, 7, 11, 15, m[s[6]], m[s[7]])
+        _g(v, 0, 5, 10, 15, m[s[8]], m[s[9]])
+        _g(v, 1, 6, 11, 12, m[s[10]], m[s[11]])
+        _g(v, 2, 7, 8, 13, m[s[12]], m[s[13]])
+        _g(v, 3, 4, 9, 14, m[s[14]], m[s[15]])
+    for i in range(8):
+        h[i] ^= v[i] ^ v[i + 8]
+
+
+cdef void _blake_lanes(const uint8_t* data, size_t size, uint64_t* out) noexcept nogil:
+    """The lanes of blake2b(data, digest_size=24)."""
+    cdef uint64_t h[8]
+    cdef uint8_t block[128]
+    cdef uint64_t counter = 0
+    cdef int i
+    for i in range(8):
+        h[i] = _BLAKE_IV[i]
+    h[0] ^= 0x01010000ULL ^ 24  # fanout 1, depth 1, no key, 24-byte digest
+    while size > 128:
+        counter += 128
+        _blake_compress(h, data, counter, False)
+        data += 128
+        size -= 128
+    memset(block, 0, 128)
+    memcpy(block, data, size)
+    counter += size
+    _blake_compress(h, block, counter, True)
+    out[0] = h[0]
+    out[1] = h[1]
+    out[2] = h[2]
+
+
+cdef void _word_lanes(str word, uint64_t* out) except *:
+    cdef bytes data = word.encode("utf-8", "surrogatepass")
+    _blake_lanes(<const uint8_t*> (<char*> data), len(data), out)
+
+
+def _lanes_for_tests(bytes data):
+    """The three lanes the C blake2b gives ``data`` (tests hold them to hashlib's)."""
+    cdef uint64_t out[3]
+    _blake_lanes(<const uint8_t*> (<char*> data), len(data), out)
+    return out[0], out[1], out[2]
 
 
 cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
@@ -199,10 +276,9 @@ cdef const uint64_t* _insert(const char* key, size_t size, uint32_t kind, uint64
     if lowered:
         for j in range(size):
             _arena[entry.key_offset + j] = <char> _lower[<uint8_t> key[j]]
-        _lanes_of(_blake_of(PyBytes_FromStringAndSize(_arena + entry.key_offset, size)),
-                  entry.lanes)
+        _blake_lanes(<const uint8_t*> _arena + entry.key_offset, size, entry.lanes)
     else:
-        _lanes_of(_blake(word), entry.lanes)
+        _word_lanes(word, entry.lanes)
     entry.key_size = size
     entry.kind = kind
     entry.key_hash = h
@@ -378,7 +454,7 @@ def _init():
                 _spread[byte] |= (<uint64_t> 1) << (8 * bit)
         _lower[byte] = byte + 32 if 65 <= byte <= 90 else byte
         _ascii_space[byte] = byte < 128 and Py_UNICODE_ISSPACE(byte)
-    _lanes_of(_blake(""), _empty_lanes)
+    _word_lanes("", _empty_lanes)
     _reset(4096)
 
 
