@@ -104,6 +104,68 @@ cdef class _Names:
         return -1
 
 
+# The name lists the callers pass are module constants (tuples): their _Names are made
+# once, not on every page (encoding each name cost more than the walk's tests of them).
+cdef dict _names_made = {}
+
+
+cdef _Names _names(names):
+    cdef _Names made
+    if type(names) is not tuple:
+        return _Names(names)
+    made = _names_made.get(names)
+    if made is None:
+        made = _Names(names)
+        if len(_names_made) >= 64:
+            _names_made.clear()
+        _names_made[names] = made
+    return made
+
+
+cdef int _compare_nodes(const void* a, const void* b) noexcept nogil:
+    cdef size_t x = (<const size_t*> a)[0]
+    cdef size_t y = (<const size_t*> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef size_t* _node_set(elements, Py_ssize_t* count) except NULL:
+    """The libxml2 nodes of ``elements`` (lxml elements), sorted, for :func:`_in_set`;
+    the caller frees it."""
+    cdef Py_ssize_t size, i = 0
+    cdef size_t* nodes
+    cdef _Element el
+    if type(elements) is not list:
+        elements = list(elements)
+    size = len(elements)
+    nodes = <size_t*> malloc((size if size > 0 else 1) * sizeof(size_t))
+    if nodes is NULL:
+        raise MemoryError()
+    try:
+        for el in elements:
+            if i == size:
+                break
+            nodes[i] = <size_t> el._c_node
+            i += 1
+    except BaseException:
+        free(nodes)
+        raise
+    qsort(nodes, i, sizeof(size_t), _compare_nodes)
+    count[0] = i
+    return nodes
+
+
+cdef bint _in_set(const size_t* nodes, Py_ssize_t count, const void* node) noexcept:
+    cdef Py_ssize_t low = 0, high = count, middle
+    cdef size_t wanted = <size_t> node
+    while low < high:
+        middle = (low + high) >> 1
+        if nodes[middle] < wanted:
+            low = middle + 1
+        else:
+            high = middle
+    return low < count and nodes[low] == wanted
+
+
 cdef inline bint _ascii_space(unsigned char c) noexcept:
     # What str.split() splits an ASCII string on.
     return c == 32 or (9 <= c <= 13) or (28 <= c <= 31)
@@ -145,8 +207,8 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
     ``classes[token]`` for each token of its ``class`` attribute (str.split()) that is
     one of ``class_names``, and to ``itemprops`` when it has an ``itemprop`` attribute.
     Both dicts must hold a list for every name."""
-    cdef _Names tag_set = _Names(tag_names)
-    cdef _Names class_set = _Names(class_names)
+    cdef _Names tag_set = _names(tag_names)
+    cdef _Names class_set = _names(class_names)
     cdef list tag_lists = [tags[name] for name in tag_names]
     cdef list class_lists = [classes[name] for name in class_names]
     cdef tree.xmlNode* top = root._c_node
@@ -201,9 +263,9 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
     non-inline ancestor element of each text node below ``root`` that contains one of
     ``needles`` (and whose parent is not one of ``hidden_parents``), each once, in
     document order."""
-    cdef _Names hidden = _Names(hidden_parents)
-    cdef _Names inline = _Names(inline_tags)
-    cdef _Names keys = _Names(needles)
+    cdef _Names hidden = _names(hidden_parents)
+    cdef _Names inline = _names(inline_tags)
+    cdef _Names keys = _names(needles)
     cdef Py_ssize_t count = keys.count, i
     cdef tree.xmlNode* top = root._c_node
     cdef tree.xmlNode* node = top
@@ -211,6 +273,8 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
     cdef tree.xmlNode* holder
     cdef set wanted = set()
     cdef list out = []
+    cdef Py_ssize_t n_wanted
+    cdef size_t* holders
     if top is NULL or top.type != tree.XML_ELEMENT_NODE or count == 0:
         return out
     while node is not NULL:
@@ -231,17 +295,29 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
         node = next_element(node, top)
     if not wanted:
         return out
-    # The holders may lie above root (ancestor::*): walk from the top of the document.
-    node = top
-    while node.parent is not NULL and node.parent.type == tree.XML_ELEMENT_NODE:
-        node = node.parent
-    top = node
-    while node is not NULL:
-        if <size_t> node in wanted:
-            out.append(elementFactory(root._doc, node))
-            if len(out) == len(wanted):
-                break
-        node = next_element(node, top)
+    n_wanted = len(wanted)
+    holders = <size_t*> malloc(n_wanted * sizeof(size_t))
+    if holders is NULL:
+        raise MemoryError()
+    i = 0
+    for address in wanted:
+        holders[i] = address
+        i += 1
+    qsort(holders, n_wanted, sizeof(size_t), _compare_nodes)
+    try:
+        # The holders may lie above root (ancestor::*): walk from the top of the document.
+        node = top
+        while node.parent is not NULL and node.parent.type == tree.XML_ELEMENT_NODE:
+            node = node.parent
+        top = node
+        while node is not NULL:
+            if _in_set(holders, n_wanted, node):
+                out.append(elementFactory(root._doc, node))
+                if len(out) == n_wanted:
+                    break
+            node = next_element(node, top)
+    finally:
+        free(holders)
     return out
 
 
@@ -294,8 +370,19 @@ def template_paragraphs(blocks, sections):
     """``extract.html_body``'s template reading: the ``<p>`` elements of the text
     ``blocks`` that lie inside one of ``sections`` and inside no other block, in the
     blocks' order (a block's lone ``<p>`` child, else every ``<p>`` in it)."""
-    cdef set inside = set()
-    cdef set is_block = set()
+    cdef Py_ssize_t n_inside = 0, n_blocks = 0
+    cdef size_t* inside = _node_set(sections, &n_inside)
+    cdef size_t* is_block = NULL
+    try:
+        is_block = _node_set(blocks, &n_blocks)
+        return _template_paragraphs(blocks, inside, n_inside, is_block, n_blocks)
+    finally:
+        free(inside)
+        free(is_block)
+
+
+cdef list _template_paragraphs(blocks, const size_t* inside, Py_ssize_t n_inside,
+                               const size_t* is_block, Py_ssize_t n_blocks):
     cdef list out = []
     cdef _Element el
     cdef tree.xmlNode* parent
@@ -303,17 +390,13 @@ def template_paragraphs(blocks, sections):
     cdef tree.xmlNode* only
     cdef tree.xmlNode* node
     cdef int children
-    for el in sections:
-        inside.add(<size_t> el._c_node)
-    for el in blocks:
-        is_block.add(<size_t> el._c_node)
     for el in blocks:
         parent = el._c_node.parent
-        while _is_element(parent) and <size_t> parent not in inside:
-            if <size_t> parent in is_block:
+        while _is_element(parent) and not _in_set(inside, n_inside, parent):
+            if _in_set(is_block, n_blocks, parent):
                 break
             parent = parent.parent
-        if not (_is_element(parent) and <size_t> parent in inside):
+        if not (_is_element(parent) and _in_set(inside, n_inside, parent)):
             continue
         children = 0
         only = NULL
