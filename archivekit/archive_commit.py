@@ -188,10 +188,10 @@ class Archiver:
         if self.jsonld is not None and prepared.jsonld is not None:
             text = prepared.jsonld
             if ref_key(ref) != prepared.jsonld_ref:  # a revisit, or the file rolled meanwhile
-                from archivekit.export.jsonld import dumps, with_warc_ref, without_warc_ref
+                from archivekit.export.jsonld import document_bytes, with_warc_ref, without_warc_ref
 
-                text = dumps(with_warc_ref(without_warc_ref(json.loads(text)), ref,
-                                          replay=self.settings.replay_url))
+                text = document_bytes(with_warc_ref(without_warc_ref(json.loads(text)), ref,
+                                                   replay=self.settings.replay_url))
             self.jsonld.add_text(text, prepared.path, prepared.jsonld_id)
         self.exported += 1
 

@@ -50,7 +50,7 @@ class PreparedArticle:
     text: str | None      # the body, for the WACZ page's full-text field (with --wacz only)
     facts: dict | None    # what report.html shows of the record (report.html.article_facts)
     warc: PreparedRecord | None
-    jsonld: str | None    # the NewsArticle, serialised with the WARC place ``jsonld_ref``
+    jsonld: bytes | None  # the NewsArticle, serialised with the WARC place ``jsonld_ref``
     jsonld_ref: tuple[str, str, str] | None
     jsonld_id: str | None
 
@@ -148,10 +148,10 @@ class ArticleWorker:
 
     def _jsonld(self, article: PreparedArticle, ref: WarcRef | None,
                 fp: Fingerprint | None) -> None:
-        from archivekit.export.jsonld import article_jsonld, dumps
+        from archivekit.export.jsonld import article_jsonld, document_bytes
 
         doc = article_jsonld(article.result, ref, self.context, field_digests=_fields(fp))
-        article.jsonld, article.jsonld_id = dumps(doc), doc.get("@id")
+        article.jsonld, article.jsonld_id = document_bytes(doc), doc.get("@id")
         article.jsonld_ref = ref_key(ref)
 
     def _page_text(self, record: dict | None) -> str | None:

@@ -319,6 +319,13 @@ def dumps(doc: dict[str, Any]) -> str:
     return compact(doc, errors="surrogatepass").decode("utf-8", "surrogatepass")
 
 
+def document_bytes(doc: dict[str, Any]) -> bytes:
+    """``doc`` as the JSON-LD files hold it: compact UTF-8, a lone surrogate (a file name
+    that is not UTF-8) as its ``\\udcXX`` escape (the bytes of :func:`dumps` written with
+    backslashreplace)."""
+    return compact(doc, errors="backslashreplace")
+
+
 @dataclass
 class JsonLdWriter:
     """Writes ``articles.ndjson`` (one article a line) and ``collection.jsonld`` into
@@ -355,14 +362,14 @@ class JsonLdWriter:
         # backslashreplace: a non-UTF-8 file name becomes \udcXX JSON escapes, not a crash.
         # create_fresh for every file written here: a link planted at its name is removed,
         # never written through.
-        self._ndjson = self._create("articles.ndjson")
+        self._ndjson = open(create_fresh(self._work / "articles.ndjson"), "wb")  # noqa: SIM115
         self._members: dict[str, None] = {}
         self._count = 0
 
     def add(self, result: Result, ref: WarcRef | None,
             field_digests: dict[str, str] | None = None) -> dict[str, Any]:
         doc = article_jsonld(result, ref, self.context, field_digests=field_digests)
-        self.add_text(dumps(doc), result.path, doc.get("@id"))
+        self.add_text(document_bytes(doc), result.path, doc.get("@id"))
         return doc
 
     def _unique(self, doc_id: str) -> str:
@@ -375,18 +382,21 @@ class JsonLdWriter:
             number += 1
         return candidate
 
-    def add_text(self, text: str, path: str, doc_id: str | None) -> None:
-        """Write an article's document already serialised by :func:`dumps` (in a worker)."""
+    def add_text(self, text: bytes | str, path: str, doc_id: str | None) -> None:
+        """Write an article's document already serialised (in a worker) by
+        :func:`document_bytes` (or :func:`dumps`)."""
         self._count += 1
+        if isinstance(text, str):
+            text = text.encode("utf-8", "backslashreplace")
         if doc_id is not None:
             unique = self._unique(doc_id)
             if unique != doc_id:
                 doc = json.loads(text)
                 doc["@id"] = unique
-                text = dumps(doc)
+                text = document_bytes(doc)
             self._members[unique] = None
-        text += "\n"
         self._ndjson.write(text)
+        self._ndjson.write(b"\n")
         if not self.article_files:
             return
         location = parse_location(path)
@@ -394,8 +404,9 @@ class JsonLdWriter:
         file_name = f"{self._count:06d}-{_slug(name)}.jsonld"
         # Compact like the NDJSON line: json.dumps with indent falls back to the slow
         # pure-Python encoder, which cost more than the WARC write.
-        with self._create(file_name) as handle:
+        with open(create_fresh(self._work / file_name), "wb") as handle:
             handle.write(text)
+            handle.write(b"\n")
         self.files.append(file_name)
 
     def _create(self, name: str):
