@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -12,7 +13,7 @@ import pytest
 from conftest import FIXTURES
 
 from archivekit.record import Document
-from archivekit.runner import resolve_jobs, run_documents
+from archivekit.runner import collector_paused, resolve_jobs, run_documents
 
 
 def _pages(root: Path) -> list[Path]:
@@ -183,3 +184,29 @@ def test_a_checker_recipe_travels_without_its_checker_and_rebuilds_an_equal_one(
     assert rebuilt is not checker and rebuilt.keep_record
     page = read_file(str(next(p for p in _pages(FIXTURES) if p.suffix == ".html")))
     assert check_document(page, rebuilt).to_dict() == check_document(page, checker).to_dict()
+
+
+def test_the_collector_is_paused_for_a_batch_and_left_as_it_was():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError("a batch that fails")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a host that turned it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_archive_leaves_the_collector_on(tmp_path):
+    from archivekit.archive import ArchiveSettings, archive_paths
+    from archivekit.checker import Checker
+
+    results = list(archive_paths([str(FIXTURES)], Checker(keep_record=True),
+                                 ArchiveSettings(out_dir=tmp_path / "out")))
+    assert results and gc.isenabled()
