@@ -172,9 +172,9 @@ def collector_paused() -> Iterator[None]:
 
     A batch's articles (records, results, WARC records, JSON-LD) all live until the batch
     ends: ~1,000 tracked objects, which set off collections in the middle of it that walk
-    them, and move them to older generations, to free nothing (~4% of ``archive``'s CPU).
-    They are freed by their reference counts when the batch ends, so pausing costs no
-    memory; a batch is bounded (``document_batches``)."""
+    them, and move them to older generations, to free nothing (``archive``: 20-60 us a
+    page, against ~3 us paused). They are freed by their reference counts when the batch
+    ends, so pausing costs no memory; a batch is bounded (``document_batches``)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

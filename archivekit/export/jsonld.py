@@ -359,9 +359,9 @@ class JsonLdWriter:
         self.context = ArticleContext(publishers=self.publishers, sd_publisher=self.sd_publisher,
                                       sd_date=self._stamp.date().isoformat(),
                                       collection=self.collection_name, replay_url=self.replay_url)
-        # backslashreplace: a non-UTF-8 file name becomes \udcXX JSON escapes, not a crash.
-        # create_fresh for every file written here: a link planted at its name is removed,
-        # never written through.
+        # A non-UTF-8 file name becomes \udcXX JSON escapes, not a crash (document_bytes;
+        # backslashreplace in the text files). create_fresh for every file written here: a
+        # link planted at its name is removed, never written through.
         self._ndjson = open(create_fresh(self._work / "articles.ndjson"), "wb")  # noqa: SIM115
         self._members: dict[str, None] = {}
         self._count = 0
