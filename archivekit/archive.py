@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Iterator
 
 from archivekit.archive_commit import ArchiveOutcome, Archiver, ArchiveSettings
 from archivekit.archive_prepare import (  # noqa: F401 - re-exported
-    ARCHIVE_BATCH,
     ArticleRecipe,
     ArticleWorker,
     PreparedArticle,
@@ -67,7 +66,7 @@ def archive_paths(inputs: Iterable[str], checker: Checker, settings: ArchiveSett
         for prepared in run_documents(
                 inputs, prepare_article, many=prepare_articles, recipe=recipe, jobs=jobs,
                 follow_symlinks=follow_symlinks, on_error=input_error,
-                max_page_bytes=checker.max_page_bytes, chunk=ARCHIVE_BATCH):
+                max_page_bytes=checker.max_page_bytes, chunk=archiver.batch):
             yield archiver.commit(prepared)
         outcome = archiver.finish()
     if on_finish is not None:

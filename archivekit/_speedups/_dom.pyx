@@ -142,8 +142,6 @@ cdef size_t* _node_set(elements, Py_ssize_t* count) except NULL:
         raise MemoryError()
     try:
         for el in elements:
-            if i == size:
-                break
             nodes[i] = <size_t> el._c_node
             i += 1
     except BaseException:

@@ -313,16 +313,9 @@ def collection_jsonld(name: str, members: Iterable[str], *, date: str,
     return doc
 
 
-def dumps(doc: dict[str, Any]) -> str:
-    # surrogatepass both ways keeps a lone surrogate (a non-UTF-8 file name) in the text;
-    # the files it goes to write it with backslashreplace.
-    return compact(doc, errors="surrogatepass").decode("utf-8", "surrogatepass")
-
-
 def document_bytes(doc: dict[str, Any]) -> bytes:
     """``doc`` as the JSON-LD files hold it: compact UTF-8, a lone surrogate (a file name
-    that is not UTF-8) as its ``\\udcXX`` escape (the bytes of :func:`dumps` written with
-    backslashreplace)."""
+    that is not UTF-8) as its ``\\udcXX`` escape."""
     return compact(doc, errors="backslashreplace")
 
 
@@ -384,7 +377,7 @@ class JsonLdWriter:
 
     def add_text(self, text: bytes | str, path: str, doc_id: str | None) -> None:
         """Write an article's document already serialised (in a worker) by
-        :func:`document_bytes` (or :func:`dumps`)."""
+        :func:`document_bytes`; a str is encoded as the files hold it."""
         self._count += 1
         if isinstance(text, str):
             text = text.encode("utf-8", "backslashreplace")
