@@ -99,3 +99,27 @@ def test_progress_bar_never_shares_a_line_with_a_result():
     mixed = [line for line in lines if "checking" in line and re.search(r"\.(html|txt)", line)]
     assert mixed == []
     assert re.match(r"\d+ articles: ", [line for line in lines if line.strip()][-1])
+
+
+def test_every_verb_runs_with_start_ups_objects_set_aside():
+    """Each verb freezes what start-up made (typer's adapters, the modules) before it runs,
+    so the collector never walks it again; the verb's own signature is what typer sees."""
+    import gc
+    import inspect
+
+    from archivekit.cli.app import _start_up_set_aside, app
+
+    def verb(path: str, count: int = 1) -> int:
+        return gc.get_freeze_count()
+
+    wrapped = _start_up_set_aside(verb)
+    assert inspect.signature(wrapped) == inspect.signature(verb)
+    try:
+        assert wrapped("x") > 0
+    finally:
+        gc.unfreeze()
+    commands = {info.name or info.callback.__name__: info.callback
+                for info in app.registered_commands}
+    frozen_first = _start_up_set_aside(verb).__code__
+    assert len(commands) == len(VERBS)
+    assert all(c.__code__ is frozen_first for c in commands.values()), commands
