@@ -8,6 +8,8 @@ import socket
 
 import pytest
 from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archivekit.checker import Checker
 from archivekit.extract import Unreadable, extract
@@ -414,3 +416,46 @@ def test_a_utf8_page_parsed_from_its_bytes_gives_the_tree_of_its_text():
     assert compared >= len(_ODD_UTF8) + 20
     assert decode(b"\xef\xbb\xbf<p>x</p>").utf8 is None  # a BOM: the text path
     assert decode("<p>caf\u00e9</p>".encode("cp1252")).utf8 is None
+
+
+def test_a_utf8_page_is_parsed_from_its_bytes_without_making_its_text():
+    """The text of a UTF-8 page is made only when asked for: the tree from the bytes
+    alone is the tree of the text, and the head read from the bytes is the text's."""
+    from conftest import corpus_pages
+
+    from archivekit.extract.decode import decode
+
+    try:
+        real = [p.read_bytes() for p in corpus_pages()]
+    except pytest.skip.Exception:
+        real = []
+    pages = _ODD_UTF8 + [p.read_bytes() for p in sorted(FIXTURES.rglob("*.htm*"))] + real
+    lazy = 0
+    for data in pages:
+        if decode(data).utf8 is None:
+            continue
+        text = data.decode("utf-8")
+        for size in (0, 1, 5, 63, 64, 1024, len(text) + 1):
+            assert decode(data).head(size) == text[:size], (size, data[:80])
+        lazy += decode(data)._text is None
+        assert _parsed(None, data) == _parsed(text, data), data[:80]
+        assert decode(data).text == text
+    assert lazy >= 20
+    assert decode("<p>caf\u00e9 \u2019</p>".encode())._text is None
+    suspect = decode("<p>It\u00e2\u20ac\u2122s</p>".encode())  # "It’s" read as cp1252
+    assert not suspect.clean and "mojibake" in suspect.problem
+    assert decode("<p>\u00c2x \u00e2ge \u00c3x</p>".encode()).clean  # leads, no pair
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("a \u00a0\u00e9\u00e2\u20ac\u2122\u0153\u009d\u201c\u201d\u02dc\u00a6"
+                               "\u00a2\u00c3\u00a9\u00a8\u00aa\u00ab\u00b4\u00af\u00ae\u00a7\u00b9"
+                               "\u00b2\u00b3\u00bc\u00bd\u00be\u00c2\u00b7\u00bb\u00b0"), max_size=30))
+def test_the_mojibake_search_in_the_bytes_is_the_search_in_the_text(text):
+    from archivekit.extract.decode import _MOJIBAKE, _MOJIBAKE_UTF8
+
+    found, in_bytes = _MOJIBAKE.search(text), _MOJIBAKE_UTF8.search(text.encode())
+    assert (found is None) == (in_bytes is None)
+    if found is not None:
+        assert found.group(0) == in_bytes.group(0).decode()
+        assert found.start() == len(text.encode()[:in_bytes.start()].decode())

@@ -370,6 +370,45 @@ def test_control_byte_counts_equal(data):
     assert compiled.control_bytes(bytearray(data)) == control_bytes_pure(data)
 
 
+# Where UTF-8's well-formed sequences begin and end (Unicode's table 3-7): every lead
+# byte beside the continuation bytes at the edges of its ranges, cut short or not.
+_UTF8_EDGES = [bytes([lead, *rest]) for lead in (0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+                                                 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3,
+                                                 0xF4, 0xF5, 0xFF)
+               for rest in ([], [0x7F], [0x80], [0x8F], [0x90], [0x9F], [0xA0], [0xBF], [0xC0],
+                            [0x80, 0x80], [0x9F, 0xBF], [0xA0, 0x80], [0x80, 0x80, 0x80],
+                            [0x8F, 0xBF, 0xBF], [0x90, 0x80, 0x80], [0xBF, 0xBF, 0xBF],
+                            [0x80, 0x41], [0x80, 0x80, 0x41])]
+
+
+@given(st.lists(st.one_of(st.sampled_from(_UTF8_EDGES), st.binary(max_size=40),
+                          st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass"))),
+                max_size=12))
+def test_utf8_validity_is_the_decoders(pieces):
+    """The compiled UTF-8 check says yes exactly where bytes.decode("utf-8") succeeds:
+    edge sequences of every length, surrogates, arbitrary bytes, at every alignment of
+    its eight-byte ASCII steps."""
+    from archivekit.extract.decode import utf8_valid_pure
+
+    data = b"".join(pieces)
+    for prefix in (b"", b"a", b"abcdefg", b"abcdefgh" * 3):
+        assert compiled.utf8_valid(prefix + data) == utf8_valid_pure(prefix + data), prefix + data
+
+
+def test_utf8_validity_is_the_decoders_on_every_edge_sequence_and_page():
+    from archivekit.extract.decode import utf8_valid_pure
+
+    for edge in _UTF8_EDGES:
+        for data in (edge, b"x" * 7 + edge, edge + b"x" * 9, b"\xc3\xa9" + edge):
+            assert compiled.utf8_valid(data) == utf8_valid_pure(data), data
+    pages = [p.read_bytes() for p in sorted(FIXTURES.rglob("*")) if p.is_file()]
+    try:
+        pages += [p.read_bytes() for p in corpus_pages()]
+    except pytest.skip.Exception:
+        pass
+    assert sum(compiled.utf8_valid(p) == utf8_valid_pure(p) for p in pages) == len(pages)
+
+
 # --- whole records, both paths, real subprocesses ---------------------------------------
 DUMP = """
 import json, sys

@@ -16,6 +16,7 @@ from archivekit._speedups._dom import (
     template_paragraphs,
     text_holders,
     texts_clean_ascii,
+    utf8_valid,
     with_tag,
 )
 from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
@@ -24,4 +25,4 @@ from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 __all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
            "element_texts", "index_elements", "joined_text", "joined_texts", "set_cache_limit",
            "simhash", "template_paragraphs", "text_holders", "text_stats", "texts_clean_ascii",
-           "with_tag"]
+           "utf8_valid", "with_tag"]

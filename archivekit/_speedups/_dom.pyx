@@ -514,6 +514,52 @@ def control_bytes(data):
     return total
 
 
+cdef inline bint _continuation(const unsigned char* p, Py_ssize_t i, Py_ssize_t n) noexcept:
+    return i < n and (p[i] & 0xC0) == 0x80
+
+
+def utf8_valid(bytes data):
+    """Whether ``data.decode("utf-8")`` succeeds, without making the str: the well-formed
+    sequences of the Unicode standard (its table 3-7; no overlong forms, no surrogates,
+    nothing past U+10FFFF), as Python's strict decoder takes them; ASCII eight bytes at a
+    time."""
+    cdef const unsigned char* p = <const unsigned char*> PyBytes_AS_STRING(data)
+    cdef Py_ssize_t i = 0, n = PyBytes_GET_SIZE(data)
+    cdef uint64_t x
+    cdef unsigned char c, second
+    while i < n:
+        while i + 8 <= n:
+            memcpy(&x, p + i, 8)
+            if x & 0x8080808080808080ULL:
+                break
+            i += 8
+        if i >= n:
+            break
+        c = p[i]
+        if c < 0x80:
+            i += 1
+            continue
+        if c < 0xC2 or c > 0xF4 or i + 1 >= n:
+            return False
+        second = p[i + 1]
+        if c < 0xE0:
+            if (second & 0xC0) != 0x80:
+                return False
+            i += 2
+        elif c < 0xF0:
+            if (c == 0xE0 and not 0xA0 <= second <= 0xBF) or (c == 0xED and not 0x80 <= second <= 0x9F) \
+                    or (second & 0xC0) != 0x80 or not _continuation(p, i + 2, n):
+                return False
+            i += 3
+        else:
+            if (c == 0xF0 and not 0x90 <= second <= 0xBF) or (c == 0xF4 and not 0x80 <= second <= 0x8F) \
+                    or (second & 0xC0) != 0x80 or not _continuation(p, i + 2, n) \
+                    or not _continuation(p, i + 3, n):
+                return False
+            i += 4
+    return True
+
+
 cdef object _attribute(tree.xmlNode* node, const char* name):
     """``el.get(name)`` for an attribute without a namespace: its value or None."""
     cdef tree.xmlAttr* attr = _find_attr(node, name)

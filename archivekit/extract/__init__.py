@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archivekit.errors import InputError
 from archivekit.extract.assemble import assemble
-from archivekit.extract.decode import content_type_charset, decode, looks_binary
+from archivekit.extract.decode import Decoded, content_type_charset, decode, looks_binary
 from archivekit.extract.html import extract_html
 from archivekit.extract.text import extract_text
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES, LimitExceeded, too_many_images
@@ -20,7 +20,7 @@ class Unreadable(InputError):
     """The bytes cannot be read as a page at all (``parse.unreadable``)."""
 
 
-def detect_shape(document: Document, head: str) -> str:
+def detect_shape(document: Document, decoded: Decoded) -> str:
     ctype = (document.content_type or "").split(";")[0].strip().lower()
     if ctype in ("text/html", "application/xhtml+xml"):
         return "html"
@@ -31,7 +31,7 @@ def detect_shape(document: Document, head: str) -> str:
         return "html"
     if name.endswith(TEXT_SUFFIXES):
         return "text"
-    sniff = head[:1024].lstrip().lower()
+    sniff = decoded.head(1024).lstrip().lower()
     if sniff.startswith(("<!doctype html", "<html", "<head", "<body", "<?xml")) or \
             "<html" in sniff or "<body" in sniff:
         return "html"
@@ -53,7 +53,7 @@ def extract(document: Document, profiles: ProfileSet, *, forced_profile: str | N
         raise Unreadable("binary content, not a page")
     # A charset in the HTTP (or WARC) Content-Type wins over a <meta> one, as in browsers.
     decoded = decode(content, content_type_charset(document.content_type))
-    shape = detect_shape(document, decoded.text)
+    shape = detect_shape(document, decoded)
     try:
         parts = extract_html(decoded, document.uri, profiles, forced_profile) \
             if shape == "html" else None

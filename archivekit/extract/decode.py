@@ -8,27 +8,60 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
 
 from archivekit import speedups
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-# UTF-8 read as Windows-1252 or Latin-1: "â€™", "Ã©", "Ã¨", "Ã ", "Â " ...
-_MOJIBAKE = re.compile("â€[™œ\u009d“”˜¦¢]|Ã[©¨ª«´¯®§¢¹²³¼½¾ ]|Â[ ·«»°]")
+# UTF-8 read as Windows-1252 or Latin-1: "â€™", "Ã©", "Ã¨", "Ã ", "Â " ... (a start, then
+# one of the characters after it).
+_MOJIBAKE_PAIRS = (("â€", "™œ\u009d“”˜¦¢"), ("Ã", "©¨ª«´¯®§¢¹²³¼½¾ "), ("Â", " ·«»°"))
+_MOJIBAKE = re.compile("|".join(f"{start}[{re.escape(after)}]" for start, after in _MOJIBAKE_PAIRS))
+# The same in UTF-8 bytes, for a page read from its bytes: on UTF-8, a character sequence
+# is in the text exactly where its bytes are in the bytes (no sequence starts inside
+# another), so the search needs no text.
+_MOJIBAKE_UTF8 = re.compile(b"|".join(
+    re.escape(start.encode()) + b"(?:" + b"|".join(re.escape(c.encode()) for c in after) + b")"
+    for start, after in _MOJIBAKE_PAIRS))
 _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-@dataclass(slots=True)
 class Decoded:
-    text: str
-    encoding: str
-    clean: bool
-    problem: str | None = None
-    # The page's bytes when ``text`` is exactly their UTF-8 decoding (no BOM): the HTML
-    # parser reads them as they are instead of a copy of ``text`` encoded again.
-    utf8: bytes | None = None
+    """A page's text, its encoding and whether its bytes were clean.
+
+    ``utf8``: the page's bytes when the text is exactly their UTF-8 decoding (no BOM):
+    the HTML parser reads them as they are, and the text itself is made only when
+    something asks for it (a rendered-text page, an XML declaration, a mojibake
+    suspect): decoding a real page's non-ASCII UTF-8 costs about half its parse.
+    """
+
+    __slots__ = ("_text", "encoding", "clean", "problem", "utf8")
+
+    def __init__(self, text: str | None, encoding: str, clean: bool, problem: str | None = None,
+                 utf8: bytes | None = None):
+        if text is None and utf8 is None:
+            raise ValueError("a Decoded needs its text or its UTF-8 bytes")
+        self._text, self.encoding, self.clean, self.problem, self.utf8 = \
+            text, encoding, clean, problem, utf8
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.utf8.decode("utf-8")
+        return self._text
+
+    def head(self, size: int) -> str:
+        """``text[:size]``, from the first bytes when the text is not made: ``size``
+        characters take at most ``4 * size`` bytes, and only a character cut at the end
+        of those is dropped."""
+        if self._text is not None:
+            return self._text[:size]
+        return self.utf8[:4 * size].decode("utf-8", "ignore")[:size]
+
+    def __repr__(self) -> str:
+        return (f"Decoded(encoding={self.encoding!r}, clean={self.clean!r}, "
+                f"problem={self.problem!r}, utf8={self.utf8 is not None})")
 
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -77,6 +110,22 @@ def declared_charset(content: bytes) -> str | None:
     return _codec(match.group(1).decode("ascii", "replace"))
 
 
+def utf8_valid_pure(content: bytes) -> bool:
+    """Whether ``content`` is UTF-8 (the reference: the compiled one makes no str)."""
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+utf8_valid = speedups.choose("utf8_valid", utf8_valid_pure)
+
+
+def _is_utf8(content: bytes) -> bool:
+    return content.isascii() or utf8_valid(content)
+
+
 def decode(content: bytes, declared: str | None = None) -> Decoded:
     for bom, name in _BOMS:
         if content.startswith(bom):
@@ -85,28 +134,30 @@ def decode(content: bytes, declared: str | None = None) -> Decoded:
             and not content.isascii() and _is_utf8(content):
         # A page re-saved as UTF-8 that kept its old <meta charset>: UTF-8 multi-byte
         # sequences do not happen by chance in legacy-encoded text.
-        return _check_mojibake(Decoded(content.decode("utf-8"), "utf-8", True, utf8=content))
+        return _utf8_page(content)
     if declared and declared not in ("utf-8", "ascii"):
         # Latin-1 is read as Windows-1252 by every browser (WHATWG Encoding).
         if declared in ("latin-1", "iso8859-1"):
             declared = "cp1252"
         return _finish(content, declared, None)
+    if _is_utf8(content):
+        return _utf8_page(content)
     try:
-        text = content.decode("utf-8")
+        content.decode("utf-8")
     except UnicodeDecodeError as exc:
         text = content.decode("cp1252", errors="replace")
         return _check_mojibake(Decoded(text, "cp1252", False,
                                        f"bytes are not valid UTF-8 (offset {exc.start}); "
                                        "read as Windows-1252"))
-    return _check_mojibake(Decoded(text, "utf-8", True, utf8=content))
+    raise AssertionError("utf8_valid refused bytes that decode")  # pragma: no cover
 
 
-def _is_utf8(content: bytes) -> bool:
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+def _utf8_page(content: bytes) -> Decoded:
+    """A page whose bytes are UTF-8, its text made only if asked for."""
+    decoded = Decoded(None, "utf-8", True, utf8=content)
+    if not content.isascii() and (match := _MOJIBAKE_UTF8.search(content)):
+        _mark_mojibake(decoded, match.group(0).decode("utf-8"))
+    return decoded
 
 
 def _finish(content: bytes, encoding: str, problem: str | None) -> Decoded:
@@ -126,7 +177,10 @@ def _check_mojibake(decoded: Decoded) -> Decoded:
             "â" in decoded.text or "Ã" in decoded.text or "Â" in decoded.text):
         match = _MOJIBAKE.search(decoded.text)
         if match:
-            decoded.clean = False
-            decoded.problem = (f"mojibake {match.group(0)!r}: UTF-8 text that was once "
-                               "decoded with the wrong encoding")
+            _mark_mojibake(decoded, match.group(0))
     return decoded
+
+
+def _mark_mojibake(decoded: Decoded, found: str) -> None:
+    decoded.clean = False
+    decoded.problem = f"mojibake {found!r}: UTF-8 text that was once decoded with the wrong encoding"

@@ -79,10 +79,14 @@ def with_tag_pure(elements: list, tag: str) -> list:
 with_tag = speedups.choose("with_tag", with_tag_pure)
 
 
-def parse_html(text: str, utf8: bytes | None = None) -> etree._Element | None:
-    """The page's tree; ``utf8``: the bytes ``text`` was decoded from, when it is exactly
-    their UTF-8 decoding (:attr:`archivekit.extract.decode.Decoded.utf8`)."""
-    if text[:64].lstrip().startswith("<?xml"):
+def parse_html(text: str | None, utf8: bytes | None = None) -> etree._Element | None:
+    """The page's tree, from ``text`` or from ``utf8``: the bytes the text was decoded
+    from, when it is exactly their UTF-8 decoding
+    (:attr:`archivekit.extract.decode.Decoded.utf8`); ``text`` may then be ``None``."""
+    head = text[:64] if text is not None else utf8[:256].decode("utf-8", "ignore")[:64]
+    if head.lstrip().startswith("<?xml"):
+        if text is None:
+            text = utf8.decode("utf-8")
         text, utf8 = _XML_DECLARATION.sub("", text, count=1), None
     parser = _PARSER if utf8 is None else _PARSER_UTF8
     try:

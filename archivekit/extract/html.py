@@ -35,7 +35,8 @@ __all__ = ["extract_html", "parse_html"]
 
 def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
                  forced_profile: str | None = None) -> Parts | None:
-    root = parse_html(decoded.text, decoded.utf8)
+    # From the bytes when they are the text's UTF-8 (the text is then not made).
+    root = parse_html(None if decoded.utf8 is not None else decoded.text, decoded.utf8)
     if root is None:
         return None
     parts = Parts(encoding=decoded.encoding, encoding_clean=decoded.clean,
