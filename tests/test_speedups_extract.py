@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from archivekit import digests
 from archivekit.checker import Checker
-from archivekit.extract import dom, html_body, html_images, html_parts
+from archivekit.extract import density, dom, html_body, html_images, html_parts
 from archivekit.limits import DEFAULT_MAX_IMAGES
 
 compiled = pytest.importorskip(
@@ -102,6 +102,34 @@ def assert_walks_equal(root, where) -> None:
     texts = [t for t in (dom.joined_text_pure(el) for el in elements[:200]) if t]
     assert_text_checks_equal(texts, where)
     assert_images_equal(root, elements, where)
+    assert_density_walks_equal(root, elements, where)
+    for el in elements[:400]:
+        counts = (len(dom.joined_text_pure(el)), sum(len(dom.joined_text_pure(a)) for a in el.iter("a")))
+        assert compiled.text_and_link_chars(el) == counts, (where, el.tag)
+        assert density._link_density_compiled(el) == density.link_density_pure(el), where
+
+
+def _density_walk_compiled(container, drop, strict):
+    return compiled.density_walk(container, drop, strict, density._SKIP_TAG_NAMES,
+                                 density._BLOCK_TAG_NAMES, density._SKIP_ROLES, density.Segment,
+                                 density.unlikely_names, density.style_hides)
+
+
+def assert_density_walks_equal(root, elements, where) -> None:
+    """The compiled density walk cuts what density.walk_pure cuts: the same segments (the
+    same owner elements, the same texts) and the same blocks holding blocks, from the
+    page and from a few containers, strict or not, with elements dropped or not."""
+    containers = [root, *[el for el in elements if el.tag in ("body", "article", "main", "div")][:4]]
+    drops = [{}, {id(el): el for el in [el for el in elements if el.tag in ("div", "ul", "table", "p")][1::3]}]
+    for container in containers:
+        for drop in drops:
+            for strict in (True, False):
+                pure, pure_blocks = density.walk_pure(container, drop, strict)
+                fast, fast_blocks = _density_walk_compiled(container, drop, strict)
+                assert [s.text for s in fast] == [s.text for s in pure], (where, strict)
+                assert _same_elements([s.owner for s in fast], [s.owner for s in pure]), where
+                assert fast_blocks.keys() == pure_blocks.keys(), where
+                assert all(fast_blocks[k] is pure_blocks[k] for k in pure_blocks), where
 
 
 def assert_images_equal(root, elements: list, where) -> None:
@@ -317,6 +345,35 @@ def _page(draw, depth=0) -> str:
 @given(_page())
 def test_walks_equal_on_generated_pages(fragment):
     assert_walks_equal(_root(f"<html><body>{fragment}</body></html>"), fragment)
+
+
+_DENSITY_TAGS = st.sampled_from(["div", "p", "span", "a", "a", "br", "li", "ul", "td", "pre", "nav",
+                                  "article", "main", "section", "h2", "script", "figure", "b"])
+_DENSITY_ATTRS = st.sampled_from([
+    "", ' class="sidebar"', ' class="main sidebar"', ' id="share-tools"', ' class="storyBody"',
+    ' class="adWrapper"', ' role="navigation"', ' role="main"', " hidden", ' aria-hidden="true"',
+    ' aria-hidden="false"', ' style="display: none"', ' style="Visibility : Hidden"',
+    ' style="color: none-ish"', ' class="related" id="story"', ' id="comments"'])
+
+
+@st.composite
+def _density_page(draw, depth=0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        if draw(st.integers(0, 2 if depth < 5 else 0)) == 0:
+            parts.append(draw(_WORDS).replace("&", "&amp;").replace("<", "&lt;")
+                         + draw(st.sampled_from(["", ", and more, words, here", " " * 30 + "x" * 40])))
+        else:
+            tag, attrs = draw(_DENSITY_TAGS), draw(_DENSITY_ATTRS)
+            parts.append(f"<br{attrs}>" if tag == "br" else f"<{tag}{attrs}>{draw(_density_page(depth + 1))}</{tag}>")
+    return "".join(parts)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_density_page())
+def test_density_walks_equal_on_generated_pages(fragment):
+    root = _root(f"<html><body>{fragment}</body></html>")
+    assert_density_walks_equal(root, list(root.iter()), fragment)
 
 
 _HREFS = st.one_of(st.text(st.sampled_from("./?\njpegpngifwbavJPEGıİ#x"), max_size=12),

@@ -10,6 +10,7 @@ lxml's own proxy (``elementFactory``) for an element, so identity (``is``, ``id`
 the same as through lxml.
 """
 
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.unicode cimport (
     PyUnicode_1BYTE_KIND,
@@ -1002,3 +1003,174 @@ cdef class ImageReader:
             free(items)
             free(marks)
         return out
+
+
+cdef int _append(bytearray buffer, const char* text) except -1:
+    cdef Py_ssize_t size = PyByteArray_GET_SIZE(buffer), more = strlen(text)
+    if PyByteArray_Resize(buffer, size + more) < 0:
+        return -1
+    memcpy(PyByteArray_AS_STRING(buffer) + size, text, more)
+    return 0
+
+
+cdef class _Owner:
+    """A block being cut into segments: its node, and its lxml proxy once one is needed."""
+    cdef tree.xmlNode* node
+    cdef _Element doc_holder
+    cdef object proxy
+
+    cdef object element(self):
+        if self.proxy is None:
+            self.proxy = elementFactory(self.doc_holder._doc, self.node)
+        return self.proxy
+
+
+cdef class _DensityWalk:
+    """``extract.density._Walker`` in C: the same segments, the same blocks with blocks."""
+    cdef list segments
+    cdef dict has_blocks
+    cdef bint strict
+    cdef size_t* drop
+    cdef Py_ssize_t n_drop
+    cdef _Names skip_tags
+    cdef _Names block_tags
+    cdef frozenset skip_roles
+    cdef object segment
+    cdef object unlikely
+    cdef object style_hides
+    cdef _Element root
+    cdef bytearray buffer
+
+    cdef bint skip(self, tree.xmlNode* node) except -1:
+        cdef tree.xmlAttr* attr
+        if node.type != tree.XML_ELEMENT_NODE or _in(node, self.skip_tags) \
+                or _in_set(self.drop, self.n_drop, node):
+            return True
+        attr = _find_attr(node, "role")
+        if attr is not NULL and _attr_value(attr) in self.skip_roles:
+            return True
+        if _find_attr(node, "hidden") is not NULL:
+            return True
+        attr = _find_attr(node, "aria-hidden")
+        if attr is not NULL and _attr_value(attr) == "true":
+            return True
+        attr = _find_attr(node, "style")
+        if attr is not NULL:
+            style = _attr_value(attr)
+            if style and self.style_hides(style):
+                return True
+        if self.strict and not (node.ns is NULL and (
+                strcmp(<const char*> node.name, "article") == 0
+                or strcmp(<const char*> node.name, "main") == 0
+                or strcmp(<const char*> node.name, "body") == 0
+                or strcmp(<const char*> node.name, "a") == 0)):
+            return bool(self.unlikely(_attribute(node, "class"), _attribute(node, "id")))
+        return False
+
+    cdef int block(self, tree.xmlNode* node, object proxy) except -1:
+        cdef _Owner owner = _Owner.__new__(_Owner)
+        owner.node = node
+        owner.doc_holder = self.root
+        owner.proxy = proxy
+        cdef bytearray saved = self.buffer
+        self.buffer = bytearray()
+        self.content(node, owner)
+        self.flush(owner)
+        self.buffer = saved
+        return 0
+
+    cdef int content(self, tree.xmlNode* node, _Owner owner) except -1:
+        cdef tree.xmlNode* child = node.children
+        cdef const char* text
+        while child is not NULL:
+            if _is_text(child):
+                text = <const char*> child.content
+                if text is not NULL and text[0] != 0:
+                    _append(self.buffer, text)
+            elif child.type == tree.XML_ELEMENT_NODE or child.type == tree.XML_COMMENT_NODE \
+                    or child.type == tree.XML_PI_NODE or child.type == tree.XML_ENTITY_REF_NODE:
+                if child.type == tree.XML_ELEMENT_NODE and _named(child, "br"):
+                    self.flush(owner)
+                elif self.skip(child):
+                    pass
+                elif _in(child, self.block_tags):
+                    element = owner.element()
+                    self.has_blocks[id(element)] = element
+                    self.flush(owner)
+                    self.block(child, None)
+                else:
+                    self.content(child, owner)
+            child = child.next
+        return 0
+
+    cdef int flush(self, _Owner owner) except -1:
+        if len(self.buffer):
+            text = clean(self.buffer.decode("utf-8"))
+            del self.buffer[:]
+            if text:
+                self.segments.append(self.segment(owner.element(), text))
+        return 0
+
+
+def density_walk(_Element container not None, drop, bint strict, skip_tags, block_tags,
+                 frozenset skip_roles, segment, unlikely, style_hides):
+    """``extract.density.walk_pure``: the text segments of ``container`` in document
+    order, ``segment(owner, text)`` each, and the blocks holding other blocks (id ->
+    element). ``drop``: elements (a dict's values) whose subtrees are left out;
+    ``unlikely(class, id)`` and ``style_hides(style)``: the pure code's own tests."""
+    cdef _DensityWalk walk = _DensityWalk.__new__(_DensityWalk)
+    walk.segments = []
+    walk.has_blocks = {}
+    walk.strict = strict
+    walk.skip_tags = _names(skip_tags)
+    walk.block_tags = _names(block_tags)
+    walk.skip_roles = skip_roles
+    walk.segment = segment
+    walk.unlikely = unlikely
+    walk.style_hides = style_hides
+    walk.root = container
+    walk.buffer = bytearray()
+    walk.n_drop = 0
+    walk.drop = _node_set(list(drop.values()) if drop else [], &walk.n_drop)
+    try:
+        walk.block(container._c_node, container)
+    finally:
+        free(walk.drop)
+    return walk.segments, walk.has_blocks
+
+
+cdef inline Py_ssize_t _characters(const unsigned char* p) noexcept:
+    """The code points of a UTF-8 string: its bytes that do not continue a sequence."""
+    cdef Py_ssize_t count = 0
+    while p[0] != 0:
+        count += (p[0] & 0xC0) != 0x80
+        p += 1
+    return count
+
+
+def text_and_link_chars(_Element el not None):
+    """``(len(joined_text(el)), sum(len(joined_text(a)) for a in el.iter("a")))``:
+    ``extract.density.link_density_pure``'s counts, without making the texts (a text
+    inside nested links counts once for each, as there)."""
+    cdef tree.xmlNode* top = el._c_node
+    cdef tree.xmlNode* node = top.children
+    cdef tree.xmlNode* up
+    cdef Py_ssize_t total = 0, links = 0, chars
+    cdef int inside = 1 if _named(top, "a") else 0
+    while node is not NULL:
+        if _is_text(node):
+            if node.content is not NULL:
+                chars = _characters(<const unsigned char*> node.content)
+                total += chars
+                links += chars * inside
+        elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
+            inside += _named(node, "a")
+            node = node.children
+            continue
+        while node.next is NULL:
+            node = node.parent
+            if node is top or node is NULL:
+                return total, links
+            inside -= _named(node, "a")
+        node = node.next
+    return total, links

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from archivekit import speedups
 from archivekit.extract.assemble import clean
 from archivekit.extract.dom import joined_text
 
@@ -72,14 +73,28 @@ def _words(names: str) -> frozenset[str]:
     return frozenset(_WORDS.findall(_CAMEL.sub(" ", names).lower()))
 
 
+@lru_cache(maxsize=4096)
+def unlikely_names(cls: str | None, ident: str | None) -> bool:
+    """Whether a class and id name furniture ("sidebar", "share-tools") and nothing that
+    may be the article ("main", "story")."""
+    if not cls and not ident:
+        return False
+    words = _words(f"{cls or ''} {ident or ''}")
+    return bool(words & _UNLIKELY) and not words & _MAYBE
+
+
+def style_hides(style: str) -> bool:
+    if "none" in style or "hidden" in style:
+        squeezed = style.replace(" ", "").lower()
+        return "display:none" in squeezed or "visibility:hidden" in squeezed
+    return False
+
+
 def _hidden(el) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     style = el.get("style")
-    if style and ("none" in style or "hidden" in style):
-        squeezed = style.replace(" ", "").lower()
-        return "display:none" in squeezed or "visibility:hidden" in squeezed
-    return False
+    return bool(style) and style_hides(style)
 
 
 @dataclass(slots=True)
@@ -105,8 +120,7 @@ class _Walker:
         if el.get("role") in _SKIP_ROLES or _hidden(el):
             return True
         if self.strict and tag not in ("article", "main", "body", "a"):
-            words = name_words(el)
-            return bool(words & _UNLIKELY) and not words & _MAYBE
+            return unlikely_names(el.get("class"), el.get("id"))
         return False
 
     def block(self, el) -> None:
@@ -140,19 +154,45 @@ class _Walker:
                 self.segments.append(Segment(owner, text))
 
 
+def walk_pure(container, drop: dict[int, object], strict: bool) -> tuple[list[Segment], dict]:
+    """The segments of ``container`` and the blocks that hold other blocks (id ->
+    element): the reference for the compiled walk, which makes no Python object for the
+    text pieces and elements it passes over."""
+    walker = _Walker(strict, drop)
+    walker.block(container)
+    return walker.segments, walker.has_blocks
+
+
+_SKIP_TAG_NAMES, _BLOCK_TAG_NAMES = tuple(sorted(SKIP_TAGS)), tuple(sorted(BLOCK_TAGS))
+
+
+def _walk_compiled(container, drop: dict[int, object], strict: bool) -> tuple[list[Segment], dict]:
+    return speedups.COMPILED.density_walk(container, drop, strict, _SKIP_TAG_NAMES, _BLOCK_TAG_NAMES,
+                                          _SKIP_ROLES, Segment, unlikely_names, style_hides)
+
+
+walk = walk_pure if speedups.COMPILED is None else _walk_compiled
+
+
 def segments(container, drop: dict[int, object] | None = None,
              strict: bool = False) -> list[Segment]:
-    walker = _Walker(strict, drop or {})
-    walker.block(container)
-    return walker.segments
+    return walk(container, drop or {}, strict)[0]
 
 
-def link_density(el) -> float:
+def link_density_pure(el) -> float:
     total = len(joined_text(el))
     if not total:
         return 0.0
     links = sum(len(joined_text(a)) for a in el.iter("a"))
     return min(1.0, links / total)
+
+
+def _link_density_compiled(el) -> float:
+    total, links = speedups.COMPILED.text_and_link_chars(el)
+    return min(1.0, links / total) if total else 0.0
+
+
+link_density = link_density_pure if speedups.COMPILED is None else _link_density_compiled
 
 
 def _initial(el) -> float:
@@ -161,15 +201,15 @@ def _initial(el) -> float:
     return weight + _TAG_WEIGHT.get(el.tag, 0)
 
 
-def _score(walker: _Walker) -> dict[int, list]:
+def _score(found: list[Segment], has_blocks: dict) -> dict[int, list]:
     """Container id -> [element, score] from every long enough segment."""
     scores: dict[int, list] = {}
-    for seg in walker.segments:
+    for seg in found:
         if len(seg.text) < 25:
             continue
         owner = seg.owner
         start = owner.getparent() if (owner.tag in _PARAGRAPHS
-                                      or id(owner) not in walker.has_blocks) else owner
+                                      or id(owner) not in has_blocks) else owner
         points = 1 + len(_COMMAS.findall(seg.text)) + min(len(seg.text) // 100, 3)
         level, node = 0, start
         while node is not None and level < 5 and node.tag != "html":
@@ -263,15 +303,14 @@ def _cleaned(nodes: list, strict: bool) -> dict[int, object]:
 
 
 def _attempt(root, strict: bool, skip: dict[int, object]) -> tuple[list, list[Segment]]:
-    walker = _Walker(strict, skip)
-    walker.block(root)
-    scores = _score(walker)
+    found, has_blocks = walk(root, skip, strict)
+    scores = _score(found, has_blocks)
     if not scores:
-        return [root], walker.segments
+        return [root], found
     top, top_score = _top(scores)
     nodes = _siblings(top, top_score, scores)
     drop = _cleaned(nodes, strict) | skip
-    found: list[Segment] = []
+    found = []
     for node in nodes:
         found.extend(segments(node, drop, strict=False))
     return nodes, found
