@@ -107,6 +107,8 @@ def assert_walks_equal(root, where) -> None:
         counts = (len(dom.joined_text_pure(el)), sum(len(dom.joined_text_pure(a)) for a in el.iter("a")))
         assert compiled.text_and_link_chars(el) == counts, (where, el.tag)
         assert density._link_density_compiled(el) == density.link_density_pure(el), where
+        for names in (density._FISHY_COUNTED, ("a", "div", "{x}p")):
+            assert compiled.count_tags(el, names) == density.count_tags_pure(el, names), where
 
 
 def _density_walk_compiled(container, drop, strict):

@@ -10,6 +10,7 @@ from archivekit._speedups._dom import (
     clean,
     control_bytes,
     count_spaces,
+    count_tags,
     density_walk,
     index_elements,
     joined_text,
@@ -25,6 +26,6 @@ from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
 from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 
 __all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
-           "density_walk", "element_texts", "index_elements", "joined_text", "joined_texts",
+           "count_tags", "density_walk", "element_texts", "index_elements", "joined_text", "joined_texts",
            "set_cache_limit", "simhash", "template_paragraphs", "text_and_link_chars", "text_holders",
            "text_stats", "texts_clean_ascii", "utf8_valid", "with_tag"]

@@ -278,10 +278,8 @@ def _fishy(el, strict: bool) -> bool:
         return True
     if len(_COMMAS.findall(body)) >= 10:
         return False
-    paragraphs = sum(1 for _ in el.iter("p"))
-    images = sum(1 for _ in el.iter("img"))
-    items = sum(1 for _ in el.iter("li")) - 100
-    inputs = sum(1 for _ in el.iter("input"))
+    paragraphs, images, items, inputs = count_tags(el, _FISHY_COUNTED)
+    items -= 100
     density = link_density(el)
     is_list = el.tag in ("ul", "ol")
     return ((images > 1 and paragraphs / images < 0.5 and not is_list)
@@ -291,6 +289,16 @@ def _fishy(el, strict: bool) -> bool:
             or (weight < 25 and density > 0.2 and not is_list)
             or (weight >= 25 and density > 0.5)
             or (is_list and density > 0.6))
+
+
+_FISHY_COUNTED = ("p", "img", "li", "input")
+
+
+def count_tags_pure(el, names: tuple[str, ...]) -> list[int]:
+    return [sum(1 for _ in el.iter(name)) for name in names]
+
+
+count_tags = speedups.choose("count_tags", count_tags_pure)
 
 
 def _cleaned(nodes: list, strict: bool) -> dict[int, object]:
