@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Any, Generic, Protocol, TypeVar
 
 from archivekit.errors import InputError
@@ -131,6 +132,11 @@ def run_documents(inputs: Iterable[str], worker: Worker, *, recipe: Recipe | Non
     paths = collect_paths(inputs, follow_symlinks=follow_symlinks, on_error=on_error)
     processes = resolve_jobs(jobs)
     chunk = max(1, chunk)
+    if processes > 1:
+        head = list(islice(paths, 2))
+        if len(head) < 2 and not any(_read_in_parent(path) for path in head):
+            processes = 1  # one page: a pool would start its processes for nothing
+        paths = chain(head, paths)
     if processes == 1:
         yield from _run_here(paths, worker, many, recipe, max_page_bytes, chunk)
     else:
@@ -236,6 +242,11 @@ def _context():
     return ctx
 
 
+def _read_in_parent(path) -> bool:
+    """A WARC file, standard input or a directory not listed: what the parent reads."""
+    return not isinstance(path, str) or path == "-" or is_warc_name(path)
+
+
 def _shards(paths: Iterable[str], max_page_bytes: int, chunk: int) -> Iterator[list]:
     """Batches of work items: page paths (the worker reads them) or read documents.
 
@@ -245,7 +256,7 @@ def _shards(paths: Iterable[str], max_page_bytes: int, chunk: int) -> Iterator[l
     shard: list = []
     size = 0
     for path in paths:
-        if not isinstance(path, str) or path == "-" or is_warc_name(path):
+        if _read_in_parent(path):
             for document in read_documents([path], max_page_bytes=max_page_bytes):
                 shard.append(document)
                 size += len(document.content)

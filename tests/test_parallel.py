@@ -210,3 +210,14 @@ def test_archive_leaves_the_collector_on(tmp_path):
     results = list(archive_paths([str(FIXTURES)], Checker(keep_record=True),
                                  ArchiveSettings(out_dir=tmp_path / "out")))
     assert results and gc.isenabled()
+
+
+def test_one_page_runs_here_and_one_warc_in_the_pool(collection):
+    """A pool for a single page would only start its processes; a single WARC file's
+    records are still spread over the workers."""
+    root, warc = collection
+    page = str(next(p for p in sorted(root.rglob("*.html"))))
+    assert [pid for _, pid, _ in run_documents([page], where, setup=tag, setup_args=("s",),
+                                              jobs=2)] == [os.getpid()]
+    pooled = list(run_documents([str(warc)], where, setup=tag, setup_args=("s",), jobs=2, chunk=2))
+    assert pooled and os.getpid() not in {pid for _, pid, _ in pooled}
