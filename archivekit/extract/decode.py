@@ -122,26 +122,23 @@ def utf8_valid_pure(content: bytes) -> bool:
 utf8_valid = speedups.choose("utf8_valid", utf8_valid_pure)
 
 
-def _is_utf8(content: bytes) -> bool:
-    return content.isascii() or utf8_valid(content)
-
-
 def decode(content: bytes, declared: str | None = None) -> Decoded:
     for bom, name in _BOMS:
         if content.startswith(bom):
             return _finish(content, name, None)
     if declared is None and (declared := declared_charset(content)) not in (None, "utf-8", "ascii") \
-            and not content.isascii() and _is_utf8(content):
+            and not content.isascii() and utf8_valid(content):
         # A page re-saved as UTF-8 that kept its old <meta charset>: UTF-8 multi-byte
         # sequences do not happen by chance in legacy-encoded text.
-        return _utf8_page(content)
+        return _utf8_page(content, ascii_only=False)
     if declared and declared not in ("utf-8", "ascii"):
         # Latin-1 is read as Windows-1252 by every browser (WHATWG Encoding).
         if declared in ("latin-1", "iso8859-1"):
             declared = "cp1252"
         return _finish(content, declared, None)
-    if _is_utf8(content):
-        return _utf8_page(content)
+    ascii_only = content.isascii()
+    if ascii_only or utf8_valid(content):
+        return _utf8_page(content, ascii_only)
     try:
         content.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -152,10 +149,10 @@ def decode(content: bytes, declared: str | None = None) -> Decoded:
     raise AssertionError("utf8_valid refused bytes that decode")  # pragma: no cover
 
 
-def _utf8_page(content: bytes) -> Decoded:
+def _utf8_page(content: bytes, ascii_only: bool) -> Decoded:
     """A page whose bytes are UTF-8, its text made only if asked for."""
     decoded = Decoded(None, "utf-8", True, utf8=content)
-    if not content.isascii() and (match := _MOJIBAKE_UTF8.search(content)):
+    if not ascii_only and (match := _MOJIBAKE_UTF8.search(content)):
         _mark_mojibake(decoded, match.group(0).decode("utf-8"))
     return decoded
 
