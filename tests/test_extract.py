@@ -379,6 +379,17 @@ _ODD_UTF8 = [b"", b"   ", b"<p>x</p>", b"\x00<p>a\x00b</p>", "<p>caf\u00e9 \u201
              b"<p>" + "\u00e9".encode() * 50000 + b"</p>", b"<" * 1000, b"<html>" + b"<div>" * 300 + b"x"]
 
 
+def _utf8_test_pages() -> list[bytes]:
+    """The odd UTF-8 shapes, every fixture page and every real page there is."""
+    from conftest import corpus_pages
+
+    try:
+        real = [p.read_bytes() for p in corpus_pages()]
+    except pytest.skip.Exception:
+        real = []
+    return _ODD_UTF8 + [p.read_bytes() for p in sorted(FIXTURES.rglob("*.htm*"))] + real
+
+
 def _parsed(text, utf8):
     from lxml import etree
 
@@ -396,15 +407,9 @@ def _parsed(text, utf8):
 def test_a_utf8_page_parsed_from_its_bytes_gives_the_tree_of_its_text():
     """parse_html reads a page's own bytes when its text is their UTF-8 decoding
     (Decoded.utf8): the tree and its line numbers are those of the text."""
-    from conftest import corpus_pages
-
     from archivekit.extract.decode import decode
 
-    try:
-        real = [p.read_bytes() for p in corpus_pages()]
-    except pytest.skip.Exception:
-        real = []
-    pages = _ODD_UTF8 + [p.read_bytes() for p in sorted(FIXTURES.rglob("*.htm*"))] + real
+    pages = _utf8_test_pages()
     compared = 0
     for data in pages:
         decoded = decode(data)
@@ -421,15 +426,9 @@ def test_a_utf8_page_parsed_from_its_bytes_gives_the_tree_of_its_text():
 def test_a_utf8_page_is_parsed_from_its_bytes_without_making_its_text():
     """The text of a UTF-8 page is made only when asked for: the tree from the bytes
     alone is the tree of the text, and the head read from the bytes is the text's."""
-    from conftest import corpus_pages
-
     from archivekit.extract.decode import decode
 
-    try:
-        real = [p.read_bytes() for p in corpus_pages()]
-    except pytest.skip.Exception:
-        real = []
-    pages = _ODD_UTF8 + [p.read_bytes() for p in sorted(FIXTURES.rglob("*.htm*"))] + real
+    pages = _utf8_test_pages()
     lazy = 0
     for data in pages:
         if decode(data).utf8 is None:
