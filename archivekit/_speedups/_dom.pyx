@@ -42,6 +42,13 @@ cdef inline bint _is_text(tree.xmlNode* node) noexcept:
     return node.type == tree.XML_TEXT_NODE or node.type == tree.XML_CDATA_SECTION_NODE
 
 
+cdef inline bint _element_like(tree.xmlNode* node) noexcept:
+    """A child lxml iterates over (``for child in el``): an element, comment, processing
+    instruction or entity reference; not text."""
+    return node.type == tree.XML_ELEMENT_NODE or node.type == tree.XML_COMMENT_NODE \
+        or node.type == tree.XML_PI_NODE or node.type == tree.XML_ENTITY_REF_NODE
+
+
 cdef inline bint _named(tree.xmlNode* node, const char* name) noexcept:
     """An element with this local name and no namespace (lxml's ``el.tag == name``)."""
     return node.ns is NULL and strcmp(<const char*> node.name, name) == 0
@@ -320,6 +327,15 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
     return out
 
 
+cdef int _append(bytearray buffer, const char* text) except -1:
+    """``buffer += text`` without a bytes object between."""
+    cdef Py_ssize_t size = PyByteArray_GET_SIZE(buffer), more = strlen(text)
+    if PyByteArray_Resize(buffer, size + more) < 0:
+        return -1
+    memcpy(PyByteArray_AS_STRING(buffer) + size, text, more)
+    return 0
+
+
 cdef void _collect(tree.xmlNode* top, bytearray buffer) except *:
     """The content of every text node below ``top`` in document order (not its tail)."""
     cdef tree.xmlNode* node = top.children
@@ -328,7 +344,7 @@ cdef void _collect(tree.xmlNode* top, bytearray buffer) except *:
         if _is_text(node):
             content = <const char*> node.content
             if content is not NULL:
-                buffer += content[:strlen(content)]
+                _append(buffer, content)
         elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
             node = node.children
             continue
@@ -401,8 +417,7 @@ cdef list _template_paragraphs(blocks, const size_t* inside, Py_ssize_t n_inside
         only = NULL
         child = el._c_node.children
         while child is not NULL:
-            if child.type == tree.XML_ELEMENT_NODE or child.type == tree.XML_COMMENT_NODE \
-                    or child.type == tree.XML_PI_NODE or child.type == tree.XML_ENTITY_REF_NODE:
+            if _element_like(child):
                 children += 1
                 if children == 1:
                     only = child
@@ -1005,14 +1020,6 @@ cdef class ImageReader:
         return out
 
 
-cdef int _append(bytearray buffer, const char* text) except -1:
-    cdef Py_ssize_t size = PyByteArray_GET_SIZE(buffer), more = strlen(text)
-    if PyByteArray_Resize(buffer, size + more) < 0:
-        return -1
-    memcpy(PyByteArray_AS_STRING(buffer) + size, text, more)
-    return 0
-
-
 cdef class _Owner:
     """A block being cut into segments: its node, and its lxml proxy once one is needed."""
     cdef tree.xmlNode* node
@@ -1025,6 +1032,10 @@ cdef class _Owner:
         return self.proxy
 
 
+# Elements a strict walk keeps whatever their class and id say (as _Walker.skip does).
+_NEVER_UNLIKELY = ("article", "main", "body", "a")
+
+
 cdef class _DensityWalk:
     """``extract.density._Walker`` in C: the same segments, the same blocks with blocks."""
     cdef list segments
@@ -1034,6 +1045,7 @@ cdef class _DensityWalk:
     cdef Py_ssize_t n_drop
     cdef _Names skip_tags
     cdef _Names block_tags
+    cdef _Names never_unlikely
     cdef frozenset skip_roles
     cdef object segment
     cdef object unlikely
@@ -1042,28 +1054,16 @@ cdef class _DensityWalk:
     cdef bytearray buffer
 
     cdef bint skip(self, tree.xmlNode* node) except -1:
-        cdef tree.xmlAttr* attr
         if node.type != tree.XML_ELEMENT_NODE or _in(node, self.skip_tags) \
                 or _in_set(self.drop, self.n_drop, node):
             return True
-        attr = _find_attr(node, "role")
-        if attr is not NULL and _attr_value(attr) in self.skip_roles:
+        if _attribute(node, "role") in self.skip_roles or _find_attr(node, "hidden") is not NULL \
+                or _attribute(node, "aria-hidden") == "true":
             return True
-        if _find_attr(node, "hidden") is not NULL:
+        style = _attribute(node, "style")
+        if style and self.style_hides(style):
             return True
-        attr = _find_attr(node, "aria-hidden")
-        if attr is not NULL and _attr_value(attr) == "true":
-            return True
-        attr = _find_attr(node, "style")
-        if attr is not NULL:
-            style = _attr_value(attr)
-            if style and self.style_hides(style):
-                return True
-        if self.strict and not (node.ns is NULL and (
-                strcmp(<const char*> node.name, "article") == 0
-                or strcmp(<const char*> node.name, "main") == 0
-                or strcmp(<const char*> node.name, "body") == 0
-                or strcmp(<const char*> node.name, "a") == 0)):
+        if self.strict and not _in(node, self.never_unlikely):
             return bool(self.unlikely(_attribute(node, "class"), _attribute(node, "id")))
         return False
 
@@ -1072,11 +1072,10 @@ cdef class _DensityWalk:
         owner.node = node
         owner.doc_holder = self.root
         owner.proxy = proxy
-        cdef bytearray saved = self.buffer
-        self.buffer = bytearray()
+        # One buffer serves every block: a block begins after its parent's text was
+        # flushed (content() flushes before it) and ends flushed.
         self.content(node, owner)
         self.flush(owner)
-        self.buffer = saved
         return 0
 
     cdef int content(self, tree.xmlNode* node, _Owner owner) except -1:
@@ -1087,8 +1086,7 @@ cdef class _DensityWalk:
                 text = <const char*> child.content
                 if text is not NULL and text[0] != 0:
                     _append(self.buffer, text)
-            elif child.type == tree.XML_ELEMENT_NODE or child.type == tree.XML_COMMENT_NODE \
-                    or child.type == tree.XML_PI_NODE or child.type == tree.XML_ENTITY_REF_NODE:
+            elif _element_like(child):
                 if child.type == tree.XML_ELEMENT_NODE and _named(child, "br"):
                     self.flush(owner)
                 elif self.skip(child):
@@ -1124,6 +1122,7 @@ def density_walk(_Element container not None, drop, bint strict, skip_tags, bloc
     walk.strict = strict
     walk.skip_tags = _names(skip_tags)
     walk.block_tags = _names(block_tags)
+    walk.never_unlikely = _names(_NEVER_UNLIKELY)
     walk.skip_roles = skip_roles
     walk.segment = segment
     walk.unlikely = unlikely
@@ -1131,7 +1130,7 @@ def density_walk(_Element container not None, drop, bint strict, skip_tags, bloc
     walk.root = container
     walk.buffer = bytearray()
     walk.n_drop = 0
-    walk.drop = _node_set(list(drop.values()) if drop else [], &walk.n_drop)
+    walk.drop = _node_set(drop.values(), &walk.n_drop)
     try:
         walk.block(container._c_node, container)
     finally:
@@ -1154,7 +1153,6 @@ def text_and_link_chars(_Element el not None):
     inside nested links counts once for each, as there)."""
     cdef tree.xmlNode* top = el._c_node
     cdef tree.xmlNode* node = top.children
-    cdef tree.xmlNode* up
     cdef Py_ssize_t total = 0, links = 0, chars
     cdef int inside = 1 if _named(top, "a") else 0
     while node is not NULL:

@@ -52,16 +52,19 @@ class Decoded:
         return self._text
 
     def head(self, size: int) -> str:
-        """``text[:size]``, from the first bytes when the text is not made: ``size``
-        characters take at most ``4 * size`` bytes, and only a character cut at the end
-        of those is dropped."""
-        if self._text is not None:
-            return self._text[:size]
-        return self.utf8[:4 * size].decode("utf-8", "ignore")[:size]
+        """``text[:size]``, from the first bytes when the text is not made."""
+        return self._text[:size] if self._text is not None else utf8_head(self.utf8, size)
 
     def __repr__(self) -> str:
         return (f"Decoded(encoding={self.encoding!r}, clean={self.clean!r}, "
                 f"problem={self.problem!r}, utf8={self.utf8 is not None})")
+
+
+def utf8_head(data: bytes, size: int) -> str:
+    """``data.decode("utf-8")[:size]`` for UTF-8 ``data``, decoding only its start: ``size``
+    characters take at most ``4 * size`` bytes, and only a character cut at the end of
+    those is dropped."""
+    return data[:4 * size].decode("utf-8", "ignore")[:size]
 
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)

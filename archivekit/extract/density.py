@@ -61,7 +61,11 @@ _COMMAS = re.compile(r"[,\uff0c\u3001\u060c]")
 def name_words(el) -> frozenset[str]:
     """The words of an element's class and id ("storyBody main-text" -> story, body,
     main, text)."""
-    cls, ident = el.get("class"), el.get("id")
+    return class_words(el.get("class"), el.get("id"))
+
+
+def class_words(cls: str | None, ident: str | None) -> frozenset[str]:
+    """The words of a class and an id attribute's values (either may be missing)."""
     if not cls and not ident:
         return frozenset()
     return _words(f"{cls or ''} {ident or ''}")
@@ -77,9 +81,7 @@ def _words(names: str) -> frozenset[str]:
 def unlikely_names(cls: str | None, ident: str | None) -> bool:
     """Whether a class and id name furniture ("sidebar", "share-tools") and nothing that
     may be the article ("main", "story")."""
-    if not cls and not ident:
-        return False
-    words = _words(f"{cls or ''} {ident or ''}")
+    words = class_words(cls, ident)
     return bool(words & _UNLIKELY) and not words & _MAYBE
 
 

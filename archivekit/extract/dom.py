@@ -13,6 +13,7 @@ from lxml import etree
 
 from archivekit import speedups
 from archivekit.extract.assemble import clean
+from archivekit.extract.decode import utf8_head
 from archivekit.limits import LimitExceeded, parser_limit_exceeded
 
 # No network, no entity expansion beyond HTML's own, comments and PIs dropped.
@@ -83,7 +84,7 @@ def parse_html(text: str | None, utf8: bytes | None = None) -> etree._Element | 
     """The page's tree, from ``text`` or from ``utf8``: the bytes the text was decoded
     from, when it is exactly their UTF-8 decoding
     (:attr:`archivekit.extract.decode.Decoded.utf8`); ``text`` may then be ``None``."""
-    head = text[:64] if text is not None else utf8[:256].decode("utf-8", "ignore")[:64]
+    head = text[:64] if text is not None else utf8_head(utf8, 64)
     if head.lstrip().startswith("<?xml"):
         if text is None:
             text = utf8.decode("utf-8")
