@@ -96,8 +96,8 @@ def assert_walks_equal(root, where) -> None:
     blocks = [el for el in elements if el.tag in ("div", "p", "span")]
     for sections in ([el for el in elements if el.tag in ("section", "article", "body")],
                      [el for el in elements if el.tag == "div"][::2]):
-        assert _same_elements(html_body.template_paragraphs_pure(blocks, sections),
-                              compiled.template_paragraphs(blocks, sections)), where
+        assert compiled.template_texts(blocks, sections) == \
+            html_body.template_texts_pure(blocks, sections), where
 
     texts = [t for t in (dom.joined_text_pure(el) for el in elements[:200]) if t]
     assert_text_checks_equal(texts, where)
@@ -285,6 +285,19 @@ def test_images_equal_on_huge_and_hostile_attributes():
             f"<a href='{'.' * 40_000}jpg'><figure><img src='/b.jpg'><figcaption>b</figcaption></figure></a>"
             "<figure><img src='/c.jpg' alt='&amp;&lt;&#0;&#x1;\x7f'></figure></body></html>")
     assert _images(page)
+
+
+def test_template_paragraph_lines_past_65535():
+    """libxml2 keeps 16 bits of a line and marks a line past them: there the compiled
+    reading asks lxml's ``sourceline``, and gets what the reference gets."""
+    block = "<div class='cli-text'><p>Paragraph {0} of the body.</p></div>"
+    page = ("<html><body><section class='entry__content-list'>" + block.format(1)
+            + "\n" * 70_000 + block.format(2) + "\n" + block.format(3) + "</section></body></html>")
+    index = dom.Index(_root(page))
+    args = (index.cls("cli-text", "div"), index.cls("entry__content-list", "section"))
+    texts, lines = compiled.template_texts(*args)
+    assert (texts, lines) == html_body.template_texts_pure(*args)
+    assert lines[0] == 1 and lines[1] >= 65_535 and texts[1] == "Paragraph 2 of the body."
 
 
 def test_image_order_on_one_line_and_past_line_65535():

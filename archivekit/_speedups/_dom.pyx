@@ -381,24 +381,37 @@ cdef inline bint _is_element(tree.xmlNode* node) noexcept:
     return node is not NULL and node.type == tree.XML_ELEMENT_NODE
 
 
-def template_paragraphs(blocks, sections):
-    """``extract.html_body``'s template reading: the ``<p>`` elements of the text
-    ``blocks`` that lie inside one of ``sections`` and inside no other block, in the
-    blocks' order (a block's lone ``<p>`` child, else every ``<p>`` in it)."""
+def template_texts(blocks, sections):
+    """``extract.html_body``'s template reading (``template_texts_pure``): the ``<p>``
+    elements of the text ``blocks`` that lie inside one of ``sections`` and inside no
+    other block, in the blocks' order (a block's lone ``<p>`` child, else every ``<p>`` in
+    it); of each, its ``"".join(itertext())`` and its ``sourceline``, without an element
+    object for any of them."""
     cdef Py_ssize_t n_inside = 0, n_blocks = 0
     cdef size_t* inside = _node_set(sections, &n_inside)
     cdef size_t* is_block = NULL
+    cdef list texts = [], lines = []
     try:
         is_block = _node_set(blocks, &n_blocks)
-        return _template_paragraphs(blocks, inside, n_inside, is_block, n_blocks)
+        _template_paragraphs(blocks, inside, n_inside, is_block, n_blocks, texts, lines)
+        return texts, lines
     finally:
         free(inside)
         free(is_block)
 
 
-cdef list _template_paragraphs(blocks, const size_t* inside, Py_ssize_t n_inside,
-                               const size_t* is_block, Py_ssize_t n_blocks):
-    cdef list out = []
+cdef inline int _add_paragraph(list texts, list lines, _Element el, tree.xmlNode* node) except -1:
+    texts.append(_joined(node))
+    if node.line == 65535:  # libxml2's mark of a line past its 16 bits: lxml works it out
+        lines.append(elementFactory(el._doc, node).sourceline)
+    else:
+        lines.append(node.line if node.line > 0 else None)  # as lxml's sourceline
+    return 0
+
+
+cdef void _template_paragraphs(blocks, const size_t* inside, Py_ssize_t n_inside,
+                               const size_t* is_block, Py_ssize_t n_blocks,
+                               list texts, list lines) except *:
     cdef _Element el
     cdef tree.xmlNode* parent
     cdef tree.xmlNode* child
@@ -423,14 +436,13 @@ cdef list _template_paragraphs(blocks, const size_t* inside, Py_ssize_t n_inside
                     only = child
             child = child.next
         if children == 1 and _named(only, "p"):
-            out.append(elementFactory(el._doc, only))
+            _add_paragraph(texts, lines, el, only)
             continue
         node = el._c_node
         while node is not NULL:
             if _named(node, "p"):
-                out.append(elementFactory(el._doc, node))
+                _add_paragraph(texts, lines, el, node)
             node = next_element(node, el._c_node)
-    return out
 
 
 cdef inline bint _ascii_clean(const unsigned char* p, Py_ssize_t n) noexcept:

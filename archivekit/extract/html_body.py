@@ -11,7 +11,7 @@ from __future__ import annotations
 from archivekit import speedups
 from archivekit.extract.assemble import Parts, clean, clean_all
 from archivekit.extract.density import density_body, segments
-from archivekit.extract.dom import Index, descendants, joined_texts
+from archivekit.extract.dom import Index, descendants, joined_texts, joined_texts_pure
 
 
 def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]:
@@ -23,7 +23,11 @@ def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]
     """
     sections = index.cls("entry__content-list", "section")
     if sections:
-        _template_body(template_paragraphs(index.cls("cli-text", "div"), sections), sections, parts)
+        texts, lines = template_texts(index.cls("cli-text", "div"), sections)
+        if texts:
+            _set(clean_all(texts), parts, lines.__getitem__)
+        else:
+            set_texts([(s.owner, s.text) for c in sections for s in segments(c)], parts)
         return sections, []
     bodies = index.cls("entry__body", "div")
     if bodies:
@@ -65,21 +69,20 @@ def _page_body(index: Index):
 def set_body(paragraphs: list, parts: Parts) -> None:
     """The body from its paragraph elements: their clean text, less empty paragraphs and
     repeats of the banner or notice."""
-    texts = clean_all(joined_texts(paragraphs))
-    _set(paragraphs, texts, parts)
+    _set(clean_all(joined_texts(paragraphs)), parts, lambda i: paragraphs[i].sourceline)
 
 
 def set_texts(pairs: list, parts: Parts) -> None:
     """The body from (element, clean text) pairs, less empty ones and repeats of the
     banner or notice."""
-    _set([el for el, _ in pairs], [t for _, t in pairs], parts)
+    _set([t for _, t in pairs], parts, lambda i: pairs[i][0].sourceline)
 
 
-def _set(elements: list, texts: list, parts: Parts) -> None:
+def _set(texts: list, parts: Parts, line_of) -> None:
+    """The body from the paragraphs' clean ``texts``; ``line_of(i)`` is the source line
+    of the i-th one's element."""
     # The banner or notice repeated as a paragraph is not body text. Clean texts hold no
     # newline, so one search of them joined by newlines says whether any paragraph does.
-    if len(elements) != len(texts):
-        raise ValueError("one text a paragraph element")
     repeats = [r for r in (parts.banner, parts.footer) if r]
     if repeats:
         joined = "\n".join([t for t in texts if t])
@@ -92,7 +95,7 @@ def _set(elements: list, texts: list, parts: Parts) -> None:
         # The first paragraph kept: the first text that is body[0] (those before it are
         # empty or a repeat, so none of them equals it).
         first = next(i for i, t in enumerate(texts) if t is body[0])
-        parts.body_line = elements[first].sourceline
+        parts.body_line = line_of(first)
     parts.body = body
 
 
@@ -101,7 +104,16 @@ def template_paragraphs_pure(blocks: list, sections: list) -> list:
     return _template_paragraphs(_template_blocks(blocks, sections))
 
 
-template_paragraphs = speedups.choose("template_paragraphs", template_paragraphs_pure)
+def template_texts_pure(blocks: list, sections: list) -> tuple[list[str], list[int | None]]:
+    """The text (``"".join(itertext())``) and the source line of each paragraph
+    :func:`template_paragraphs_pure` finds."""
+    paragraphs = template_paragraphs_pure(blocks, sections)
+    return joined_texts_pure(paragraphs), [p.sourceline for p in paragraphs]
+
+
+# Compiled: no element object is made for the paragraphs (the template's body is most of
+# a page's elements).
+template_texts = speedups.choose("template_texts", template_texts_pure)
 
 
 def _template_blocks(blocks: list, sections: list) -> list:
