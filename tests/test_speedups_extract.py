@@ -430,12 +430,23 @@ def test_text_checks_equal_on_ascii_white_space_and_controls(texts):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(st.sampled_from("  a\x00\xa0 \x7f\xff"), max_size=70), max_size=5))
 def test_space_counts_equal_on_long_texts(texts):
-    """count_spaces reads eight bytes at a time: texts longer than a word, any tail."""
+    """Texts of every short length (the vector loop's tail), ASCII or not."""
     assert compiled.count_spaces(texts) == assemble.count_spaces_pure(texts)
 
 
+@pytest.mark.parametrize("size", [254, 255, 256, 509, 510, 511, 765, 4096, 100_003])
+def test_space_and_control_counts_past_a_byte_wide_run(size):
+    """The counts are byte-wide over 255 bytes at a time: all spaces (or all controls)
+    at the sizes where a run would overflow, and across run boundaries."""
+    from archivekit.extract.decode import control_bytes_pure
+
+    assert compiled.count_spaces([" " * size, "a " * size]) == 2 * size
+    for fill in (b"\x01", b"\x1f", b"\t", b" "):
+        assert compiled.control_bytes(fill * size) == control_bytes_pure(fill * size)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=300))
+@given(st.binary(max_size=1200))
 def test_control_byte_counts_equal(data):
     from archivekit.extract.decode import control_bytes_pure
 

@@ -483,22 +483,18 @@ def texts_clean_ascii(list texts not None):
 
 cdef inline Py_ssize_t _count_byte(const unsigned char* p, Py_ssize_t n,
                                    unsigned char byte) noexcept:
-    """How many of ``p[:n]`` are ``byte``, eight at a time: in ``x ^ pattern`` a match is a
-    zero byte; ``((x & low7) + low7) | x`` has the high bit of every other byte set (no
-    carry crosses a byte), so the high bits left clear are the matches."""
-    cdef uint64_t pattern = 0x0101010101010101ULL * byte
-    cdef uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL
-    cdef uint64_t x, zeros
-    cdef Py_ssize_t i = 0, total = 0
-    while i + 8 <= n:
-        memcpy(&x, p + i, 8)
-        x ^= pattern
-        zeros = ~(((x & low7) + low7) | x | low7)  # 0x80 in each matching byte
-        total += <Py_ssize_t> (((zeros >> 7) * 0x0101010101010101ULL) >> 56)
-        i += 8
+    """How many of ``p[:n]`` are ``byte``: a byte-wide count over at most 255 bytes at a
+    time, a loop the compiler turns into 16-byte vector compares (~5x the word-at-a-time
+    count it replaced, in instructions)."""
+    cdef Py_ssize_t i = 0, j, stop, total = 0
+    cdef unsigned char run
     while i < n:
-        total += p[i] == byte
-        i += 1
+        stop = i + 255 if i + 255 < n else n
+        run = 0
+        for j in range(i, stop):
+            run += p[j] == byte
+        total += run
+        i = stop
     return total
 
 
@@ -514,31 +510,22 @@ def count_spaces(list texts not None):
     return total
 
 
-cdef inline uint64_t _below(uint64_t x, uint64_t low, unsigned char n) noexcept:
-    """0x80 in each byte of ``x`` that is below ``n`` (n <= 128), 0 elsewhere, exactly: a
-    byte's low seven bits plus ``128 - n`` reach its high bit unless it is below ``n``,
-    and no sum carries into the next byte (``low`` is the low seven bits of ``x``)."""
-    return ~((low + 0x0101010101010101ULL * (128 - n)) | x) & 0x8080808080808080ULL
-
-
 def control_bytes(data):
     """``len(data) - len(data.translate(None, CONTROL))``: how many bytes of ``data`` are
-    C0 controls other than the white space ones (tab, LF, VT, FF, CR), eight at a time."""
+    C0 controls other than the white space ones (tab, LF, VT, FF, CR), counted as
+    ``_count_byte`` counts (byte-wide, 255 bytes at a time, vectorised by the compiler)."""
     cdef bytes raw = data if type(data) is bytes else bytes(data)
     cdef const unsigned char* p = <const unsigned char*> PyBytes_AS_STRING(raw)
-    cdef Py_ssize_t i = 0, n = PyBytes_GET_SIZE(raw), total = 0
-    cdef uint64_t x, low, hits
-    cdef unsigned char c
-    while i + 8 <= n:
-        memcpy(&x, p + i, 8)
-        low = x & 0x7f7f7f7f7f7f7f7fULL
-        hits = _below(x, low, 32) & ~(_below(x, low, 14) & ~_below(x, low, 9))
-        total += <Py_ssize_t> (((hits >> 7) * 0x0101010101010101ULL) >> 56)
-        i += 8
+    cdef Py_ssize_t i = 0, j, stop, n = PyBytes_GET_SIZE(raw), total = 0
+    cdef unsigned char run, c
     while i < n:
-        c = p[i]
-        total += c < 9 or 13 < c < 32
-        i += 1
+        stop = i + 255 if i + 255 < n else n
+        run = 0
+        for j in range(i, stop):
+            c = p[j]
+            run += (c < 9) | (<unsigned char> (c - 14) < 18)
+        total += run
+        i = stop
     return total
 
 
