@@ -21,7 +21,7 @@ from cpython.unicode cimport (
 )
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, qsort
-from libc.string cimport memcmp, memcpy, strcmp, strlen, strstr
+from libc.string cimport memcmp, memcpy, memset, strcmp, strlen, strstr
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
 
@@ -33,6 +33,9 @@ import_lxml__etree()
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object text)
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long) nogil
 
 cdef enum:
     MAX_NAMES = 64
@@ -90,11 +93,15 @@ cdef class _Names:
     cdef const char* names[MAX_NAMES]
     cdef Py_ssize_t sizes[MAX_NAMES]
     cdef Py_ssize_t count
+    # Bit i of by_first[c]: names[i] begins with byte c (the empty name: by_first[0]).
+    # Most strings a walk tests are none of the names, and their first byte says so.
+    cdef uint64_t by_first[256]
 
     def __cinit__(self, names):
         cdef bytes encoded
         self._keep = []
         self.count = 0
+        memset(self.by_first, 0, sizeof(self.by_first))
         for name in names:
             if self.count == MAX_NAMES:
                 raise ValueError(f"at most {MAX_NAMES} names")
@@ -102,14 +109,27 @@ cdef class _Names:
             self._keep.append(encoded)
             self.names[self.count] = PyBytes_AS_STRING(encoded)
             self.sizes[self.count] = PyBytes_GET_SIZE(encoded)
+            self.by_first[<unsigned char> self.names[self.count][0]] |= (<uint64_t> 1) << self.count
             self.count += 1
 
     cdef inline Py_ssize_t find(self, const char* s, Py_ssize_t size) noexcept:
+        """The first i with names[i] == s[:size] (s holds size bytes, then a NUL when
+        size is 0), or -1."""
+        cdef uint64_t bits = self.by_first[<unsigned char> s[0]] if size else self.by_first[0]
         cdef Py_ssize_t i
-        for i in range(self.count):
+        while bits:
+            i = __builtin_ctzll(bits)
             if self.sizes[i] == size and memcmp(self.names[i], s, size) == 0:
                 return i
+            bits &= bits - 1
         return -1
+
+    cdef inline Py_ssize_t find_c(self, const char* s) noexcept:
+        """``find`` for a NUL-terminated string (measured only when its first byte
+        begins a name)."""
+        if not self.by_first[<unsigned char> s[0]]:
+            return -1
+        return self.find(s, strlen(s))
 
 
 # The name lists the callers pass are module constants (tuples): their _Names are made
@@ -230,7 +250,7 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
     while node is not NULL:
         el = None
         if node.ns is NULL:
-            found = tag_set.find(<const char*> node.name, strlen(<const char*> node.name))
+            found = tag_set.find_c(<const char*> node.name)
             if found >= 0:
                 el = elementFactory(root._doc, node)
                 (<list> tag_lists[found]).append(el)
@@ -261,7 +281,7 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
 
 
 cdef bint _in(tree.xmlNode* node, _Names names) noexcept:
-    return node.ns is NULL and names.find(<const char*> node.name, strlen(<const char*> node.name)) >= 0
+    return node.ns is NULL and names.find_c(<const char*> node.name) >= 0
 
 
 def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
@@ -1183,7 +1203,7 @@ def count_tags(_Element el not None, names):
     cdef Py_ssize_t found
     while node is not NULL:
         if node.ns is NULL:
-            found = wanted.find(<const char*> node.name, strlen(<const char*> node.name))
+            found = wanted.find_c(<const char*> node.name)
             if found >= 0:
                 counts[found] += 1
         node = next_element(node, top)
