@@ -171,7 +171,7 @@ def _word_char(char: str) -> bool:
 
 def find_agencies(texts, profiles: ProfileSet, matcher: _AgencyMatcher | None = None) -> list[str]:
     """Agencies named (as whole words) in ``texts``, in catalogue order, each once."""
-    text = "\n".join(t for t in texts if t)
+    text = "\n".join([t for t in texts if t])
     matcher = matcher or _agency_matcher(profiles.agencies)
     names = matcher.names
     found: dict[str, int] = {}
@@ -368,15 +368,21 @@ def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
 
 def _images(parts: Parts, profiles: ProfileSet, lines: dict[str, int]) -> list[dict]:
     images = []
+    memo = profiles.remembered
     for index, image in enumerate(parts.images):
-        credit_agency = _credit_agency(image.credit, profiles)
+        credit = image.credit
+        # _credit_agency's remembered answer read here first: a page's dozen images
+        # repeat a few credit lines.
+        credit_agency = memo.get(("credit", credit)) if ("credit", credit) in memo \
+            else _credit_agency(credit, profiles)
         images.append({  # both extractors give captions and credits through clean()
             "src": image.src,
             "caption": image.caption,
-            "credit": image.credit,
+            "credit": credit,
             "credit_agency": credit_agency[0] if credit_agency else None,
         })
-        _mark(lines, f"/images/{index}", image.line)
+        if image.line is not None:
+            lines[f"/images/{index}"] = image.line
     return images
 
 

@@ -232,7 +232,7 @@ def read_image(reader, container, profiles: ProfileSet) -> Image | None:
     if found is None:
         return None
     src, caption, credit, alt, line = found
-    if caption is not None or credit is not None:
+    if (caption is None) != (credit is None):  # split_caption leaves two (or none) as they are
         caption, credit = split_caption(caption, credit, profiles)
     return Image(src=src, caption=alt if caption is None else caption, credit=credit, line=line)
 
