@@ -24,14 +24,12 @@ def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]
     sections = index.cls("entry__content-list", "section")
     if sections:
         texts, lines = template_texts(index.cls("cli-text", "div"), sections)
-        if texts:
-            _set(clean_all(texts), parts, lines.__getitem__)
-        else:
-            set_texts([(s.owner, s.text) for c in sections for s in segments(c)], parts)
+        _template_body(texts, lines.__getitem__, sections, parts)
         return sections, []
     bodies = index.cls("entry__body", "div")
     if bodies:
-        _template_body(descendants(bodies, "p"), bodies, parts)
+        paragraphs = descendants(bodies, "p")
+        _template_body(joined_texts(paragraphs), lambda i: paragraphs[i].sourceline, bodies, parts)
         return bodies, []
     skipped = {id(el): el for el in skip if el is not None}
     body_el = next(iter(index.prop("articleBody")), None)
@@ -54,10 +52,11 @@ def set_generic_body(pairs: list, parts: Parts, images: list) -> None:
                and any(c.isalnum() for c in t)], parts)
 
 
-def _template_body(paragraphs: list, containers: list, parts: Parts) -> None:
-    """The template's paragraphs; text not in ``<p>`` when it has none."""
-    if paragraphs:
-        set_body(paragraphs, parts)
+def _template_body(texts: list, line_of, containers: list, parts: Parts) -> None:
+    """The template's paragraphs (their texts, ``line_of(i)`` the i-th one's source line);
+    text not in ``<p>`` when it has none."""
+    if texts:
+        _set(clean_all(texts), parts, line_of)
     else:
         set_texts([(s.owner, s.text) for c in containers for s in segments(c)], parts)
 
