@@ -173,6 +173,37 @@ def test_simhash_equal_on_ascii_paragraphs(paragraphs):
     assert compiled.simhash(tuple(paragraphs)) == PURE(paragraphs)  # not a list: the join path
 
 
+_LONG_ASCII_WORDS = st.lists(
+    st.tuples(st.text(st.sampled_from("aAzZ@[`{09"), min_size=1, max_size=30),
+              st.sampled_from([" ", "\t", "\x1c", "\x1f", "  "])), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LONG_ASCII_WORDS, max_size=4))
+def test_simhash_equal_on_long_ascii_words(paragraphs):
+    # The ASCII path lowers, splits and hashes in one pass: words of up to 30 bytes, the
+    # bytes either side of A-Z ("@[`{"), separators str.split() takes, a last word.
+    texts = ["".join(w + sep for w, sep in words).rstrip(" ") for words in paragraphs]
+    assert compiled.simhash(texts) == PURE(texts)
+
+
+def test_simhash_ascii_and_text_paths_share_the_cache():
+    """The ASCII scan hashes a word as the other path hashes the same lowered bytes, so
+    the word is found, not stored again (results never depend on it; the cache's size
+    does)."""
+    words = ["Alpha", "BRAVO", "charlie", "x" * 8, "Y" * 16, "zZ" * 12, "a@[`{z", "Q"]
+    old = compiled.set_cache_limit(10_000)
+    try:
+        assert compiled.simhash([" ".join(words)]) == PURE([" ".join(words)])
+        known = compiled.cache_size()
+        assert known == len(words)
+        mixed = [" ".join(words) + " \u00e9t\u00e9"]  # not ASCII: joined, lowered, then split
+        assert compiled.simhash(mixed) == PURE(mixed)
+        assert compiled.cache_size() == known + 1
+    finally:
+        compiled.set_cache_limit(*old)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(), max_size=6))
 def test_simhash_equal_on_arbitrary_text(paragraphs):
