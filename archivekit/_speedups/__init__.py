@@ -27,6 +27,5 @@ from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 
 __all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
            "count_tags", "density_walk", "element_texts", "index_elements", "joined_text", "joined_texts",
-           "set_cache_limit", "simhash", "template_texts",
-           "text_and_link_chars", "text_holders",
+           "set_cache_limit", "simhash", "template_texts", "text_and_link_chars", "text_holders",
            "text_stats", "texts_clean_ascii", "utf8_valid", "with_tag"]

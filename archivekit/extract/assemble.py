@@ -368,21 +368,15 @@ def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
 
 def _images(parts: Parts, profiles: ProfileSet, lines: dict[str, int]) -> list[dict]:
     images = []
-    memo = profiles.remembered
     for index, image in enumerate(parts.images):
-        credit = image.credit
-        # _credit_agency's remembered answer read here first: a page's dozen images
-        # repeat a few credit lines.
-        credit_agency = memo.get(("credit", credit)) if ("credit", credit) in memo \
-            else _credit_agency(credit, profiles)
+        credit_agency = _credit_agency(image.credit, profiles)
         images.append({  # both extractors give captions and credits through clean()
             "src": image.src,
             "caption": image.caption,
-            "credit": credit,
+            "credit": image.credit,
             "credit_agency": credit_agency[0] if credit_agency else None,
         })
-        if image.line is not None:
-            lines[f"/images/{index}"] = image.line
+        _mark(lines, f"/images/{index}", image.line)
     return images
 
 
