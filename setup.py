@@ -15,7 +15,7 @@ from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 SPEEDUPS = "archivekit/_speedups"
-MODULES = ["_dom", "_simhash", "_tree"]
+MODULES = ["_dom", "_parsemem", "_simhash", "_tree"]
 
 
 # Set by the wheel builds (cibuildwheel): a wheel without its compiled core is a failure.

@@ -25,7 +25,12 @@ from archivekit._speedups._dom import (
 from archivekit._speedups._simhash import cache_size, set_cache_limit, simhash
 from archivekit._speedups._tree import count_nodes, element_texts, text_stats
 
+try:  # glibc's malloc_usable_size: where it is missing, the parses go without the free list
+    from archivekit._speedups import _parsemem as parsemem
+except ImportError:  # pragma: no cover - built with the rest on Linux
+    parsemem = None
+
 __all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
            "count_tags", "density_walk", "element_texts", "index_elements", "joined_text", "joined_texts",
-           "set_cache_limit", "simhash", "template_texts", "text_and_link_chars", "text_holders",
-           "text_stats", "texts_clean_ascii", "utf8_valid", "with_tag"]
+           "parsemem", "set_cache_limit", "simhash", "template_texts", "text_and_link_chars",
+           "text_holders", "text_stats", "texts_clean_ascii", "utf8_valid", "with_tag"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from archivekit.errors import InputError
 from archivekit.extract.assemble import assemble
 from archivekit.extract.decode import Decoded, content_type_charset, decode, looks_binary
+from archivekit.extract.dom import page_memory
 from archivekit.extract.html import extract_html
 from archivekit.extract.text import extract_text
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES, LimitExceeded, too_many_images
@@ -55,8 +56,10 @@ def extract(document: Document, profiles: ProfileSet, *, forced_profile: str | N
     decoded = decode(content, content_type_charset(document.content_type))
     shape = detect_shape(document, decoded)
     try:
-        parts = extract_html(decoded, document.uri, profiles, forced_profile) \
-            if shape == "html" else None
+        # The tree is made and freed inside: page_memory keeps its blocks for the next.
+        with page_memory:
+            parts = extract_html(decoded, document.uri, profiles, forced_profile) \
+                if shape == "html" else None
     except LimitExceeded as exc:
         raise Unreadable(str(exc)) from None
     if parts is None and shape == "html":

@@ -8,6 +8,7 @@ found in "loadimages" or "post-image-aligned-center").
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 
 from lxml import etree
 
@@ -27,6 +28,28 @@ X_ORDER = etree.XPath("count(preceding::*) + count(ancestor::*)", smart_strings=
 # An XML declaration in a str makes lxml refuse the page ("Unicode strings with encoding
 # declaration are not supported"); the text is already decoded, so it can go.
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+
+
+def _page_memory():
+    """The scope archivekit parses and frees a page in: the compiled core's free list for
+    libxml2's small blocks (archivekit/_speedups/_parsemem.pyx) where it can be installed,
+    else a scope that does nothing."""
+    parsemem = getattr(speedups.COMPILED, "parsemem", None)
+    if parsemem is None:
+        return nullcontext()
+    import ctypes
+
+    try:
+        libxml2 = ctypes.CDLL(etree.__file__)  # lxml's own libxml2: the module already loaded
+        setup, get = (ctypes.cast(f, ctypes.c_void_p).value
+                      for f in (libxml2.xmlMemSetup, libxml2.xmlMemGet))
+    except (OSError, AttributeError):
+        return nullcontext()
+    return parsemem.Scope() if parsemem.install(setup, get) else nullcontext()
+
+
+# ``with page_memory:`` around a page's parse, reading and the tree's free.
+page_memory = _page_memory()
 
 _X_LINKS_WITH_REL = etree.XPath("descendant-or-self::a[@rel]")
 # The class tokens and tags the extractor looks up (see Index).
