@@ -220,6 +220,20 @@ def test_banner_candidates_skip_hidden_text_and_climb_out_of_inline_elements():
     assert [el.tag for el in found] == ["body", "p", "section", "p"]
 
 
+@pytest.mark.parametrize("text, holds", [
+    ("HHHHuffPost", True), ("H" * 5000 + "HuffPost", True), ("HuffPos", False), ("xHuffPosHuffPost", True),
+    ("Huff Post", False), ("huffpost", False), ("HuffPost", True), ("H", False), ("", False),
+])
+def test_banner_candidates_find_a_name_after_its_first_letter_many_times(text, holds):
+    """text_holders leads with strchr for the name's first byte: repeats of it, a name cut
+    at the end of the text, and a text that is just the name."""
+    root = _root(f"<html><body><div><p>{text}</p></div><p>other</p></body></html>")
+    assert_walks_equal(root, "first letter")
+    found = compiled.text_holders(root, ("HuffPost", "Zz"), html_parts.HIDDEN_PARENTS,
+                                  html_parts.INLINE_TAGS)
+    assert [el.tag for el in found] == (["p"] if holds else [])
+
+
 def test_the_compiled_functions_refuse_what_is_not_an_element():
     with pytest.raises(TypeError):
         compiled.joined_text("not an element")
