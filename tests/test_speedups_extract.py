@@ -610,3 +610,26 @@ def test_url_patterns_answer_as_search_does(pattern, url):
 
     compiled_pattern = re.compile(pattern)
     assert bool(_url_test(compiled_pattern)(url)) == bool(compiled_pattern.search(url))
+
+
+_CONTAIN_CHARS = st.sampled_from("ab \n\xe9\xff\u0100\u4e2d\U0001f600")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(_CONTAIN_CHARS, max_size=12)), max_size=6),
+       st.text(_CONTAIN_CHARS, max_size=5), st.data())
+def test_texts_contain_is_a_search_of_the_texts_joined(texts, needle, data):
+    joined = "\n".join([t for t in texts if t])
+    if joined and data.draw(st.booleans()):  # often a needle that is there
+        start = data.draw(st.integers(0, len(joined) - 1))
+        needle = joined[start:start + data.draw(st.integers(0, 8))]
+    assert compiled.texts_contain(texts, needle) == html_body.texts_contain_pure(texts, needle)
+    assert html_body.texts_contain_pure(texts, needle) == (needle in joined)
+
+
+def test_texts_contain_on_a_body_sized_text():
+    texts = ["word " * 90 + "end."] * 82
+    banner = "This page is part of an archive of the Example Edition, which closed in 2021."
+    assert not compiled.texts_contain(texts, banner)
+    assert compiled.texts_contain(texts[:40] + [f"x {banner} y"] + texts[40:], banner)
+    assert compiled.texts_contain(texts, "end.\nword")  # across two texts, as in the join

@@ -80,12 +80,8 @@ def set_texts(pairs: list, parts: Parts) -> None:
 def _set(texts: list, parts: Parts, line_of) -> None:
     """The body from the paragraphs' clean ``texts``; ``line_of(i)`` is the source line
     of the i-th one's element."""
-    # The banner or notice repeated as a paragraph is not body text. Clean texts hold no
-    # newline, so one search of them joined by newlines says whether any paragraph does.
-    repeats = [r for r in (parts.banner, parts.footer) if r]
-    if repeats:
-        joined = "\n".join([t for t in texts if t])
-        repeats = [r for r in repeats if r in joined]
+    # The banner or notice repeated as a paragraph is not body text.
+    repeats = [r for r in (parts.banner, parts.footer) if r and texts_contain(texts, r)]
     if repeats:
         body = [t for t in texts if t and not any(r in t for r in repeats)]
     else:
@@ -96,6 +92,15 @@ def _set(texts: list, parts: Parts, line_of) -> None:
         first = next(i for i, t in enumerate(texts) if t is body[0])
         parts.body_line = line_of(first)
     parts.body = body
+
+
+def texts_contain_pure(texts: list, needle: str) -> bool:
+    """Whether some of ``texts`` holds ``needle`` (one search of them joined: a clean
+    needle holds no newline, so it cannot span two)."""
+    return needle in "\n".join([t for t in texts if t])
+
+
+texts_contain = speedups.choose("texts_contain", texts_contain_pure)
 
 
 def template_paragraphs_pure(blocks: list, sections: list) -> list:
