@@ -29,7 +29,7 @@ cdef extern from *:
     #include <malloc.h>
     #include <pthread.h>
 
-    #define AK_CLASSES 40                 /* glibc chunk sizes 16..640 by 16 */
+    #define AK_CLASSES 128                /* glibc chunk sizes 16..2048 by 16 */
     #define AK_BUDGET ((size_t)4 << 20)   /* bytes kept a thread */
 
     typedef void (*ak_free_f)(void *);
@@ -43,10 +43,13 @@ cdef extern from *:
         void *head[AK_CLASSES];
         size_t bytes;
         int depth;
-        int registered;
     } ak_list;
 
-    static __thread ak_list ak_tls;
+    /* This thread's list, made by its first scope. Initial-exec: one load from the thread
+       pointer on every malloc and free (no __tls_get_addr); 8 bytes of the static TLS
+       that glibc keeps for modules loaded later (where it has none left, this module
+       does not import and archivekit parses without the list). */
+    static __thread ak_list *ak_mine __attribute__((tls_model("initial-exec")));
     static pthread_key_t ak_key;
     static int ak_installed = 0;
 
@@ -59,18 +62,18 @@ cdef extern from *:
         list->bytes = 0;
     }
 
-    static void ak_thread_end(void *list) { ak_drain((ak_list *)list); }
+    static void ak_thread_end(void *list) {
+        ak_mine = NULL;  /* later frees on this thread go to glibc */
+        ak_drain((ak_list *)list);
+        free(list);
+    }
 
     static void ak_free(void *p) {
-        ak_list *list = &ak_tls;
-        if (p != NULL && list->depth > 0) {
+        ak_list *list = ak_mine;
+        if (p != NULL && list != NULL && list->depth > 0) {
             size_t k = (malloc_usable_size(p) + 8) >> 4;
             size_t size = k << 4;
             if (k < AK_CLASSES && list->bytes + size <= AK_BUDGET) {
-                if (!list->registered) {
-                    list->registered = 1;
-                    pthread_setspecific(ak_key, list);
-                }
                 *(void **)p = list->head[k];
                 list->head[k] = p;
                 list->bytes += size;
@@ -81,8 +84,8 @@ cdef extern from *:
     }
 
     static void *ak_malloc(size_t n) {
-        ak_list *list = &ak_tls;
-        if (list->depth > 0) {
+        ak_list *list = ak_mine;
+        if (list != NULL && list->depth > 0) {
             size_t k = (n + 8 + 15) >> 4;
             if (k < AK_CLASSES && list->head[k] != NULL) {
                 void *p = list->head[k];
@@ -115,13 +118,25 @@ cdef extern from *:
         return 1;
     }
 
-    static void ak_begin(void) { ak_tls.depth++; }
-    static void ak_end(void) { if (ak_tls.depth > 0) ak_tls.depth--; }
-    static size_t ak_bytes(void) { return ak_tls.bytes; }
-    static void ak_release(void) { if (ak_tls.depth == 0) ak_drain(&ak_tls); }
+    /* 0, or -1 when this thread's list cannot be made (the scope then keeps nothing). */
+    static int ak_begin(void) {
+        ak_list *list = ak_mine;
+        if (list == NULL) {
+            if (!ak_installed) return 0;
+            list = (ak_list *)calloc(1, sizeof(ak_list));
+            if (list == NULL) return -1;
+            if (pthread_setspecific(ak_key, list) != 0) { free(list); return -1; }
+            ak_mine = list;
+        }
+        list->depth++;
+        return 0;
+    }
+    static void ak_end(void) { if (ak_mine != NULL && ak_mine->depth > 0) ak_mine->depth--; }
+    static size_t ak_bytes(void) { return ak_mine != NULL ? ak_mine->bytes : 0; }
+    static void ak_release(void) { if (ak_mine != NULL && ak_mine->depth == 0) ak_drain(ak_mine); }
     """
     int ak_install(uintptr_t setup_addr, uintptr_t get_addr) nogil
-    void ak_begin() nogil
+    int ak_begin() nogil
     void ak_end() nogil
     size_t ak_bytes() nogil
     void ak_release() nogil
