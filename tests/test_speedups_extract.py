@@ -5,6 +5,7 @@ findings and fingerprints identical on both paths in real subprocesses."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -142,6 +143,15 @@ def assert_images_equal(root, elements: list, where) -> None:
     for el in elements[:400]:
         assert html_images.read_image(READER, el, PROFILES) == html_images.image_in_pure(el, PROFILES), \
             (where, el.tag, el.sourceline)
+    blocks = [el for el in elements if el.tag in ("figure", "div", "img", "span", "p")][:400]
+    srcs = [src for el in elements if el.tag == "img" and (src := el.get("src"))]
+    for lead in (None, srcs[0] if srcs else None):
+        kept_pure, kept_fast = [], []
+        pure = html_images.images_in_pure(blocks, PROFILES, lead=lead, blocks=kept_pure)
+        fast = READER.images(blocks, lead, kept_fast, html_images.DEFAULT_MAX_IMAGES,
+                             functools.partial(html_images.split_caption, profiles=PROFILES),
+                             html_images.Image, html_images._is_lead)
+        assert fast == pure and _same_elements(kept_pure, kept_fast), (where, lead)
     index = dom.Index(root)
     scopes = [None, html_images.template_scope(index),
               *[el for el in elements if el.tag in ("article", "section", "main", "div")][:2]]
@@ -633,3 +643,16 @@ def test_texts_contain_on_a_body_sized_text():
     assert not compiled.texts_contain(texts, banner)
     assert compiled.texts_contain(texts[:40] + [f"x {banner} y"] + texts[40:], banner)
     assert compiled.texts_contain(texts, "end.\nword")  # across two texts, as in the join
+
+
+def test_the_compiled_images_stop_one_past_the_limit():
+    page = "<html><body>" + "".join(f"<figure><img src='/{i}.jpg'><figcaption>c {i}</figcaption>"
+                                    "</figure>" for i in range(12)) + "</body></html>"
+    figures = list(_root(page).iter("figure"))
+    split = functools.partial(html_images.split_caption, profiles=PROFILES)
+    for limit in (0, 3, 11, 50):
+        kept: list = []
+        found = READER.images(figures, None, kept, limit, split, html_images.Image, html_images._is_lead)
+        assert len(found) == len(kept) == min(limit + 1, 12)
+    assert READER.images(figures, None, None, 5, split, html_images.Image, html_images._is_lead)[0] \
+        == html_images.Image(src="/0.jpg", caption="c 0", credit=None, line=1)

@@ -912,6 +912,38 @@ cdef class ImageReader:
         ``src`` (or ``data-src``) and ``alt`` (``None`` without an image), the texts of
         the caption and credit markup (a block's own text as its caption when it has
         none) and the block's source line."""
+        return self._parts(container)
+
+    def images(self, containers, lead, blocks, Py_ssize_t limit, split, image_type, is_lead):
+        """``extract.html_images.find_images``' loop over ``containers`` (``read_image``
+        on each, in C): ``image_type(src, caption, credit, line)`` for each block with an
+        image, a caption or a credit (a block with neither text counts only as a figure
+        or the lead image, ``is_lead(src, lead)``), appended with its block to ``blocks``
+        (unless ``None``), stopping one past ``limit``. ``split(caption, credit)`` is
+        ``split_caption``, for a block with just one of the two."""
+        cdef list out = []
+        cdef _Element container
+        cdef tuple found
+        for container in containers:
+            found = self._parts(container)
+            if found is None:
+                continue
+            src, caption, credit, alt, line = found
+            if (caption is None) != (credit is None):
+                caption, credit = split(caption, credit)
+            if caption is None:
+                caption = alt
+            if caption is None and credit is None and not _named(container._c_node, "figure") \
+                    and not is_lead(src, lead):
+                continue
+            out.append(image_type(src, caption, credit, line))
+            if blocks is not None:
+                blocks.append(container)
+            if len(out) > limit:
+                break
+        return out
+
+    cdef tuple _parts(self, _Element container):
         cdef tree.xmlNode* top = container._c_node
         cdef tree.xmlNode* node
         cdef tree.xmlNode* img = NULL

@@ -80,9 +80,17 @@ def find_images(index: Index, scope, profiles: ProfileSet, *, lead: str | None =
     the page); ``lead`` the lead image's URL; ``skip`` elements whose images are not
     the article's (the byline). ``blocks``, when given, receives the containers of the
     images returned."""
+    return images_in(image_containers(index, scope, lead=lead, skip=skip, loose=loose),
+                     profiles, lead=lead, blocks=blocks)
+
+
+def images_in_pure(containers: list, profiles: ProfileSet, *, lead: str | None = None,
+                   blocks: list | None = None) -> list[Image]:
+    """The images of ``containers`` (see :func:`find_images`): the reference for the
+    compiled reader's ``images``."""
     out: list[Image] = []
-    for container in image_containers(index, scope, lead=lead, skip=skip, loose=loose):
-        image = image_in(container, profiles)
+    for container in containers:
+        image = image_in_pure(container, profiles)
         if image is None or (image.caption is None and image.credit is None
                              and container.tag != "figure" and not _is_lead(image.src, lead)):
             continue
@@ -92,6 +100,12 @@ def find_images(index: Index, scope, profiles: ProfileSet, *, lead: str | None =
         if len(out) > DEFAULT_MAX_IMAGES:
             break
     return out
+
+
+def _images_in_compiled(containers: list, profiles: ProfileSet, *, lead: str | None = None,
+                        blocks: list | None = None) -> list[Image]:
+    return _READER.images(containers, lead, blocks, DEFAULT_MAX_IMAGES,
+                          partial(split_caption, profiles=profiles), Image, _is_lead)
 
 
 def image_containers_pure(index: Index, scope, *, lead: str | None = None, skip: tuple = (),
@@ -275,6 +289,7 @@ def image_reader(core):
 _READER = None if speedups.COMPILED is None else image_reader(speedups.COMPILED)
 image_in = image_in_pure if _READER is None else partial(read_image, _READER)
 image_containers = image_containers_pure if _READER is None else partial(read_containers, _READER)
+images_in = images_in_pure if _READER is None else _images_in_compiled
 
 
 def not_headshots(images: list[Image], authors: list[str]) -> list[Image]:
