@@ -656,3 +656,24 @@ def test_the_compiled_images_stop_one_past_the_limit():
         assert len(found) == len(kept) == min(limit + 1, 12)
     assert READER.images(figures, None, None, 5, split, html_images.Image, html_images._is_lead)[0] \
         == html_images.Image(src="/0.jpg", caption="c 0", credit=None, line=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(_CONTAIN_CHARS, max_size=10)), max_size=6))
+def test_joined_ascii_is_the_join_encoded(texts):
+    assert compiled.joined_ascii(texts) == assemble.joined_ascii_pure(texts)
+
+
+@pytest.mark.parametrize("texts", [[], [None, ""], ["a"], ["", "a", None, "b"], ["AP", "x" * 5000],
+                                   ["caf\xe9"], ["a", "\u4e2d"]])
+def test_joined_ascii_edges(texts):
+    assert compiled.joined_ascii(texts) == assemble.joined_ascii_pure(texts)
+
+
+def test_agencies_found_the_same_in_ascii_and_other_texts():
+    for texts in (["By Jane Roe, Reuters", "AAP and the Associated Press said"],
+                  ["Photo: Reuters_x", "xReuters", "Reuters."], ["Caf\xe9 owner told Reuters"],
+                  ["Australian Associated Press", "(AP)"]):
+        fast = assemble.find_agencies(texts, PROFILES)
+        slow = assemble.find_agencies(texts, PROFILES, assemble._AgencyMatcher(PROFILES.agencies, fast=False))
+        assert fast == slow, texts

@@ -13,6 +13,7 @@ from archivekit._speedups._dom import (
     count_tags,
     density_walk,
     index_elements,
+    joined_ascii,
     joined_text,
     joined_texts,
     template_texts,
@@ -32,6 +33,7 @@ except ImportError:  # pragma: no cover - built with the rest on Linux
     parsemem = None
 
 __all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
-           "count_tags", "density_walk", "element_texts", "index_elements", "joined_text", "joined_texts",
-           "parsemem", "set_cache_limit", "simhash", "template_texts", "text_and_link_chars",
-           "text_holders", "text_stats", "texts_clean_ascii", "texts_contain", "utf8_valid", "with_tag"]
+           "count_tags", "density_walk", "element_texts", "index_elements", "joined_ascii",
+           "joined_text", "joined_texts", "parsemem", "set_cache_limit", "simhash",
+           "template_texts", "text_and_link_chars", "text_holders", "text_stats",
+           "texts_clean_ascii", "texts_contain", "utf8_valid", "with_tag"]

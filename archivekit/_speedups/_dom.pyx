@@ -11,7 +11,7 @@ the same as through lxml.
 """
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport (
     PyUnicode_1BYTE_KIND,
     PyUnicode_DATA,
@@ -556,6 +556,34 @@ def texts_contain(list texts not None, str needle not None):
     found = memmem(joined, total - 1, PyUnicode_DATA(needle), len(needle)) != NULL
     free(joined)
     return found
+
+
+def joined_ascii(list texts not None):
+    """``"\\n".join([t for t in texts if t]).encode("ascii")``, or ``None`` when one of
+    them is not ASCII: one copy into the bytes, no str between."""
+    cdef object text
+    cdef Py_ssize_t total = 0, at = 0, size
+    cdef bytes out
+    cdef char* data
+    for text in texts:
+        if not text:
+            continue
+        if type(text) is not str or not PyUnicode_IS_ASCII(text):
+            return None
+        total += len(<str> text) + 1
+    if total == 0:
+        return b""
+    out = PyBytes_FromStringAndSize(NULL, total - 1)
+    data = PyBytes_AS_STRING(out)
+    for text in texts:
+        if not text:
+            continue
+        size = len(<str> text)
+        memcpy(data + at, PyUnicode_DATA(text), size)
+        if at + size < total - 1:
+            data[at + size] = 10  # "\n"
+        at += size + 1
+    return out
 
 
 cdef inline Py_ssize_t _count_byte(const unsigned char* p, Py_ssize_t n,

@@ -150,6 +150,16 @@ class _AgencyMatcher:
         else:
             self._regex = re.compile("|".join(re.escape(a) for a in self.aliases) or "(?!)")
 
+    @property
+    def searches_bytes(self) -> bool:
+        return self._bytes_automaton is not None
+
+    def byte_spans(self, data: bytes) -> list[tuple[str, int, int]]:
+        """:meth:`spans` of an ASCII text given as its bytes (offsets the same)."""
+        aliases = self.aliases
+        return [(aliases[index], start, end)
+                for index, start, end in self._bytes_automaton.find_matches_as_indexes(data)]
+
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         """(alias, start, end) of each match, in text order."""
         if self._automaton is not None:
@@ -169,15 +179,32 @@ def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def joined_ascii_pure(texts: list) -> bytes | None:
+    """The texts joined by newlines as ASCII bytes; ``None`` when they are not ASCII."""
+    text = "\n".join([t for t in texts if t])
+    return text.encode("ascii") if text.isascii() else None
+
+
+joined_ascii = speedups.choose("joined_ascii", joined_ascii_pure)
+# The bytes of word characters (str.isalnum() or "_") among ASCII's.
+_ASCII_WORD = frozenset(b for b in range(128) if _word_char(chr(b)))
+
+
 def find_agencies(texts, profiles: ProfileSet, matcher: _AgencyMatcher | None = None) -> list[str]:
     """Agencies named (as whole words) in ``texts``, in catalogue order, each once."""
-    text = "\n".join([t for t in texts if t])
     matcher = matcher or _agency_matcher(profiles.agencies)
+    data = joined_ascii(texts if type(texts) is list else list(texts)) \
+        if matcher.searches_bytes else None
+    if data is not None:  # ASCII (most texts): searched and bounded as bytes
+        text, spans, word = data, matcher.byte_spans(data), _ASCII_WORD.__contains__
+    else:
+        text = "\n".join([t for t in texts if t])
+        spans, word = matcher.spans(text), _word_char
     names = matcher.names
     found: dict[str, int] = {}
     end_of_text = len(text)
-    for alias, start, end in matcher.spans(text):
-        if (start and _word_char(text[start - 1])) or (end < end_of_text and _word_char(text[end])):
+    for alias, start, end in spans:
+        if (start and word(text[start - 1])) or (end < end_of_text and word(text[end])):
             continue
         rank, name = names[alias]
         found.setdefault(name, rank)
