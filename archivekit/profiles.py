@@ -199,6 +199,8 @@ class ProfileSet:
     publishers: tuple[str, ...] = field(init=False, compare=False, repr=False)
     # (test, profile) for every URL pattern in order: by_url runs on every page.
     url_tests: tuple = field(init=False, compare=False, repr=False)
+    # Every profile's byline prefixes ("By ", "Von "), in profile order: tried on each byline.
+    byline_prefixes: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "has_selectors", any(p.selectors for p in self.profiles))
@@ -209,6 +211,8 @@ class ProfileSet:
         object.__setattr__(self, "remembered", {})
         object.__setattr__(self, "publishers", tuple(sorted({p.publisher for p in self.profiles})))
         object.__setattr__(self, "url_tests", _url_tests(self.profiles))
+        object.__setattr__(self, "byline_prefixes",
+                           tuple(prefix for p in self.profiles for prefix in p.byline_prefixes))
 
     def __getstate__(self) -> dict:
         # What is remembered (re.Match objects) stays in its process: pool workers and

@@ -515,7 +515,7 @@ def texts_clean_ascii(list texts not None):
     if not texts:
         return False  # "" is not clean
     for text in texts:
-        if not text.isascii():
+        if text is None or not PyUnicode_IS_ASCII(text):
             return None
     for text in texts:
         if not _ascii_clean(<const unsigned char*> PyUnicode_DATA(text), len(text)):

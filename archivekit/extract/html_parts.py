@@ -203,7 +203,7 @@ def find_dek(index: Index, parts: Parts) -> None:
 
 
 def byline_prefixes(profiles: ProfileSet) -> tuple[str, ...]:
-    return tuple(prefix for p in profiles.profiles for prefix in p.byline_prefixes)
+    return profiles.byline_prefixes
 
 
 def clean_author(value: str | None, prefixes: tuple[str, ...]) -> str | None:
