@@ -628,34 +628,27 @@ _CONTAIN_CHARS = st.sampled_from("ab \n\xe9\xff\u0100\u4e2d\U0001f600")
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(_CONTAIN_CHARS, max_size=12)), max_size=6),
        st.text(_CONTAIN_CHARS, max_size=5), st.data())
-def test_texts_contain_is_a_search_of_the_texts_joined(texts, needle, data):
+def test_texts_containing_is_a_search_of_the_texts_joined(texts, needle, data):
     joined = "\n".join([t for t in texts if t])
     if joined and data.draw(st.booleans()):  # often a needle that is there
         start = data.draw(st.integers(0, len(joined) - 1))
         needle = joined[start:start + data.draw(st.integers(0, 8))]
-    assert compiled.texts_contain(texts, needle) == html_body.texts_contain_pure(texts, needle)
-    assert html_body.texts_contain_pure(texts, needle) == (needle in joined)
+    other = data.draw(st.text(_CONTAIN_CHARS, max_size=3))
+    for needles in ((needle,), (needle, other), (other, needle, needle), ()):
+        expected = [n for n in needles if n in joined]
+        assert compiled.texts_containing(texts, needles) == expected
+        assert html_body.texts_containing_pure(texts, needles) == expected
 
 
-def test_texts_contain_on_a_body_sized_text():
+def test_texts_containing_on_a_body_sized_text():
     texts = ["word " * 90 + "end."] * 82
     banner = "This page is part of an archive of the Example Edition, which closed in 2021."
-    assert not compiled.texts_contain(texts, banner)
-    assert compiled.texts_contain(texts[:40] + [f"x {banner} y"] + texts[40:], banner)
-    assert compiled.texts_contain(texts, "end.\nword")  # across two texts, as in the join
-
-
-def test_the_compiled_images_stop_one_past_the_limit():
-    page = "<html><body>" + "".join(f"<figure><img src='/{i}.jpg'><figcaption>c {i}</figcaption>"
-                                    "</figure>" for i in range(12)) + "</body></html>"
-    figures = list(_root(page).iter("figure"))
-    split = functools.partial(html_images.split_caption, profiles=PROFILES)
-    for limit in (0, 3, 11, 50):
-        kept: list = []
-        found = READER.images(figures, None, kept, limit, split, html_images.Image, html_images._is_lead)
-        assert len(found) == len(kept) == min(limit + 1, 12)
-    assert READER.images(figures, None, None, 5, split, html_images.Image, html_images._is_lead)[0] \
-        == html_images.Image(src="/0.jpg", caption="c 0", credit=None, line=1)
+    notice = "The Example Edition closed in 2021."
+    assert compiled.texts_containing(texts, (banner, notice)) == []
+    repeated = texts[:40] + [f"x {notice} y"] + texts[40:]
+    assert compiled.texts_containing(repeated, (banner, notice)) == [notice]
+    assert compiled.texts_containing(texts, ("end.\nword",)) == ["end.\nword"]  # across two
+    assert compiled.texts_containing([], ("",)) == [""]
 
 
 @settings(max_examples=300, deadline=None)

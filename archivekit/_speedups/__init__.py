@@ -20,7 +20,7 @@ from archivekit._speedups._dom import (
     text_and_link_chars,
     text_holders,
     texts_clean_ascii,
-    texts_contain,
+    texts_containing,
     utf8_valid,
     with_tag,
 )
@@ -36,4 +36,4 @@ __all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes",
            "count_tags", "density_walk", "element_texts", "index_elements", "joined_ascii",
            "joined_text", "joined_texts", "parsemem", "set_cache_limit", "simhash",
            "template_texts", "text_and_link_chars", "text_holders", "text_stats",
-           "texts_clean_ascii", "texts_contain", "utf8_valid", "with_tag"]
+           "texts_clean_ascii", "texts_containing", "utf8_valid", "with_tag"]

@@ -523,39 +523,47 @@ def texts_clean_ascii(list texts not None):
     return True
 
 
-def texts_contain(list texts not None, str needle not None):
-    """``needle in "\\n".join([t for t in texts if t])``: for one-byte texts and needle,
-    one glibc memmem over their bytes joined in a C buffer (no str made; memmem's set-up
-    is paid once, not once a text)."""
+def texts_containing(list texts not None, tuple needles not None):
+    """``[n for n in needles if n in "\\n".join([t for t in texts if t])]``: for one-byte
+    texts and needles, glibc's memmem over the texts' bytes joined once in a C buffer
+    (no str made)."""
     cdef object text
     cdef Py_ssize_t total = 0, at = 0, size
     cdef char* joined
-    cdef bint found
-    if PyUnicode_KIND(needle) != PyUnicode_1BYTE_KIND:
-        return needle in "\n".join([t for t in texts if t])
+    cdef list found = []
+    for needle in needles:
+        if type(needle) is not str or PyUnicode_KIND(needle) != PyUnicode_1BYTE_KIND:
+            return _containing_joined(texts, needles)
     for text in texts:
         if not text:
             continue
         if type(text) is not str or PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND:
-            return needle in "\n".join([t for t in texts if t])
+            return _containing_joined(texts, needles)
         total += len(<str> text) + 1
-    if len(needle) == 0:
-        return True
-    if total == 0:
-        return False
-    joined = <char*> malloc(total)
+    joined = <char*> malloc(total if total > 0 else 1)
     if joined is NULL:
         raise MemoryError()
-    for text in texts:
-        if not text:
-            continue
-        size = len(<str> text)
-        memcpy(joined + at, PyUnicode_DATA(text), size)
-        joined[at + size] = 10  # "\n"
-        at += size + 1
-    found = memmem(joined, total - 1, PyUnicode_DATA(needle), len(needle)) != NULL
-    free(joined)
+    try:
+        for text in texts:
+            if not text:
+                continue
+            size = len(<str> text)
+            memcpy(joined + at, PyUnicode_DATA(text), size)
+            joined[at + size] = 10  # "\n"
+            at += size + 1
+        size = total - 1 if total > 0 else 0
+        for needle in needles:
+            if len(<str> needle) == 0 or (
+                    memmem(joined, size, PyUnicode_DATA(needle), len(<str> needle)) != NULL):
+                found.append(needle)
+    finally:
+        free(joined)
     return found
+
+
+def _containing_joined(list texts, tuple needles):
+    joined = "\n".join([t for t in texts if t])
+    return [n for n in needles if n in joined]
 
 
 def joined_ascii(list texts not None):

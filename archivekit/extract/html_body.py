@@ -81,7 +81,7 @@ def _set(texts: list, parts: Parts, line_of) -> None:
     """The body from the paragraphs' clean ``texts``; ``line_of(i)`` is the source line
     of the i-th one's element."""
     # The banner or notice repeated as a paragraph is not body text.
-    repeats = [r for r in (parts.banner, parts.footer) if r and texts_contain(texts, r)]
+    repeats = texts_containing(texts, tuple(r for r in (parts.banner, parts.footer) if r))
     if repeats:
         body = [t for t in texts if t and not any(r in t for r in repeats)]
     else:
@@ -94,13 +94,14 @@ def _set(texts: list, parts: Parts, line_of) -> None:
     parts.body = body
 
 
-def texts_contain_pure(texts: list, needle: str) -> bool:
-    """Whether some of ``texts`` holds ``needle`` (one search of them joined: a clean
-    needle holds no newline, so it cannot span two)."""
-    return needle in "\n".join([t for t in texts if t])
+def texts_containing_pure(texts: list, needles: tuple) -> list:
+    """The ``needles`` some of ``texts`` holds (one search of them joined: a clean needle
+    holds no newline, so it cannot span two)."""
+    joined = "\n".join([t for t in texts if t])
+    return [n for n in needles if n in joined]
 
 
-texts_contain = speedups.choose("texts_contain", texts_contain_pure)
+texts_containing = speedups.choose("texts_containing", texts_containing_pure)
 
 
 def template_paragraphs_pure(blocks: list, sections: list) -> list:
