@@ -670,3 +670,21 @@ def test_agencies_found_the_same_in_ascii_and_other_texts():
         fast = assemble.find_agencies(texts, PROFILES)
         slow = assemble.find_agencies(texts, PROFILES, assemble._AgencyMatcher(PROFILES.agencies, fast=False))
         assert fast == slow, texts
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=300), st.binary(max_size=6), st.data())
+def test_the_rare_byte_search_is_a_substring_test(hay, needle, data):
+    if hay and data.draw(st.booleans()):
+        start = data.draw(st.integers(0, len(hay) - 1))
+        needle = hay[start:start + data.draw(st.integers(0, 12))]
+    assert compiled._dom.find_in(hay, needle) == (needle in hay)
+
+
+@pytest.mark.parametrize("hay, needle", [
+    (b"x" * 5000 + b"HuffPost", b"HuffPost"), (b"P" * 20000, b"PPPQ"), (b"P" * 20000 + b"Q", b"PPPQ"),
+    (b"ab" * 30000 + b"abc", b"abc"), (b"q" * 9 + b"qz", b"qz"), (b"", b""), (b"a", b"ab"), (b"zq", b"q"),
+])
+def test_the_rare_byte_search_on_repeats_and_edges(hay, needle):
+    """Many hits of the rare byte hand over to memmem; the answer is the same."""
+    assert compiled._dom.find_in(hay, needle) == (needle in hay)

@@ -21,7 +21,7 @@ from cpython.unicode cimport (
 )
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, qsort
-from libc.string cimport memcmp, memcpy, memset, strchr, strcmp, strlen, strncmp
+from libc.string cimport memchr, memcmp, memcpy, memset, strchr, strcmp, strlen, strncmp
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
 
@@ -523,10 +523,64 @@ def texts_clean_ascii(list texts not None):
     return True
 
 
+# How common each byte is in prose, coarsely (English letter frequencies; white space and
+# lower-case vowels most, capitals, digits and most punctuation least): _find searches for
+# a needle's least common byte.
+cdef unsigned char _COMMON[256]
+
+
+cdef void _init_common() noexcept:
+    cdef const char* order = b" etaoinsrhldcumwfgypb,.vk-'\"TSAMCIBPHWRDNLEFGOJKUYVzqxjZXQ0123456789"
+    cdef Py_ssize_t i, n = strlen(order)
+    memset(_COMMON, 0, 256)
+    for i in range(n):
+        _COMMON[<unsigned char> order[i]] = <unsigned char> (n - i)
+
+
+_init_common()
+
+
+cdef bint _find(const char* hay, size_t size, const char* needle, size_t m) noexcept:
+    """``memmem(hay, size, needle, m) != NULL``: memchr for the needle's least common byte,
+    each hit compared whole. Prose holds that byte rarely, so this runs at memchr's speed
+    (glibc's memmem hashes byte pairs into 256 shifts: short skips over prose); past a
+    few hits a kilobyte it is memmem, so no text makes it slow."""
+    cdef size_t rare = 0, i, hits = 0, budget
+    cdef const char* at
+    cdef const char* start
+    cdef const char* last
+    if m == 0:
+        return True
+    if m > size:
+        return False
+    for i in range(1, m):
+        if _COMMON[<unsigned char> needle[i]] < _COMMON[<unsigned char> needle[rare]]:
+            rare = i
+    budget = 16 + size // 1024 * 8
+    start = hay + rare
+    last = hay + size - m + rare  # the last place the rare byte can stand
+    while start <= last:
+        at = <const char*> memchr(start, needle[rare], <size_t> (last - start) + 1)
+        if at is NULL:
+            return False
+        if memcmp(at - rare, needle, m) == 0:
+            return True
+        hits += 1
+        if hits > budget:
+            return memmem(at - rare + 1, size - <size_t> (at - rare + 1 - hay), needle, m) != NULL
+        start = at + 1
+    return False
+
+
+def find_in(bytes hay not None, bytes needle not None):
+    """``needle in hay`` through :func:`_find` (for the tests)."""
+    return _find(PyBytes_AS_STRING(hay), len(hay), PyBytes_AS_STRING(needle), len(needle))
+
+
 def texts_containing(list texts not None, tuple needles not None):
     """``[n for n in needles if n in "\\n".join([t for t in texts if t])]``: for one-byte
-    texts and needles, glibc's memmem over the texts' bytes joined once in a C buffer
-    (no str made)."""
+    texts and needles, :func:`_find` over the texts' bytes joined once in a C buffer (no
+    str made)."""
     cdef object text
     cdef Py_ssize_t total = 0, at = 0, size
     cdef char* joined
@@ -553,8 +607,7 @@ def texts_containing(list texts not None, tuple needles not None):
             at += size + 1
         size = total - 1 if total > 0 else 0
         for needle in needles:
-            if len(<str> needle) == 0 or (
-                    memmem(joined, size, PyUnicode_DATA(needle), len(<str> needle)) != NULL):
+            if _find(joined, size, <const char*> PyUnicode_DATA(needle), len(<str> needle)):
                 found.append(needle)
     finally:
         free(joined)
