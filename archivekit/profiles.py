@@ -201,6 +201,8 @@ class ProfileSet:
     url_tests: tuple = field(init=False, compare=False, repr=False)
     # Every profile's byline prefixes ("By ", "Von "), in profile order: tried on each byline.
     byline_prefixes: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    # The agencies' names (the catalogue's first column): looked up for every byline.
+    agency_names: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "has_selectors", any(p.selectors for p in self.profiles))
@@ -213,6 +215,7 @@ class ProfileSet:
         object.__setattr__(self, "url_tests", _url_tests(self.profiles))
         object.__setattr__(self, "byline_prefixes",
                            tuple(prefix for p in self.profiles for prefix in p.byline_prefixes))
+        object.__setattr__(self, "agency_names", frozenset(name for name, _ in self.agencies))
 
     def __getstate__(self) -> dict:
         # What is remembered (re.Match objects) stays in its process: pool workers and

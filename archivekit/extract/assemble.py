@@ -220,7 +220,7 @@ _CREDIT_PARTS = re.compile(r"\s*(?:/|\||,|;|\bvia\b|:)\s*")
 
 def bare_agencies(texts, profiles: ProfileSet) -> list[str]:
     """Agencies named by a bare code making up a byline or a part of a credit line."""
-    known = {name for name, _ in profiles.agencies}
+    known = profiles.agency_names
     found = []
     for value in texts:
         if value and len(value) < 80:
@@ -395,15 +395,22 @@ def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
 
 def _images(parts: Parts, profiles: ProfileSet, lines: dict[str, int]) -> list[dict]:
     images = []
+    agency_of: dict[str | None, str | None] = {}  # a page's images share a few credit lines
     for index, image in enumerate(parts.images):
-        credit_agency = _credit_agency(image.credit, profiles)
+        credit = image.credit
+        if credit in agency_of:
+            agency = agency_of[credit]
+        else:
+            found = _credit_agency(credit, profiles)
+            agency = agency_of[credit] = found[0] if found else None
         images.append({  # both extractors give captions and credits through clean()
             "src": image.src,
             "caption": image.caption,
-            "credit": image.credit,
-            "credit_agency": credit_agency[0] if credit_agency else None,
+            "credit": credit,
+            "credit_agency": agency,
         })
-        _mark(lines, f"/images/{index}", image.line)
+        if image.line is not None:  # _mark, without a call an image
+            lines[f"/images/{index}"] = image.line
     return images
 
 
