@@ -688,3 +688,22 @@ def test_the_rare_byte_search_is_a_substring_test(hay, needle, data):
 def test_the_rare_byte_search_on_repeats_and_edges(hay, needle):
     """Many hits of the rare byte hand over to memmem; the answer is the same."""
     assert compiled._dom.find_in(hay, needle) == (needle in hay)
+
+
+def test_the_image_record_is_what_the_compiled_reader_fills_in():
+    """ImageReader.images sets an Image's four fields without calling its __init__: the
+    dataclass must stay those four fields and nothing run on construction."""
+    import dataclasses
+
+    assert [f.name for f in dataclasses.fields(html_images.Image)] == ["src", "caption", "credit", "line"]
+    assert not hasattr(html_images.Image, "__post_init__")
+    split = functools.partial(html_images.split_caption, profiles=PROFILES)
+    page = ("<html><body><figure><img src='/a.jpg' alt='Alt text'>"
+            "<span class='image__credit'>one two three four five six seven eight nine ten</span>"
+            "</figure><figure><img src='/b.jpg'><span class='credit'>Jo Bloggs / Reuters</span>"
+            "</figure><figure><img src='/c.jpg'><figcaption>A long caption of the scene here. "
+            "(AP Photo/Jo Bloggs)</figcaption></figure></body></html>")
+    figures = list(_root(page).iter("figure"))
+    fast = READER.images(figures, None, None, 50, split, html_images.Image, html_images._is_lead)
+    assert fast == html_images.images_in_pure(figures, PROFILES)
+    assert [i.credit for i in fast] == [None, "Jo Bloggs / Reuters", "(AP Photo/Jo Bloggs)"]

@@ -931,6 +931,17 @@ cdef inline bint _among(const _Item* items, Py_ssize_t count, size_t node) noexc
     return _among_items(items, count, node) >= 0
 
 
+cdef bint _few_words(str text, Py_ssize_t most) except -1:
+    """``len(text.split()) <= most`` (a clean ASCII text's words counted in C)."""
+    cdef const unsigned char* p
+    cdef Py_ssize_t n = len(text)
+    if PyUnicode_IS_ASCII(text):
+        p = <const unsigned char*> PyUnicode_DATA(text)
+        if _ascii_clean(p, n):
+            return n == 0 or _count_byte(p, n, 32) + 1 <= most
+    return len(text.split()) <= most
+
+
 cdef class ImageReader:
     """``extract.html_images``' reading of image blocks, with its word lists and Python
     fallbacks fixed once: ``parts`` (``image_in`` up to the caption split) and
@@ -1013,19 +1024,29 @@ cdef class ImageReader:
         cdef list out = []
         cdef _Element container
         cdef tuple found
+        cdef object image
         for container in containers:
             found = self._parts(container)
             if found is None:
                 continue
             src, caption, credit, alt, line = found
-            if (caption is None) != (credit is None):
+            if caption is not None and credit is None or \
+                    caption is None and credit is not None and not _few_words(credit, 8):
+                # split_caption leaves a credit of eight words or fewer, alone, as it is
                 caption, credit = split(caption, credit)
             if caption is None:
                 caption = alt
             if caption is None and credit is None and not _named(container._c_node, "figure") \
                     and not is_lead(src, lead):
                 continue
-            out.append(image_type(src, caption, credit, line))
+            # image_type(src, caption, credit, line) without its Python __init__ (a
+            # dataclass's: it sets the four fields; the tests compare the two)
+            image = image_type.__new__(image_type)
+            image.src = src
+            image.caption = caption
+            image.credit = credit
+            image.line = line
+            out.append(image)
             if blocks is not None:
                 blocks.append(container)
             if len(out) > limit:
