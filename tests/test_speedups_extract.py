@@ -99,6 +99,12 @@ def assert_walks_equal(root, where) -> None:
                      [el for el in elements if el.tag == "div"][::2]):
         assert compiled.template_texts(blocks, sections) == \
             html_body.template_texts_pure(blocks, sections), where
+    # The body blocks found by the compiled walk: what the full index lists.
+    body_blocks = dom.with_tag_pure(pure_classes[dom.BODY_BLOCK], "div")
+    for sections in ([el for el in elements if el.tag in ("section", "article", "body")],
+                     [el for el in elements if el.tag == "div"][::3], []):
+        assert compiled.template_texts_in(root, sections) == \
+            html_body.template_texts_pure(body_blocks, sections), where
 
     texts = [t for t in (dom.joined_text_pure(el) for el in elements[:200]) if t]
     assert_text_checks_equal(texts, where)
@@ -311,6 +317,25 @@ def test_images_equal_on_huge_and_hostile_attributes():
     assert _images(page)
 
 
+def test_the_body_blocks_the_compiled_reading_finds_are_the_indexs():
+    """template_texts_in finds the cli-text divs itself: once a token (a class naming it
+    twice lists it twice, as the index does), not spans, not other tags, not its token
+    inside another, nested blocks and a class that is not ASCII."""
+    page = ("<html><body><section class='entry__content-list'>"
+            "<div class='cli-text cli-text'><p>Twice.</p></div>"
+            "<div class=' cli-text '><p>Spaced.</p></div><span class='cli-text'><p>Span.</p></span>"
+            "<div class='cli-textual'><p>Other.</p></div><div class='x\u00a0cli-text'><p>Nbsp.</p></div>"
+            "<div class='cli-text'><div class='cli-text'><p>Inner.</p></div><p>Outer.</p></div>"
+            "<div class='caf\u00e9 cli-text'><p>Accent.</p></div></section></body></html>")
+    root = _root(page)
+    assert_walks_equal(root, "body blocks")
+    index = dom.Index(root)
+    sections = index.cls("entry__content-list", "section")
+    texts, _ = compiled.template_texts_in(root, sections)
+    assert texts == ["Twice.", "Twice.", "Spaced.", "Nbsp.", "Inner.", "Outer.", "Accent."]
+    assert html_body.template_body_texts(index, sections)[0] == texts
+
+
 def test_template_paragraph_lines_past_65535():
     """libxml2 keeps 16 bits of a line and marks a line past them: there the compiled
     reading asks lxml's ``sourceline``, and gets what the reference gets."""
@@ -318,10 +343,12 @@ def test_template_paragraph_lines_past_65535():
     page = ("<html><body><section class='entry__content-list'>" + block.format(1)
             + "\n" * 70_000 + block.format(2) + "\n" + block.format(3) + "</section></body></html>")
     index = dom.Index(_root(page))
-    args = (index.cls("cli-text", "div"), index.cls("entry__content-list", "section"))
+    _, classes = _index_lists(dom.index_elements_pure, index.root)  # the full index's blocks
+    args = (classes["cli-text"], index.cls("entry__content-list", "section"))
     texts, lines = compiled.template_texts(*args)
     assert (texts, lines) == html_body.template_texts_pure(*args)
     assert lines[0] == 1 and lines[1] >= 65_535 and texts[1] == "Paragraph 2 of the body."
+    assert compiled.template_texts_in(index.root, args[1]) == (texts, lines)
 
 
 def test_image_order_on_one_line_and_past_line_65535():

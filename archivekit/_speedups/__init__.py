@@ -17,6 +17,7 @@ from archivekit._speedups._dom import (
     joined_text,
     joined_texts,
     template_texts,
+    template_texts_in,
     text_and_link_chars,
     text_holders,
     texts_clean_ascii,
@@ -35,5 +36,5 @@ except ImportError:  # pragma: no cover - built with the rest on Linux
 __all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
            "count_tags", "density_walk", "element_texts", "index_elements", "joined_ascii",
            "joined_text", "joined_texts", "parsemem", "set_cache_limit", "simhash",
-           "template_texts", "text_and_link_chars", "text_holders", "text_stats",
+           "template_texts", "template_texts_in", "text_and_link_chars", "text_holders", "text_stats",
            "texts_clean_ascii", "texts_containing", "utf8_valid", "with_tag"]

@@ -20,7 +20,7 @@ from cpython.unicode cimport (
     PyUnicode_KIND,
 )
 from libc.stdint cimport uint64_t
-from libc.stdlib cimport free, malloc, qsort
+from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memchr, memcmp, memcpy, memset, strchr, strcmp, strlen, strncmp
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
@@ -429,39 +429,124 @@ def template_texts(blocks, sections):
     other block, in the blocks' order (a block's lone ``<p>`` child, else every ``<p>`` in
     it); of each, its ``"".join(itertext())`` and its ``sourceline``, without an element
     object for any of them."""
-    cdef Py_ssize_t n_inside = 0, n_blocks = 0
+    cdef Py_ssize_t n_inside = 0, n_blocks = 0, count = 0
     cdef size_t* inside = _node_set(sections, &n_inside)
     cdef size_t* is_block = NULL
+    cdef tree.xmlNode** order = NULL
     cdef list texts = [], lines = []
+    cdef _Element el
+    if type(blocks) is not list:
+        blocks = list(blocks)
     try:
         is_block = _node_set(blocks, &n_blocks)
-        _template_paragraphs(blocks, inside, n_inside, is_block, n_blocks, texts, lines)
+        order = <tree.xmlNode**> malloc((n_blocks if n_blocks > 0 else 1) * sizeof(tree.xmlNode*))
+        if order is NULL:
+            raise MemoryError()
+        for el in blocks:
+            if count == n_blocks:  # a sequence that grew while read: its first n_blocks
+                break
+            order[count] = el._c_node
+            count += 1
+        if count:
+            _template_paragraphs(blocks[0], order, count, inside, n_inside, is_block, n_blocks,
+                                 texts, lines)
         return texts, lines
     finally:
         free(inside)
         free(is_block)
+        free(order)
 
 
-cdef inline int _add_paragraph(list texts, list lines, _Element el, tree.xmlNode* node) except -1:
+def template_texts_in(_Element root not None, sections):
+    """``template_texts(index.cls("cli-text", "div"), sections)`` for the index of
+    ``root``, the blocks found by a C walk of ``root`` (so the index need make no element
+    object for them): each ``div`` below ``root`` in document order, once for each
+    ``cli-text`` token of its ``class`` (as the index lists it)."""
+    cdef Py_ssize_t n_inside = 0, count = 0, room = 128, times
+    cdef size_t* inside = _node_set(sections, &n_inside)
+    cdef size_t* is_block = NULL
+    cdef tree.xmlNode** order = NULL
+    cdef tree.xmlNode** grown
+    cdef tree.xmlNode* top = root._c_node
+    cdef tree.xmlNode* node = top
+    cdef list texts = [], lines = []
+    try:
+        order = <tree.xmlNode**> malloc(room * sizeof(tree.xmlNode*))
+        if order is NULL:
+            raise MemoryError()
+        while node is not NULL:
+            if _named(node, "div"):
+                times = _token_count(node, "cli-text")
+                while times > 0:
+                    if count == room:
+                        room *= 2
+                        grown = <tree.xmlNode**> realloc(order, room * sizeof(tree.xmlNode*))
+                        if grown is NULL:
+                            raise MemoryError()
+                        order = grown
+                    order[count] = node
+                    count += 1
+                    times -= 1
+            node = next_element(node, top)
+        if count:
+            is_block = <size_t*> malloc(count * sizeof(size_t))
+            if is_block is NULL:
+                raise MemoryError()
+            memcpy(is_block, order, count * sizeof(size_t))
+            qsort(is_block, count, sizeof(size_t), _compare_nodes)
+            _template_paragraphs(root, order, count, inside, n_inside, is_block, count,
+                                 texts, lines)
+        return texts, lines
+    finally:
+        free(inside)
+        free(is_block)
+        free(order)
+
+
+cdef Py_ssize_t _token_count(tree.xmlNode* node, const char* token) except -1:
+    """``(el.get("class") or "").split().count(token)``."""
+    cdef tree.xmlAttr* attr = _find_attr(node, "class")
+    cdef const unsigned char* value
+    cdef const unsigned char* start
+    cdef Py_ssize_t size = strlen(token), found, count = 0
+    if attr is NULL:
+        return 0
+    value = _ascii_value(attr)
+    if value is NULL:
+        return _attr_value(attr).split().count(token.decode("utf-8"))
+    start = _next_token(&value, &found)
+    while start is not NULL:
+        if found == size and memcmp(start, token, size) == 0:
+            count += 1
+        start = _next_token(&value, &found)
+    return count
+
+
+cdef inline int _add_paragraph(list texts, list lines, _Element doc_el, tree.xmlNode* node) except -1:
     texts.append(_joined(node))
     if node.line == 65535:  # libxml2's mark of a line past its 16 bits: lxml works it out
-        lines.append(elementFactory(el._doc, node).sourceline)
+        lines.append(elementFactory(doc_el._doc, node).sourceline)
     else:
         lines.append(node.line if node.line > 0 else None)  # as lxml's sourceline
     return 0
 
 
-cdef void _template_paragraphs(blocks, const size_t* inside, Py_ssize_t n_inside,
+cdef void _template_paragraphs(_Element doc_el, tree.xmlNode** blocks, Py_ssize_t count,
+                               const size_t* inside, Py_ssize_t n_inside,
                                const size_t* is_block, Py_ssize_t n_blocks,
                                list texts, list lines) except *:
-    cdef _Element el
+    """The paragraphs of ``blocks[:count]`` in that order (``doc_el``: an element of their
+    document, for a line lxml must work out)."""
+    cdef tree.xmlNode* block
     cdef tree.xmlNode* parent
     cdef tree.xmlNode* child
     cdef tree.xmlNode* only
     cdef tree.xmlNode* node
     cdef int children
-    for el in blocks:
-        parent = el._c_node.parent
+    cdef Py_ssize_t i
+    for i in range(count):
+        block = blocks[i]
+        parent = block.parent
         while _is_element(parent) and not _in_set(inside, n_inside, parent):
             if _in_set(is_block, n_blocks, parent):
                 break
@@ -470,7 +555,7 @@ cdef void _template_paragraphs(blocks, const size_t* inside, Py_ssize_t n_inside
             continue
         children = 0
         only = NULL
-        child = el._c_node.children
+        child = block.children
         while child is not NULL:
             if _element_like(child):
                 children += 1
@@ -478,13 +563,13 @@ cdef void _template_paragraphs(blocks, const size_t* inside, Py_ssize_t n_inside
                     only = child
             child = child.next
         if children == 1 and _named(only, "p"):
-            _add_paragraph(texts, lines, el, only)
+            _add_paragraph(texts, lines, doc_el, only)
             continue
-        node = el._c_node
+        node = block
         while node is not NULL:
             if _named(node, "p"):
-                _add_paragraph(texts, lines, el, node)
-            node = next_element(node, el._c_node)
+                _add_paragraph(texts, lines, doc_el, node)
+            node = next_element(node, block)
 
 
 cdef inline bint _ascii_clean(const unsigned char* p, Py_ssize_t n) noexcept:

@@ -64,6 +64,11 @@ CLASSES = frozenset({
 # the rel=author reading that only pages without a byline need (Index.rel_author).
 TAGS = frozenset({"h1", "meta", "link", "time", "figure", "article", "script", "title"})
 CLASS_NAMES, TAG_NAMES = tuple(sorted(CLASSES)), tuple(sorted(TAGS))
+# The 2018 template's body blocks (~80 a page): the compiled core's body reading finds
+# them itself (_dom.template_texts_in), so its index makes no element object for them.
+BODY_BLOCK = "cli-text"
+INDEX_CLASS_NAMES = CLASS_NAMES if speedups.COMPILED is None else \
+    tuple(c for c in CLASS_NAMES if c != BODY_BLOCK)
 
 
 def index_elements_pure(root, tag_names, class_names, tags: dict, classes: dict,
@@ -199,10 +204,10 @@ class Index:
 
     def __init__(self, root) -> None:
         self.root = root
-        classes: dict[str, list] = {token: [] for token in CLASS_NAMES}
+        classes: dict[str, list] = {token: [] for token in INDEX_CLASS_NAMES}
         tags: dict[str, list] = {tag: [] for tag in TAG_NAMES}
         itemprops: list = []
-        index_elements(root, TAG_NAMES, CLASS_NAMES, tags, classes, itemprops)
+        index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes, itemprops)
         self.classes, self.tags, self.itemprops = classes, tags, itemprops
         # root.find("body"), without ElementPath's parse and walk.
         self.body = next(root.iterchildren("body"), None) if root.tag == "html" else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from archivekit import speedups
 from archivekit.extract.assemble import Parts, clean, clean_all
 from archivekit.extract.density import density_body, segments
-from archivekit.extract.dom import Index, descendants, joined_texts, joined_texts_pure
+from archivekit.extract.dom import BODY_BLOCK, Index, descendants, joined_texts, joined_texts_pure
 
 
 def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]:
@@ -23,7 +23,7 @@ def find_body(index: Index, parts: Parts, skip: tuple = ()) -> tuple[list, list]
     """
     sections = index.cls("entry__content-list", "section")
     if sections:
-        texts, lines = template_texts(index.cls("cli-text", "div"), sections)
+        texts, lines = template_body_texts(index, sections)
         _template_body(texts, lines.__getitem__, sections, parts)
         return sections, []
     bodies = index.cls("entry__body", "div")
@@ -119,6 +119,20 @@ def template_texts_pure(blocks: list, sections: list) -> tuple[list[str], list[i
 # Compiled: no element object is made for the paragraphs (the template's body is most of
 # a page's elements).
 template_texts = speedups.choose("template_texts", template_texts_pure)
+
+
+def template_body_texts_pure(index: Index, sections: list) -> tuple[list[str], list[int | None]]:
+    """The template's body paragraphs (:func:`template_texts_pure`) of the index's text
+    blocks."""
+    return template_texts_pure(index.cls(BODY_BLOCK, "div"), sections)
+
+
+def _template_body_texts_compiled(index: Index, sections: list):
+    return speedups.COMPILED.template_texts_in(index.root, sections)  # the index has no blocks
+
+
+template_body_texts = template_body_texts_pure if speedups.COMPILED is None \
+    else _template_body_texts_compiled
 
 
 def _template_blocks(blocks: list, sections: list) -> list:
