@@ -157,3 +157,36 @@ def test_kill_9_during_fingerprint_then_next_run_completes(tmp_path):
     assert db.execute("SELECT count(*) FROM objects").fetchone()[0] == count
     assert db.execute("SELECT status FROM runs ORDER BY id").fetchall() == \
         [("running",), ("complete",)]
+
+
+def _open_and_write(path: str, barrier, results) -> None:
+    barrier.wait()
+    try:
+        with Ledger(path) as book:
+            book.finish_run(book.begin_run("fingerprint", "/x"))
+        results.put(None)
+    except Exception as exc:  # noqa: BLE001 - the failure is the answer
+        results.put(repr(exc))
+
+
+def test_many_processes_opening_a_new_ledger_at_once(tmp_path):
+    """Six processes open one new ledger at the same moment, 60 times: the switch to WAL
+    (which SQLite can refuse at once, without the busy wait) is retried, so none fails
+    (2 of 80 rounds failed before)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    failures = []
+    for round_ in range(60):
+        path = str(tmp_path / f"l{round_}.db")
+        barrier, results = context.Barrier(6), context.Queue()
+        procs = [context.Process(target=_open_and_write, args=(path, barrier, results))
+                 for _ in range(6)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(60)
+        failures += [r for r in (results.get(timeout=10) for _ in procs) if r]
+    assert failures == []
+    with Ledger(str(tmp_path / "l0.db")) as book:
+        assert book.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -7,6 +7,7 @@ import inspect
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,21 @@ def temp_files_beside(db: sqlite3.Connection, path: str) -> None:
         pass
 
 
+def _set_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """``PRAGMA journal_mode = WAL``, retried while another process holds the file: the
+    switch out of a rollback journal (a new ledger two runs open at once) can answer
+    "database is locked" at once, without the busy timeout's wait."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
+
+
 class Ledger:
     """An open ledger. Use as a context manager; :meth:`close` when done."""
 
@@ -119,7 +135,7 @@ class Ledger:
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             temp_files_beside(self.db, self.path)
             migrate(self.db, self.path, self.transaction)
-            self.db.execute("PRAGMA journal_mode = WAL")
+            _set_wal(self.db, timeout)
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
