@@ -429,31 +429,19 @@ def template_texts(blocks, sections):
     other block, in the blocks' order (a block's lone ``<p>`` child, else every ``<p>`` in
     it); of each, its ``"".join(itertext())`` and its ``sourceline``, without an element
     object for any of them."""
-    cdef Py_ssize_t n_inside = 0, n_blocks = 0, count = 0
-    cdef size_t* inside = _node_set(sections, &n_inside)
-    cdef size_t* is_block = NULL
-    cdef tree.xmlNode** order = NULL
-    cdef list texts = [], lines = []
-    cdef _Element el
-    if type(blocks) is not list:
-        blocks = list(blocks)
+    cdef list listed = blocks if type(blocks) is list else list(blocks)
+    cdef Py_ssize_t count = len(listed), i
+    cdef tree.xmlNode** order = <tree.xmlNode**> malloc((count if count > 0 else 1)
+                                                        * sizeof(tree.xmlNode*))
+    if order is NULL:
+        raise MemoryError()
     try:
-        is_block = _node_set(blocks, &n_blocks)
-        order = <tree.xmlNode**> malloc((n_blocks if n_blocks > 0 else 1) * sizeof(tree.xmlNode*))
-        if order is NULL:
-            raise MemoryError()
-        for el in blocks:
-            if count == n_blocks:  # a sequence that grew while read: its first n_blocks
-                break
-            order[count] = el._c_node
-            count += 1
-        if count:
-            _template_paragraphs(blocks[0], order, count, inside, n_inside, is_block, n_blocks,
-                                 texts, lines)
-        return texts, lines
+        for i in range(count):
+            if not isinstance(listed[i], _Element):
+                raise TypeError(f"not an element: {listed[i]!r}")
+            order[i] = (<_Element> listed[i])._c_node
+        return _block_texts(listed[0] if count else None, order, count, sections)
     finally:
-        free(inside)
-        free(is_block)
         free(order)
 
 
@@ -462,18 +450,14 @@ def template_texts_in(_Element root not None, sections):
     ``root``, the blocks found by a C walk of ``root`` (so the index need make no element
     object for them): each ``div`` below ``root`` in document order, once for each
     ``cli-text`` token of its ``class`` (as the index lists it)."""
-    cdef Py_ssize_t n_inside = 0, count = 0, room = 128, times
-    cdef size_t* inside = _node_set(sections, &n_inside)
-    cdef size_t* is_block = NULL
-    cdef tree.xmlNode** order = NULL
+    cdef Py_ssize_t count = 0, room = 128, times
+    cdef tree.xmlNode** order = <tree.xmlNode**> malloc(room * sizeof(tree.xmlNode*))
     cdef tree.xmlNode** grown
     cdef tree.xmlNode* top = root._c_node
     cdef tree.xmlNode* node = top
-    cdef list texts = [], lines = []
+    if order is NULL:
+        raise MemoryError()
     try:
-        order = <tree.xmlNode**> malloc(room * sizeof(tree.xmlNode*))
-        if order is NULL:
-            raise MemoryError()
         while node is not NULL:
             if _named(node, "div"):
                 times = _token_count(node, "cli-text")
@@ -488,19 +472,31 @@ def template_texts_in(_Element root not None, sections):
                     count += 1
                     times -= 1
             node = next_element(node, top)
+        return _block_texts(root, order, count, sections)
+    finally:
+        free(order)
+
+
+cdef tuple _block_texts(_Element doc_el, tree.xmlNode** order, Py_ssize_t count, sections):
+    """(texts, lines) of the paragraphs of the blocks ``order[:count]`` that lie inside one
+    of ``sections`` (both template readings' shared end)."""
+    cdef Py_ssize_t n_inside = 0
+    cdef size_t* inside = _node_set(sections, &n_inside)
+    cdef size_t* is_block = NULL
+    cdef list texts = [], lines = []
+    try:
         if count:
             is_block = <size_t*> malloc(count * sizeof(size_t))
             if is_block is NULL:
                 raise MemoryError()
             memcpy(is_block, order, count * sizeof(size_t))
             qsort(is_block, count, sizeof(size_t), _compare_nodes)
-            _template_paragraphs(root, order, count, inside, n_inside, is_block, count,
+            _template_paragraphs(doc_el, order, count, inside, n_inside, is_block, count,
                                  texts, lines)
         return texts, lines
     finally:
         free(inside)
         free(is_block)
-        free(order)
 
 
 cdef Py_ssize_t _token_count(tree.xmlNode* node, const char* token) except -1:
@@ -662,35 +658,56 @@ def find_in(bytes hay not None, bytes needle not None):
     return _find(PyBytes_AS_STRING(hay), len(hay), PyBytes_AS_STRING(needle), len(needle))
 
 
+cdef Py_ssize_t _joined_size(list texts, bint ascii) except -2:
+    """The bytes of ``"\\n".join([t for t in texts if t])`` when each of those texts is a
+    str of one byte a character (of ASCII, with ``ascii``); -1 when one is not."""
+    cdef object text
+    cdef Py_ssize_t total = 0, parts = 0
+    for text in texts:
+        if not text:
+            continue
+        if type(text) is not str or (not PyUnicode_IS_ASCII(text) if ascii
+                                     else PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND):
+            return -1
+        total += len(<str> text)
+        parts += 1
+    return total + parts - 1 if parts else 0
+
+
+cdef void _join_into(list texts, char* out) except *:
+    """``"\\n".join([t for t in texts if t])``'s bytes into ``out`` (its size from
+    :func:`_joined_size`)."""
+    cdef object text
+    cdef Py_ssize_t at = 0, size
+    for text in texts:
+        if not text:
+            continue
+        if at:
+            out[at] = 10  # "\n"
+            at += 1
+        size = len(<str> text)
+        memcpy(out + at, PyUnicode_DATA(text), size)
+        at += size
+
+
 def texts_containing(list texts not None, tuple needles not None):
     """``[n for n in needles if n in "\\n".join([t for t in texts if t])]``: for one-byte
     texts and needles, :func:`_find` over the texts' bytes joined once in a C buffer (no
     str made)."""
-    cdef object text
-    cdef Py_ssize_t total = 0, at = 0, size
+    cdef Py_ssize_t size
     cdef char* joined
     cdef list found = []
     for needle in needles:
         if type(needle) is not str or PyUnicode_KIND(needle) != PyUnicode_1BYTE_KIND:
             return _containing_joined(texts, needles)
-    for text in texts:
-        if not text:
-            continue
-        if type(text) is not str or PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND:
-            return _containing_joined(texts, needles)
-        total += len(<str> text) + 1
-    joined = <char*> malloc(total if total > 0 else 1)
+    size = _joined_size(texts, False)
+    if size < 0:
+        return _containing_joined(texts, needles)
+    joined = <char*> malloc(size if size > 0 else 1)
     if joined is NULL:
         raise MemoryError()
     try:
-        for text in texts:
-            if not text:
-                continue
-            size = len(<str> text)
-            memcpy(joined + at, PyUnicode_DATA(text), size)
-            joined[at + size] = 10  # "\n"
-            at += size + 1
-        size = total - 1 if total > 0 else 0
+        _join_into(texts, joined)
         for needle in needles:
             if _find(joined, size, <const char*> PyUnicode_DATA(needle), len(<str> needle)):
                 found.append(needle)
@@ -707,28 +724,12 @@ def _containing_joined(list texts, tuple needles):
 def joined_ascii(list texts not None):
     """``"\\n".join([t for t in texts if t]).encode("ascii")``, or ``None`` when one of
     them is not ASCII: one copy into the bytes, no str between."""
-    cdef object text
-    cdef Py_ssize_t total = 0, at = 0, size
+    cdef Py_ssize_t size = _joined_size(texts, True)
     cdef bytes out
-    cdef char* data
-    for text in texts:
-        if not text:
-            continue
-        if type(text) is not str or not PyUnicode_IS_ASCII(text):
-            return None
-        total += len(<str> text) + 1
-    if total == 0:
-        return b""
-    out = PyBytes_FromStringAndSize(NULL, total - 1)
-    data = PyBytes_AS_STRING(out)
-    for text in texts:
-        if not text:
-            continue
-        size = len(<str> text)
-        memcpy(data + at, PyUnicode_DATA(text), size)
-        if at + size < total - 1:
-            data[at + size] = 10  # "\n"
-        at += size + 1
+    if size < 0:
+        return None
+    out = PyBytes_FromStringAndSize(NULL, size)
+    _join_into(texts, PyBytes_AS_STRING(out))
     return out
 
 
