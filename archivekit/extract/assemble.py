@@ -241,18 +241,21 @@ def _with_bare(found: list[str], texts, profiles: ProfileSet) -> list[str]:
 
 def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:
     # Credit lines repeat across a collection ("Name / Reuters"): remember the answers.
-    return _remembered(profiles, ("credit", credit), credit,
-                       lambda: _with_bare(find_agencies([credit], profiles), [credit], profiles))
+    return _remembered(profiles, ("credit", credit), credit, _agencies_credited, credit, profiles)
+
+
+def _agencies_credited(credit: str | None, profiles: ProfileSet) -> list[str]:
+    return _with_bare(find_agencies([credit], profiles), [credit], profiles)
 
 
 def match_banner(text: str, profiles: ProfileSet) -> re.Match[str] | None:
-    return _remembered(profiles, ("banner", text), text,
-                       lambda: _first_match(text, profiles.banner_patterns))
+    return _remembered(profiles, ("banner", text), text, _first_match, text,
+                       profiles.banner_patterns)
 
 
 def match_footer(text: str, profiles: ProfileSet) -> re.Match[str] | None:
-    return _remembered(profiles, ("footer", text), text,
-                       lambda: _first_match(text, profiles.footer_patterns))
+    return _remembered(profiles, ("footer", text), text, _first_match, text,
+                       profiles.footer_patterns)
 
 
 def _first_match(text: str, patterns) -> re.Match[str] | None:
@@ -268,13 +271,17 @@ def _first_match(text: str, patterns) -> re.Match[str] | None:
 _MAX_REMEMBERED, _MAX_REMEMBERED_CHARS = 4096, 1000
 
 
-def _remembered(profiles: ProfileSet, key: tuple, text: str | None, compute):
-    """``compute()``, remembered per profile set under ``key``: the banner, the notice and
-    the credit lines are the same few sentences across an edition's pages."""
+_UNKNOWN = object()
+
+
+def _remembered(profiles: ProfileSet, key: tuple, text: str | None, compute, *args):
+    """``compute(*args)``, remembered per profile set under ``key``: the banner, the notice
+    and the credit lines are the same few sentences across an edition's pages."""
     memo = profiles.remembered
-    if key in memo:
-        return memo[key]
-    value = compute()
+    value = memo.get(key, _UNKNOWN)
+    if value is not _UNKNOWN:
+        return value
+    value = compute(*args)
     if len(text or "") <= _MAX_REMEMBERED_CHARS:
         if len(memo) >= _MAX_REMEMBERED:
             memo.clear()
@@ -395,22 +402,15 @@ def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
 
 def _images(parts: Parts, profiles: ProfileSet, lines: dict[str, int]) -> list[dict]:
     images = []
-    agency_of: dict[str | None, str | None] = {}  # a page's images share a few credit lines
     for index, image in enumerate(parts.images):
-        credit = image.credit
-        if credit in agency_of:
-            agency = agency_of[credit]
-        else:
-            found = _credit_agency(credit, profiles)
-            agency = agency_of[credit] = found[0] if found else None
+        credit_agency = _credit_agency(image.credit, profiles)
         images.append({  # both extractors give captions and credits through clean()
             "src": image.src,
             "caption": image.caption,
-            "credit": credit,
-            "credit_agency": agency,
+            "credit": image.credit,
+            "credit_agency": credit_agency[0] if credit_agency else None,
         })
-        if image.line is not None:  # _mark, without a call an image
-            lines[f"/images/{index}"] = image.line
+        _mark(lines, f"/images/{index}", image.line)
     return images
 
 
