@@ -402,15 +402,22 @@ def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
 
 def _images(parts: Parts, profiles: ProfileSet, lines: dict[str, int]) -> list[dict]:
     images = []
+    # A page's images mostly share a credit line or two: each is looked up once here.
+    agency_of: dict[str | None, str | None] = {}
     for index, image in enumerate(parts.images):
-        credit_agency = _credit_agency(image.credit, profiles)
+        credit = image.credit
+        agency = agency_of.get(credit, _UNKNOWN)
+        if agency is _UNKNOWN:
+            credited = _credit_agency(credit, profiles)
+            agency = agency_of[credit] = credited[0] if credited else None
         images.append({  # both extractors give captions and credits through clean()
             "src": image.src,
             "caption": image.caption,
-            "credit": image.credit,
-            "credit_agency": credit_agency[0] if credit_agency else None,
+            "credit": credit,
+            "credit_agency": agency,
         })
-        _mark(lines, f"/images/{index}", image.line)
+        if image.line is not None:
+            lines[f"/images/{index}"] = image.line
     return images
 
 

@@ -85,7 +85,7 @@ def _set(texts: list, parts: Parts, line_of) -> None:
     if repeats:
         body = [t for t in texts if t and not any(r in t for r in repeats)]
     else:
-        body = [t for t in texts if t]
+        body = list(filter(None, texts))  # [t for t in texts if t]
     if body and parts.body_line is None:
         # The first paragraph kept: the first text that is body[0] (those before it are
         # empty or a repeat, so none of them equals it).
@@ -128,7 +128,8 @@ def template_body_texts_pure(index: Index, sections: list) -> tuple[list[str], l
 
 
 def _template_body_texts_compiled(index: Index, sections: list):
-    return speedups.COMPILED.template_texts_in(index.root, sections)  # the index has no blocks
+    # The index lists no cli-text blocks: its walk noted them as nodes (Index.blocks).
+    return speedups.COMPILED.template_texts_of(index.blocks, sections)
 
 
 template_body_texts = template_body_texts_pure if speedups.COMPILED is None \
