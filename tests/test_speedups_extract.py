@@ -81,9 +81,17 @@ def assert_walks_equal(root, where) -> None:
         assert _same_elements(pure_classes[key], fast_classes[key]), (where, key)
 
     names = tuple(sorted({p.publisher for p in PROFILES.profiles}))
-    assert _same_elements(
-        html_parts.publisher_holders_pure(root, PROFILES),
-        compiled.text_holders(root, names, html_parts.HIDDEN_PARENTS, html_parts.INLINE_TAGS)), where
+    holders = html_parts.publisher_holders_pure(root, PROFILES)
+    spec = (names, html_parts.HIDDEN_PARENTS, html_parts.INLINE_TAGS)
+    assert _same_elements(holders, compiled.text_holders(root, *spec)), where
+    # What the index walk finds in passing: the same holders, the blocks the full index lists.
+    noted = compiled.NodeList(root)
+    tags, classes = _index_lists(
+        lambda *args: compiled.index_elements(*args[:6], noted, dom.BODY_BLOCK, spec), root)
+    assert _same_elements(pure_classes[dom.BODY_BLOCK], classes[dom.BODY_BLOCK]), where
+    assert len(noted) == len(dom.with_tag_pure(pure_classes[dom.BODY_BLOCK], "div")), where
+    found_in_passing = compiled.index_elements(root, (), (), {}, {}, None, None, None, spec)
+    assert _same_elements(holders, found_in_passing), where
 
     elements = list(root.iter())
     assert compiled.joined_texts(elements) == dom.joined_texts_pure(elements), where
@@ -105,6 +113,12 @@ def assert_walks_equal(root, where) -> None:
                      [el for el in elements if el.tag == "div"][::3], []):
         assert compiled.template_texts_in(root, sections) == \
             html_body.template_texts_pure(body_blocks, sections), where
+        assert compiled.template_texts_of(noted, sections) == \
+            html_body.template_texts_pure(body_blocks, sections), where
+
+    metas = [el for el in elements if el.tag == "meta"]
+    for sample in (metas, elements[:300], []):
+        assert compiled.meta_index(sample) == dom.meta_index_pure(sample), where
 
     texts = [t for t in (dom.joined_text_pure(el) for el in elements[:200]) if t]
     assert_text_checks_equal(texts, where)
@@ -234,6 +248,38 @@ def test_banner_candidates_skip_hidden_text_and_climb_out_of_inline_elements():
     assert_walks_equal(root, "banner")
     found = compiled.text_holders(root, ("HuffPost",), html_parts.HIDDEN_PARENTS, html_parts.INLINE_TAGS)
     assert [el.tag for el in found] == ["body", "p", "section", "p"]
+
+
+def test_banner_candidates_in_document_order_when_found_out_of_it():
+    """A holder found by climbing out of an inline element can come before one found
+    earlier in the walk (the section after its paragraph here); a few are put in order by
+    place, many (past the count that sorts by place) by a walk: the XPath's order both."""
+    few = ("<html><body><section><p>HuffPost first</p><span>HuffPost climbs</span></section>"
+           "<div><div><b>HuffPost</b></div><p><i>HuffPost</i></p></div><p>HuffPost</p></body></html>")
+    many = ("<html><body>" + "".join(
+        f"<div><p>HuffPost {i}</p><em>HuffPost up {i}</em><div><p>HuffPost in {i}</p></div></div>"
+        for i in range(12)) + "</body></html>")
+    for page, count in ((few, 5), (many, 36)):
+        root = _root(page)
+        spec = (("HuffPost",), html_parts.HIDDEN_PARENTS, html_parts.INLINE_TAGS)
+        pure = html_parts.publisher_holders_pure(root, PROFILES)
+        assert len(pure) == count
+        assert _same_elements(pure, compiled.text_holders(root, *spec))
+        assert _same_elements(pure, compiled.index_elements(root, (), (), {}, {}, None, None, None, spec))
+
+
+def test_the_index_walk_notes_blocks_whether_or_not_it_lists_their_class():
+    page = ("<html><body><div class='cli-text image'><p>One.</p></div><span class='cli-text'></span>"
+            "<div class='caf\u00e9 cli-text cli-text'><p>Two.</p></div></body></html>")
+    root = _root(page)
+    for class_names in (dom.CLASS_NAMES, dom.INDEX_CLASS_NAMES, ()):
+        blocks = compiled.NodeList(root)
+        classes = {name: [] for name in dom.CLASS_NAMES}
+        compiled.index_elements(root, (), class_names, {}, classes, None, blocks, dom.BODY_BLOCK)
+        assert len(blocks) == 3
+        assert compiled.template_texts_of(blocks, [root.find("body")])[0] == ["One.", "Two.", "Two."]
+    with pytest.raises(TypeError):
+        compiled.index_elements(root, (), (), {}, {}, None, compiled.NodeList(root))
 
 
 @pytest.mark.parametrize("text, holds", [

@@ -7,6 +7,7 @@ Each function here has a pure-Python reference that the tests hold it equal to.
 
 from archivekit._speedups._dom import (
     ImageReader,
+    NodeList,
     clean,
     control_bytes,
     count_spaces,
@@ -16,8 +17,10 @@ from archivekit._speedups._dom import (
     joined_ascii,
     joined_text,
     joined_texts,
+    meta_index,
     template_texts,
     template_texts_in,
+    template_texts_of,
     text_and_link_chars,
     text_holders,
     texts_clean_ascii,
@@ -33,8 +36,8 @@ try:  # glibc's malloc_usable_size: where it is missing, the parses go without t
 except ImportError:  # pragma: no cover - built with the rest on Linux
     parsemem = None
 
-__all__ = ["ImageReader", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
+__all__ = ["ImageReader", "NodeList", "cache_size", "clean", "control_bytes", "count_nodes", "count_spaces",
            "count_tags", "density_walk", "element_texts", "index_elements", "joined_ascii",
-           "joined_text", "joined_texts", "parsemem", "set_cache_limit", "simhash",
-           "template_texts", "template_texts_in", "text_and_link_chars", "text_holders", "text_stats",
-           "texts_clean_ascii", "texts_containing", "utf8_valid", "with_tag"]
+           "joined_text", "joined_texts", "meta_index", "parsemem", "set_cache_limit", "simhash",
+           "template_texts", "template_texts_in", "template_texts_of", "text_and_link_chars",
+           "text_holders", "text_stats", "texts_clean_ascii", "texts_containing", "utf8_valid", "with_tag"]

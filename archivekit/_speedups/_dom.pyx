@@ -230,13 +230,90 @@ def with_tag(list elements not None, str tag not None):
     return [el for el in elements if _named(el._c_node, wanted)]
 
 
+cdef class NodeList:
+    """Nodes of one tree in the order a walk met them, the tree kept alive by its
+    element: the 2018 template's text blocks as :func:`index_elements` finds them, for
+    :func:`template_texts_of`."""
+    cdef _Element doc_el
+    cdef tree.xmlNode** nodes
+    cdef Py_ssize_t count, room
+
+    def __cinit__(self, _Element root not None):
+        self.doc_el = root
+        self.nodes = NULL
+        self.count = self.room = 0
+
+    def __dealloc__(self):
+        free(self.nodes)
+
+    def __len__(self):
+        return self.count
+
+    cdef int add(self, tree.xmlNode* node) except -1:
+        cdef tree.xmlNode** grown
+        if self.count == self.room:
+            grown = <tree.xmlNode**> realloc(self.nodes, max(128, 2 * self.room) * sizeof(tree.xmlNode*))
+            if grown is NULL:
+                raise MemoryError()
+            self.nodes, self.room = grown, max(128, 2 * self.room)
+        self.nodes[self.count] = node
+        self.count += 1
+        return 0
+
+
+cdef class _HolderSearch:
+    """:func:`text_holders`'s question, asked of each element a walk passes."""
+    cdef _Names hidden, inline, keys
+    cdef size_t lengths[MAX_NAMES]
+    cdef set wanted
+
+    def __cinit__(self, needles, hidden_parents, inline_tags):
+        cdef Py_ssize_t i
+        self.hidden, self.inline, self.keys = _names(hidden_parents), _names(inline_tags), _names(needles)
+        for i in range(self.keys.count):
+            self.lengths[i] = strlen(self.keys.names[i])
+        self.wanted = set()
+
+    cdef int visit(self, tree.xmlNode* node) except -1:
+        """Note the holder of ``node``'s text children that name one of the needles."""
+        cdef tree.xmlNode* child
+        cdef tree.xmlNode* holder
+        cdef Py_ssize_t i
+        if _in(node, self.hidden):
+            return 0
+        child = node.children
+        while child is not NULL:
+            if _is_text(child) and child.content is not NULL:
+                for i in range(self.keys.count):
+                    if _contains(<const char*> child.content, self.keys.names[i], self.lengths[i]):
+                        holder = node
+                        while holder is not NULL and holder.type == tree.XML_ELEMENT_NODE \
+                                and _in(holder, self.inline):
+                            holder = holder.parent
+                        if holder is not NULL and holder.type == tree.XML_ELEMENT_NODE:
+                            self.wanted.add(<size_t> holder)
+                        break
+            child = child.next
+        return 0
+
+    cdef list found(self, _Element root):
+        """The holders noted, in document order, as elements."""
+        return _in_document_order(root, self.wanted)
+
+
 def index_elements(_Element root not None, tag_names, class_names, dict tags, dict classes,
-                   list itemprops=None):
+                   list itemprops=None, NodeList blocks=None, str block_token=None,
+                   holders_of=None):
     """``extract.dom.Index``'s walk: append each element of ``root`` (document order,
     root included) to ``tags[el.tag]`` when its tag is one of ``tag_names``, to
     ``classes[token]`` for each token of its ``class`` attribute (str.split()) that is
     one of ``class_names``, and to ``itemprops`` when it has an ``itemprop`` attribute.
-    Both dicts must hold a list for every name."""
+    Both dicts must hold a list for every name.
+
+    In the same walk, when asked: each ``div`` into ``blocks`` once for each
+    ``block_token`` of its ``class`` (what ``classes[block_token]`` would list, less
+    other tags), and, for ``holders_of`` = (needles, hidden parents, inline tags), the
+    elements :func:`text_holders` gives, returned (else ``None``)."""
     cdef _Names tag_set = _names(tag_names)
     cdef _Names class_set = _names(class_names)
     cdef list tag_lists = [tags[name] for name in tag_names]
@@ -246,18 +323,31 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
     cdef tree.xmlAttr* attr
     cdef const unsigned char* value
     cdef const unsigned char* start
-    cdef Py_ssize_t found, size
+    cdef Py_ssize_t found, size, block_size = 0
+    cdef bytes block_name = block_token.encode("utf-8") if block_token is not None else b""
+    cdef const char* block = PyBytes_AS_STRING(block_name)
+    cdef bint div
+    cdef _HolderSearch holders = None
     cdef object el
     cdef list matched
+    if blocks is not None and block_token is None:
+        raise TypeError("blocks need a block_token")
+    if holders_of is not None:
+        holders = _HolderSearch(*holders_of)
+        if holders.keys.count == 0:
+            holders = None
+    block_size = PyBytes_GET_SIZE(block_name) if blocks is not None else -1
     if top is NULL or top.type != tree.XML_ELEMENT_NODE:
-        return
+        return [] if holders_of is not None else None
     while node is not NULL:
         el = None
+        div = False
         if node.ns is NULL:
             found = tag_set.find_c(<const char*> node.name)
             if found >= 0:
                 el = elementFactory(root._doc, node)
                 (<list> tag_lists[found]).append(el)
+            div = blocks is not None and strcmp(<const char*> node.name, "div") == 0
         if itemprops is not None and _find_attr(node, "itemprop") is not NULL:
             if el is None:
                 el = elementFactory(root._doc, node)
@@ -273,6 +363,8 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
                         if el is None:
                             el = elementFactory(root._doc, node)
                         (<list> class_lists[found]).append(el)
+                    if div and size == block_size and memcmp(start, block, size) == 0:
+                        blocks.add(node)
                     start = _next_token(&value, &size)
             else:
                 for token in _attr_value(attr).split():
@@ -281,7 +373,19 @@ def index_elements(_Element root not None, tag_names, class_names, dict tags, di
                         if el is None:
                             el = elementFactory(root._doc, node)
                         matched.append(el)
+                    if div and token == block_token:
+                        blocks.add(node)
+        if holders is not None:
+            holders.visit(node)
         node = next_element(node, top)
+    if holders is not None:
+        return holders.found(root)
+    return [] if holders_of is not None else None
+
+
+def template_texts_of(NodeList blocks not None, sections):
+    """``template_texts(blocks, sections)`` for the blocks :func:`index_elements` noted."""
+    return _block_texts(blocks.doc_el, blocks.nodes, blocks.count, sections)
 
 
 cdef bint _in(tree.xmlNode* node, _Names names) noexcept:
@@ -308,42 +412,34 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
     non-inline ancestor element of each text node below ``root`` that contains one of
     ``needles`` (and whose parent is not one of ``hidden_parents``), each once, in
     document order."""
-    cdef _Names hidden = _names(hidden_parents)
-    cdef _Names inline = _names(inline_tags)
-    cdef _Names keys = _names(needles)
-    cdef Py_ssize_t count = keys.count, i
+    cdef _HolderSearch search = _HolderSearch(needles, hidden_parents, inline_tags)
     cdef tree.xmlNode* top = root._c_node
     cdef tree.xmlNode* node = top
-    cdef tree.xmlNode* child
-    cdef tree.xmlNode* holder
-    cdef set wanted = set()
-    cdef list out = []
-    cdef Py_ssize_t n_wanted
-    cdef size_t* holders
-    cdef size_t lengths[MAX_NAMES]
-    if top is NULL or top.type != tree.XML_ELEMENT_NODE or count == 0:
-        return out
-    for i in range(count):
-        lengths[i] = strlen(keys.names[i])
+    if top is NULL or top.type != tree.XML_ELEMENT_NODE or search.keys.count == 0:
+        return []
     while node is not NULL:
-        if not _in(node, hidden):
-            child = node.children
-            while child is not NULL:
-                if _is_text(child) and child.content is not NULL:
-                    for i in range(count):
-                        if _contains(<const char*> child.content, keys.names[i], lengths[i]):
-                            holder = node
-                            while holder is not NULL and holder.type == tree.XML_ELEMENT_NODE \
-                                    and _in(holder, inline):
-                                holder = holder.parent
-                            if holder is not NULL and holder.type == tree.XML_ELEMENT_NODE:
-                                wanted.add(<size_t> holder)
-                            break
-                child = child.next
+        search.visit(node)
         node = next_element(node, top)
-    if not wanted:
+    return search.found(root)
+
+
+cdef enum:
+    # Up to this many elements are put in document order by comparing their places;
+    # more (a hostile page) by one walk of the document.
+    _FEW_TO_ORDER = 16
+
+
+cdef list _in_document_order(_Element root, set wanted):
+    """The elements at the addresses ``wanted`` (of ``root``'s document), in document
+    order."""
+    cdef Py_ssize_t n_wanted = len(wanted), i, j
+    cdef size_t* holders
+    cdef size_t moved
+    cdef tree.xmlNode* node
+    cdef tree.xmlNode* top
+    cdef list out = []
+    if not n_wanted:
         return out
-    n_wanted = len(wanted)
     holders = <size_t*> malloc(n_wanted * sizeof(size_t))
     if holders is NULL:
         raise MemoryError()
@@ -351,10 +447,21 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
     for address in wanted:
         holders[i] = address
         i += 1
-    qsort(holders, n_wanted, sizeof(size_t), _compare_nodes)
     try:
+        if n_wanted <= _FEW_TO_ORDER:
+            for i in range(1, n_wanted):  # insertion sort by place
+                moved = holders[i]
+                j = i
+                while j > 0 and _precedes(<tree.xmlNode*> moved, <tree.xmlNode*> holders[j - 1]):
+                    holders[j] = holders[j - 1]
+                    j -= 1
+                holders[j] = moved
+            for i in range(n_wanted):
+                out.append(elementFactory(root._doc, <tree.xmlNode*> holders[i]))
+            return out
+        qsort(holders, n_wanted, sizeof(size_t), _compare_nodes)
         # The holders may lie above root (ancestor::*): walk from the top of the document.
-        node = top
+        node = root._c_node
         while node.parent is not NULL and node.parent.type == tree.XML_ELEMENT_NODE:
             node = node.parent
         top = node
@@ -364,9 +471,41 @@ def text_holders(_Element root not None, needles, hidden_parents, inline_tags):
                 if len(out) == n_wanted:
                     break
             node = next_element(node, top)
+        return out
     finally:
         free(holders)
-    return out
+
+
+cdef Py_ssize_t _depth(tree.xmlNode* node) noexcept:
+    cdef Py_ssize_t depth = 0
+    while node.parent is not NULL:
+        node = node.parent
+        depth += 1
+    return depth
+
+
+cdef bint _precedes(tree.xmlNode* a, tree.xmlNode* b) noexcept:
+    """Whether element ``a`` comes before element ``b`` (another of the same document)
+    in document order: an ancestor before its descendants, else by the order of the
+    children where their ancestor lines meet."""
+    cdef Py_ssize_t depth_a = _depth(a), depth_b = _depth(b)
+    while depth_b > depth_a:
+        b = b.parent
+        depth_b -= 1
+        if b == a:
+            return True
+    while depth_a > depth_b:
+        a = a.parent
+        depth_a -= 1
+        if a == b:
+            return False
+    while a.parent != b.parent:
+        a, b = a.parent, b.parent
+    while a is not NULL:
+        a = a.next
+        if a == b:
+            return True
+    return False
 
 
 cdef int _append(bytearray buffer, const char* text) except -1:
@@ -832,6 +971,35 @@ cdef object _attribute(tree.xmlNode* node, const char* name):
     cdef tree.xmlAttr* attr = _find_attr(node, name)
     return _attr_value(attr) if attr is not NULL else None
 
+
+
+def meta_index(list metas not None):
+    """``extract.dom.meta_index_pure``: each ``<meta>``'s clean value (``content``, else
+    ``value``) listed under every lower-case name its ``property``, ``name`` and
+    ``itemprop`` give, in document order."""
+    cdef dict out = {}
+    cdef _Element el
+    cdef tree.xmlNode* node
+    cdef object value, names, found
+    for el in metas:
+        node = el._c_node
+        value = _attribute(node, "content")
+        if not value:
+            value = _attribute(node, "value")
+        value = _clean(value)
+        if not value:
+            continue
+        for names in (_attribute(node, "property"), _attribute(node, "name"),
+                      _attribute(node, "itemprop")):
+            if not names:
+                continue
+            for name in names.lower().split():
+                found = out.get(name)
+                if found is None:
+                    out[name] = [(value, el)]
+                else:
+                    (<list> found).append((value, el))
+    return out
 
 
 def clean(text):

@@ -109,6 +109,22 @@ def with_tag_pure(elements: list, tag: str) -> list:
 with_tag = speedups.choose("with_tag", with_tag_pure)
 
 
+def meta_index_pure(metas: list) -> dict[str, list[tuple[str, object]]]:
+    """(value, element) of the ``metas`` under each name (:meth:`Index.meta_values`)."""
+    index: dict[str, list[tuple[str, object]]] = {}
+    for el in metas:
+        value = clean(el.get("content") or el.get("value"))
+        if not value:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            for name in (el.get(attr) or "").lower().split():
+                index.setdefault(name, []).append((value, el))
+    return index
+
+
+meta_index = speedups.choose("meta_index", meta_index_pure)
+
+
 def parse_html(text: str | None, utf8: bytes | None = None) -> etree._Element | None:
     """The page's tree, from ``text`` or from ``utf8``: the bytes the text was decoded
     from, when it is exactly their UTF-8 decoding
@@ -197,18 +213,34 @@ def descendants(containers, tag: str) -> list:
     return out
 
 
+def _empty_lists(names) -> dict[str, list]:
+    """``{name: [] for name in names}``, at C speed: ``list()`` is called once a name."""
+    return dict(zip(names, iter(list, None), strict=False))
+
+
 class Index:
     """Elements of interest by class token, by tag and with an ``itemprop`` (microdata),
-    each list in document order, gathered in one walk of the tree."""
+    each list in document order, gathered in one walk of the tree.
 
-    __slots__ = ("classes", "tags", "itemprops", "root", "body", "_metas")
+    The compiled walk also notes, in passing, the 2018 template's body blocks
+    (``blocks``, for ``html_body.template_body_texts``) and, given ``holders_of`` (see
+    ``html_parts.publisher_search``), the elements whose text names a publisher
+    (``holders``): each a walk of the page saved. Both are ``None`` where not gathered.
+    """
 
-    def __init__(self, root) -> None:
+    __slots__ = ("classes", "tags", "itemprops", "root", "body", "blocks", "holders", "_metas")
+
+    def __init__(self, root, holders_of: tuple | None = None) -> None:
         self.root = root
-        classes: dict[str, list] = {token: [] for token in INDEX_CLASS_NAMES}
-        tags: dict[str, list] = {tag: [] for tag in TAG_NAMES}
+        classes, tags = _empty_lists(INDEX_CLASS_NAMES), _empty_lists(TAG_NAMES)
         itemprops: list = []
-        index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes, itemprops)
+        if speedups.COMPILED is None:
+            index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes, itemprops)
+            self.blocks = self.holders = None
+        else:
+            self.blocks = speedups.COMPILED.NodeList(root)
+            self.holders = index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes,
+                                          itemprops, self.blocks, BODY_BLOCK, holders_of)
         self.classes, self.tags, self.itemprops = classes, tags, itemprops
         # root.find("body"), without ElementPath's parse and walk.
         self.body = next(root.iterchildren("body"), None) if root.tag == "html" else None
@@ -229,15 +261,7 @@ class Index:
         ``property``, ``name`` or ``itemprop`` (space-separated names each count), its
         value in ``content`` or ``value``."""
         if self._metas is None:
-            metas: dict[str, list[tuple[str, object]]] = {}
-            for el in self.tag("meta"):
-                value = clean(el.get("content") or el.get("value"))
-                if not value:
-                    continue
-                for attr in ("property", "name", "itemprop"):
-                    for name in (el.get(attr) or "").lower().split():
-                        metas.setdefault(name, []).append((value, el))
-            self._metas = metas
+            self._metas = meta_index(self.tag("meta"))
         return self._metas.get(key, [])
 
     def first_meta(self, *keys: str) -> tuple[str, object] | tuple[None, None]:

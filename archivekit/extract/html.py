@@ -25,6 +25,7 @@ from archivekit.extract.html_parts import (
     find_dek,
     find_headline,
     find_url_and_language,
+    publisher_search,
 )
 from archivekit.extract.selectors import apply_selectors, page_profile
 from archivekit.extract.structured import read_structured
@@ -41,10 +42,10 @@ def extract_html(decoded: Decoded, uri: str | None, profiles: ProfileSet,
         return None
     parts = Parts(encoding=decoded.encoding, encoding_clean=decoded.clean,
                   encoding_problem=decoded.problem)
-    index = Index(root)
+    index = Index(root, holders_of=publisher_search(profiles))
     found = read_structured(index)
     find_url_and_language(root, index, parts)
-    banner_el = find_banner_and_footer(root, parts, profiles)
+    banner_el = find_banner_and_footer(root, parts, profiles, index.holders)
     headline_el = find_headline(index, found, parts, banner_el)
     find_dek(index, parts)
     author_els = find_authors(index, found, parts, profiles)

@@ -69,6 +69,16 @@ publisher_holders = (publisher_holders_pure if speedups.COMPILED is None
                      else _publisher_holders_compiled)
 
 
+def publisher_search(profiles: ProfileSet) -> tuple | None:
+    """What the compiled index walk needs to find the publisher holders as it goes
+    (``Index(root, holders_of=...)``), or ``None`` where it does not (the pure path, or
+    more names than the C walk takes)."""
+    names = profiles.publishers
+    if speedups.COMPILED is None or len(names) > MAX_COMPILED_PUBLISHERS:
+        return None
+    return names, HIDDEN_PARENTS, INLINE_TAGS
+
+
 # A banner or footer is a sentence; a candidate's text past this many characters is not
 # read, so nested candidates (each holding the next) cost linear, not quadratic, time.
 MAX_CANDIDATE_CHARS = 100_000
@@ -87,10 +97,11 @@ def _candidate_text(el) -> str | None:
     return clean("".join(pieces))
 
 
-def find_banner_and_footer(root, parts: Parts, profiles: ProfileSet):
-    """Fill the banner and footer parts; return the banner's element."""
+def find_banner_and_footer(root, parts: Parts, profiles: ProfileSet, holders: list | None = None):
+    """Fill the banner and footer parts; return the banner's element. ``holders``: the
+    publisher holders of ``root`` when already found (``Index.holders``)."""
     banner_el = None
-    for el in publisher_holders(root, profiles):
+    for el in holders if holders is not None else publisher_holders(root, profiles):
         found = _candidate_text(el)
         if not found:
             continue
