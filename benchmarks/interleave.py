@@ -73,6 +73,14 @@ def spread(values: list[float]) -> str:
     return f"±{(max(values) - min(values)) / 2 / mid:.0%}" if mid else "n/a"
 
 
+def paired_ratios(fast: list[float], slow: list[float]) -> list[float]:
+    """``fast[i] / slow[i]`` of each round: the two variants ran next to each other, so a
+    slow minute of the machine falls on both; their median is a second estimate beside
+    the ratio of the two medians (which pairs a quiet round of one with a busy one of the
+    other)."""
+    return [f / s for f, s in zip(fast, slow, strict=True) if s]
+
+
 def require(module: str, extra: str = "bench"):
     """Import a peer or stop with a message: a benchmark without its peer is not run."""
     import importlib

@@ -780,3 +780,54 @@ def test_the_image_record_is_what_the_compiled_reader_fills_in():
     fast = READER.images(figures, None, None, 50, split, html_images.Image, html_images._is_lead)
     assert fast == html_images.images_in_pure(figures, PROFILES)
     assert [i.credit for i in fast] == [None, "Jo Bloggs / Reuters", "(AP Photo/Jo Bloggs)"]
+
+
+_CREDITS = st.one_of(st.none(), st.sampled_from(["Jo Bloggs / Reuters", "AP", "", "Getty Images",
+                                                 "Ana Ruiz via AFP", "café/EPA"]), st.text(max_size=12))
+_IMAGES = st.lists(st.builds(assemble.Image, src=st.one_of(st.none(), st.text(max_size=8)),
+                             caption=st.one_of(st.none(), st.text(max_size=12)), credit=_CREDITS,
+                             line=st.one_of(st.none(), st.integers(1, 100_000))), max_size=12)
+
+
+@given(_IMAGES, st.dictionaries(st.sampled_from(["/banner", "/images/1", "/body"]),
+                                st.integers(1, 99), max_size=3))
+def test_image_records_equal(images, lines):
+    """The record's images: the same objects, the same credit lookups in the same order
+    (each credit once a page), the same lines in the same order."""
+    def recording(calls):
+        def agencies_of(credit, profiles):
+            calls.append(credit)
+            return assemble._credit_agency(credit, profiles)
+        return agencies_of
+
+    calls_pure, calls_fast = [], []
+    lines_pure, lines_fast = dict(lines), dict(lines)
+    pure = assemble.image_records_pure(images, recording(calls_pure), PROFILES, lines_pure)
+    fast = compiled.image_records(images, recording(calls_fast), PROFILES, lines_fast)
+    assert fast == pure and [list(r) for r in fast] == [list(r) for r in pure]
+    assert calls_fast == calls_pure and len(set(calls_pure)) == len(calls_pure)
+    assert list(lines_fast.items()) == list(lines_pure.items())
+
+
+def test_image_records_past_the_remembered_pointers():
+    images = [assemble.Image(src=str(i), line=i + 1) for i in range(4100)]
+    lines_pure, lines_fast = {}, {}
+    assemble.image_records_pure(images, assemble._credit_agency, PROFILES, lines_pure)
+    compiled.image_records(images, assemble._credit_agency, PROFILES, lines_fast)
+    assert list(lines_fast.items()) == list(lines_pure.items())
+    assert lines_fast["/images/4099"] == 4100
+
+
+class _Mapping(dict):
+    """A dict subclass (records read back from JSON by another library may be one)."""
+
+
+@given(st.lists(st.one_of(
+    st.fixed_dictionaries({}, optional={"caption": st.one_of(st.none(), st.text(max_size=6)),
+                                        "credit": st.one_of(st.none(), st.text(max_size=6)),
+                                        "src": st.text(max_size=4)}),
+    st.fixed_dictionaries({"caption": st.text(max_size=6)}).map(_Mapping)), max_size=6))
+def test_captions_and_credits_equal(images):
+    fast = compiled.captions_and_credits(images)
+    assert fast == digests.captions_and_credits_pure(images)
+    assert [list(i) for i in fast] == [["caption", "credit"]] * len(images)

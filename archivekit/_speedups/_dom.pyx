@@ -12,6 +12,8 @@ the same as through lxml.
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
 from cpython.unicode cimport (
     PyUnicode_1BYTE_KIND,
     PyUnicode_DATA,
@@ -1661,3 +1663,60 @@ def count_tags(_Element el not None, names):
                 counts[found] += 1
         node = next_element(node, top)
     return counts
+
+
+# --- the record's images (extract.assemble, digests) ------------------------------------
+
+# "/images/0", "/images/1", ...: made once, as a page's images are numbered on every page.
+cdef list _IMAGE_POINTERS = []
+cdef Py_ssize_t _MAX_IMAGE_POINTERS = 4096
+
+
+cdef str _image_pointer(Py_ssize_t index):
+    if index >= _MAX_IMAGE_POINTERS:
+        return f"/images/{index}"
+    while len(_IMAGE_POINTERS) <= index:
+        _IMAGE_POINTERS.append(f"/images/{len(_IMAGE_POINTERS)}")
+    return <str> _IMAGE_POINTERS[index]
+
+
+def image_records(images, agencies_of, profiles, dict lines not None):
+    """``extract.assemble.image_records_pure``: the record's image objects, each credit
+    looked up once a page, and each image's line in ``lines``."""
+    cdef list records = []
+    cdef dict agency_of = {}
+    cdef Py_ssize_t index = 0
+    cdef PyObject* known
+    cdef object image, credit, agency, credited, line
+    for image in images:
+        credit = image.credit
+        known = PyDict_GetItem(agency_of, credit)
+        if known is NULL:
+            credited = agencies_of(credit, profiles)
+            agency = credited[0] if credited else None
+            agency_of[credit] = agency
+        else:
+            agency = <object> known
+        records.append({"src": image.src, "caption": image.caption, "credit": credit,
+                        "credit_agency": agency})
+        line = image.line
+        if line is not None:
+            lines[_image_pointer(index)] = line
+        index += 1
+    return records
+
+
+def captions_and_credits(images):
+    """``digests.captions_and_credits_pure``: each image's caption and credit."""
+    cdef list out = []
+    cdef PyObject* caption
+    cdef PyObject* credit
+    for image in images:
+        if type(image) is dict:
+            caption = PyDict_GetItem(<dict> image, "caption")
+            credit = PyDict_GetItem(<dict> image, "credit")
+            out.append({"caption": <object> caption if caption is not NULL else None,
+                        "credit": <object> credit if credit is not NULL else None})
+        else:
+            out.append({"caption": image.get("caption"), "credit": image.get("credit")})
+    return out

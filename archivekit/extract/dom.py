@@ -260,13 +260,19 @@ class Index:
         """(value, element) of every ``<meta>`` named ``key`` (lower case) by its
         ``property``, ``name`` or ``itemprop`` (space-separated names each count), its
         value in ``content`` or ``value``."""
-        if self._metas is None:
-            self._metas = meta_index(self.tag("meta"))
-        return self._metas.get(key, [])
+        return self.metas().get(key, [])
+
+    def metas(self) -> dict[str, list[tuple[str, object]]]:
+        """Every ``meta_values`` list by its key (made on first use)."""
+        metas = self._metas
+        if metas is None:
+            metas = self._metas = meta_index(self.tag("meta"))
+        return metas
 
     def first_meta(self, *keys: str) -> tuple[str, object] | tuple[None, None]:
+        metas = self.metas()
         for key in keys:
-            if (found := self.meta_values(key)):
+            if (found := metas.get(key)):
                 return found[0]
         return None, None
 

@@ -61,10 +61,10 @@ def _from_meta(index: Index, found: Structured) -> None:
                                              "dcterms.title", "twitter:title", "title",
                                              "sailthru.title", "parsely-title")
     if not found.authors:
+        metas = index.metas()
         for key in ("article:author", "dc:creator", "dcterm:creator", "dcterms.creator",
                     "author", "parsely-author", "sailthru.author", "byl", "og:article:author"):
-            names = [v for v, _ in index.meta_values(key) if not _is_url(v)]
-            if names:
+            if key in metas and (names := [v for v, _ in metas[key] if not _is_url(v)]):
                 found.authors = names
                 break
     if found.date is None:
