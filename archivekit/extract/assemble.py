@@ -343,7 +343,7 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     agencies = _with_bare(find_agencies(bylines + parts.body, profiles), bylines, profiles)
     _mark(lines, "/attribution", parts.authors_line or parts.headline_line)
 
-    images = _images(parts, profiles, lines)
+    images = image_records(parts.images, _credit_agency, profiles, lines)
 
     footer = None
     if parts.footer:
@@ -398,10 +398,6 @@ def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
               or parts.banner_order < parts.headline_order)
     return {"text": parts.banner, "edition": edition, "closed_year": year,
             "matches_profile": matches, "before_headline": before}
-
-
-def _images(parts: Parts, profiles: ProfileSet, lines: dict[str, int]) -> list[dict]:
-    return image_records(parts.images, _credit_agency, profiles, lines)
 
 
 def image_records_pure(images, agencies_of, profiles: ProfileSet,
