@@ -110,7 +110,7 @@ with_tag = speedups.choose("with_tag", with_tag_pure)
 
 
 def meta_index_pure(metas: list) -> dict[str, list[tuple[str, object]]]:
-    """(value, element) of the ``metas`` under each name (:meth:`Index.meta_values`)."""
+    """(value, element) of the ``metas`` under each name (:meth:`Index.metas`)."""
     index: dict[str, list[tuple[str, object]]] = {}
     for el in metas:
         value = clean(el.get("content") or el.get("value"))
@@ -256,14 +256,10 @@ class Index:
     def meta(self, attr: str, value: str) -> list:
         return [el for el in self.tag("meta") if el.get(attr) == value and el.get("content")]
 
-    def meta_values(self, key: str) -> list[tuple[str, object]]:
-        """(value, element) of every ``<meta>`` named ``key`` (lower case) by its
-        ``property``, ``name`` or ``itemprop`` (space-separated names each count), its
-        value in ``content`` or ``value``."""
-        return self.metas().get(key, [])
-
     def metas(self) -> dict[str, list[tuple[str, object]]]:
-        """Every ``meta_values`` list by its key (made on first use)."""
+        """(value, element) of every ``<meta>`` under each name (lower case) it has by its
+        ``property``, ``name`` or ``itemprop`` (space-separated names each count), its
+        value in ``content`` or ``value``; made on first use."""
         metas = self._metas
         if metas is None:
             metas = self._metas = meta_index(self.tag("meta"))
@@ -284,6 +280,6 @@ class Index:
 
 
     def prop(self, name: str) -> list:
-        """Elements whose ``itemprop`` names ``name`` (not ``<meta>``: see meta_values)."""
+        """Elements whose ``itemprop`` names ``name`` (not ``<meta>``: see metas)."""
         return [el for el in self.itemprops
                 if el.tag != "meta" and name in el.get("itemprop").split()]
