@@ -137,8 +137,14 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 def _regular_fd(fd: int, shown: str) -> int:
     """``fd`` if it is a regular file (O_NONBLOCK cleared again), else closed and refused."""
+    return _regular_fd_sized(fd, shown)[0]
+
+
+def _regular_fd_sized(fd: int, shown: str) -> tuple[int, int]:
+    """:func:`_regular_fd` and the file's size, from the one ``fstat``."""
     try:
-        mode = os.fstat(fd).st_mode
+        st = os.fstat(fd)
+        mode = st.st_mode
         if not stat.S_ISREG(mode):
             kind = "a directory" if stat.S_ISDIR(mode) else \
                 "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
@@ -148,7 +154,7 @@ def _regular_fd(fd: int, shown: str) -> int:
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, st.st_size
 
 
 def _link_refused(exc: OSError, shown: str) -> OSError:
@@ -164,13 +170,18 @@ def open_regular(path: str | os.PathLike, *, follow_symlinks: bool = False) -> i
     ``follow_symlinks``; FIFOs and devices are refused without blocking (``O_NONBLOCK``
     on the open, ``fstat`` after it), so a FIFO named ``x.html`` cannot hang a run.
     """
+    return open_regular_sized(path, follow_symlinks=follow_symlinks)[0]
+
+
+def open_regular_sized(path: str | os.PathLike, *, follow_symlinks: bool = False) -> tuple[int, int]:
+    """:func:`open_regular` and the file's size as it was opened (one ``fstat`` for both)."""
     flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow_symlinks else _NOFOLLOW)
     shown = os.fspath(path)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
         raise _link_refused(exc, shown) from None
-    return _regular_fd(fd, shown)
+    return _regular_fd_sized(fd, shown)
 
 
 def open_under(root: str | os.PathLike, name: str, *, follow_symlinks: bool = False) -> int:

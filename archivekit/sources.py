@@ -23,7 +23,7 @@ from archivekit.extract import HTML_SUFFIXES, TEXT_SUFFIXES
 from archivekit.limits import DEFAULT_MAX_PAGE_BYTES
 from archivekit.locations import WARC_SUFFIXES, is_warc_name
 from archivekit.record import Document
-from archivekit.safepath import open_regular, walk_tree
+from archivekit.safepath import open_regular_sized, walk_tree
 
 __all__ = ["WARC_SUFFIXES", "is_warc_name"]  # re-exported: they live in archivekit.locations
 
@@ -140,9 +140,8 @@ def read_file(path: str, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Docume
     try:
         # Links are followed (the caller decided about them when collecting); a FIFO or
         # device is refused without blocking, never read.
-        fd = open_regular(path, follow_symlinks=True)
+        fd, size = open_regular_sized(path, follow_symlinks=True)
         try:
-            size = os.fstat(fd).st_size
             if size > max_page_bytes:
                 return Document(path=path, content=b"",
                                 read_error=f"page is {size:,} bytes, over the limit of "
