@@ -241,7 +241,11 @@ def _with_bare(found: list[str], texts, profiles: ProfileSet) -> list[str]:
 
 def _credit_agency(credit: str | None, profiles: ProfileSet) -> list[str]:
     # Credit lines repeat across a collection ("Name / Reuters"): remember the answers.
-    return _remembered(profiles, ("credit", credit), credit, _agencies_credited, credit, profiles)
+    key = ("credit", credit)
+    found = profiles.remembered.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = _remember(profiles, key, credit, _agencies_credited(credit, profiles))
+    return found
 
 
 def _agencies_credited(credit: str | None, profiles: ProfileSet) -> list[str]:
@@ -249,13 +253,19 @@ def _agencies_credited(credit: str | None, profiles: ProfileSet) -> list[str]:
 
 
 def match_banner(text: str, profiles: ProfileSet) -> re.Match[str] | None:
-    return _remembered(profiles, ("banner", text), text, _first_match, text,
-                       profiles.banner_patterns)
+    return _match(profiles, "banner", text, profiles.banner_patterns)
 
 
 def match_footer(text: str, profiles: ProfileSet) -> re.Match[str] | None:
-    return _remembered(profiles, ("footer", text), text, _first_match, text,
-                       profiles.footer_patterns)
+    return _match(profiles, "footer", text, profiles.footer_patterns)
+
+
+def _match(profiles: ProfileSet, kind: str, text: str, patterns) -> re.Match[str] | None:
+    key = (kind, text)
+    found = profiles.remembered.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = _remember(profiles, key, text, _first_match(text, patterns))
+    return found
 
 
 def _first_match(text: str, patterns) -> re.Match[str] | None:
@@ -274,14 +284,11 @@ _MAX_REMEMBERED, _MAX_REMEMBERED_CHARS = 4096, 1000
 _UNKNOWN = object()
 
 
-def _remembered(profiles: ProfileSet, key: tuple, text: str | None, compute, *args):
-    """``compute(*args)``, remembered per profile set under ``key``: the banner, the notice
-    and the credit lines are the same few sentences across an edition's pages."""
+def _remember(profiles: ProfileSet, key: tuple, text: str | None, value):
+    """``value``, the answer about ``text``, remembered per profile set under ``key`` (the
+    callers look it up there first): the banner, the notice and the credit lines are the
+    same few sentences across an edition's pages."""
     memo = profiles.remembered
-    value = memo.get(key, _UNKNOWN)
-    if value is not _UNKNOWN:
-        return value
-    value = compute(*args)
     if len(text or "") <= _MAX_REMEMBERED_CHARS:
         if len(memo) >= _MAX_REMEMBERED:
             memo.clear()
