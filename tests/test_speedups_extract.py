@@ -67,6 +67,41 @@ def _same_elements(a: list, b: list) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
+def assert_orders_equal(elements: list, where) -> None:
+    """doc_order and descendants: the compiled ones give the pure ones' lists, on
+    elements out of order, repeated, nested in one another and on one line."""
+    samples = [elements, elements[::-1], elements[::3] + elements[::5], elements[-7:] * 2,
+               elements[:1], [], [el for el in elements if el.tag in ("div", "p")][::-2]]
+    for sample in samples:
+        assert _same_elements(dom.doc_order_pure(sample), compiled.doc_order(sample)), where
+        assert _same_elements(dom.doc_order_pure(iter(sample)), compiled.doc_order(iter(sample))), where
+    containers = [el for el in elements if el.tag in ("div", "section", "article", "body")]
+    for sample in (containers, containers[::-1], containers[:3] * 2, elements[:1], []):
+        for tag in ("a", "p", "time", "div", "{x}p", "*"):
+            assert _same_elements(dom.descendants_pure(sample, tag),
+                                  compiled.descendants(sample, tag)), (where, tag)
+
+
+def assert_lookups_equal(root, where) -> None:
+    """The compiled Index lookups answer as the pure ones over the same lists."""
+    fast = compiled.IndexLookups()
+    pure = dom.IndexLookupsPure()
+    tags, classes = _index_lists(dom.index_elements_pure, root)
+    for lookups in (fast, pure):
+        lookups.classes, lookups.tags, lookups._metas = classes, tags, None
+    assert fast.metas() == pure.metas(), where
+    for token in (*dom.CLASS_NAMES, "not-a-class"):
+        for tag in (None, "", "div", "a", "{x}div"):
+            assert _same_elements(fast.cls(token, tag), pure.cls(token, tag)), (where, token, tag)
+        assert fast.cls(token) is not classes.get(token), where  # a copy, as the pure one's
+    for tag in (*dom.TAG_NAMES, "p"):
+        assert _same_elements(fast.tag(tag), pure.tag(tag)), (where, tag)
+    keys = sorted(pure.metas())
+    for ask in ((), ("og:title",), ("nothing", "og:title", "dc:title"), tuple(keys[:3]),
+                tuple(keys[-2:]), ("description", "og:description")):
+        assert fast.first_meta(*ask) == pure.first_meta(*ask), (where, ask)
+
+
 def assert_walks_equal(root, where) -> None:
     """Every compiled walk gives what its reference gives on this tree."""
     if root is None:
@@ -101,6 +136,9 @@ def assert_walks_equal(root, where) -> None:
     for tag in ("div", "p", "a", "section", "{x}div", "", "d\0iv"):
         assert _same_elements(dom.with_tag_pure(elements, tag), compiled.with_tag(elements, tag)), \
             (where, tag)
+
+    assert_orders_equal(elements, where)
+    assert_lookups_equal(root, where)
 
     blocks = [el for el in elements if el.tag in ("div", "p", "span")]
     for sections in ([el for el in elements if el.tag in ("section", "article", "body")],
@@ -303,6 +341,10 @@ def test_the_compiled_functions_refuse_what_is_not_an_element():
         READER.parts(None)
     with pytest.raises(TypeError):
         READER.article_images([None], [], [], None, [], None, html_images._article_image_tail)
+    with pytest.raises(TypeError):
+        compiled.doc_order([None])
+    with pytest.raises(TypeError):
+        compiled.descendants(["<p>"], "p")
 
 
 def _images(page: str):

@@ -7,6 +7,7 @@ Each function here has a pure-Python reference that the tests hold it equal to.
 
 from archivekit._speedups._dom import (
     ImageReader,
+    IndexLookups,
     NodeList,
     captions_and_credits,
     clean,
@@ -14,6 +15,8 @@ from archivekit._speedups._dom import (
     count_spaces,
     count_tags,
     density_walk,
+    descendants,
+    doc_order,
     image_records,
     index_elements,
     joined_ascii,
@@ -38,10 +41,10 @@ try:  # glibc's malloc_usable_size: where it is missing, the parses go without t
 except ImportError:  # pragma: no cover - built with the rest on Linux
     parsemem = None
 
-__all__ = ["ImageReader", "NodeList", "cache_size", "captions_and_credits", "clean",
+__all__ = ["ImageReader", "IndexLookups", "NodeList", "cache_size", "captions_and_credits", "clean",
            "control_bytes", "count_nodes", "count_spaces", "count_tags", "density_walk",
-           "element_texts", "image_records", "index_elements", "joined_ascii", "joined_text",
-           "joined_texts", "meta_index", "parsemem", "set_cache_limit", "simhash",
-           "template_texts", "template_texts_in", "template_texts_of", "text_and_link_chars",
-           "text_holders", "text_stats", "texts_clean_ascii", "texts_containing", "utf8_valid",
-           "with_tag"]
+           "descendants", "doc_order", "element_texts", "image_records", "index_elements",
+           "joined_ascii", "joined_text", "joined_texts", "meta_index", "parsemem",
+           "set_cache_limit", "simhash", "template_texts", "template_texts_in",
+           "template_texts_of", "text_and_link_chars", "text_holders", "text_stats",
+           "texts_clean_ascii", "texts_containing", "utf8_valid", "with_tag"]

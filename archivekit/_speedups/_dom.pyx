@@ -1187,6 +1187,113 @@ cdef inline bint _among(const _Item* items, Py_ssize_t count, size_t node) noexc
     return _among_items(items, count, node) >= 0
 
 
+cdef list _doc_order(list elements):
+    """``extract.dom.doc_order_pure`` of lxml elements: each once, by source line when the
+    lines are all known and distinct, else in the order of a walk of the whole tree."""
+    cdef Py_ssize_t count = len(elements), unique = 0, i, found
+    cdef _Item* items
+    cdef _Item* by_line
+    cdef bint distinct = True
+    cdef list ordered
+    cdef tree.xmlNode* node
+    cdef tree.xmlNode* top
+    cdef object line
+    items = <_Item*> malloc((2 * count + 1) * sizeof(_Item))
+    if items is NULL:
+        raise MemoryError()
+    try:
+        # The elements each once (sorted by node).
+        for i in range(count):
+            items[i].node = <size_t> (<_Element> elements[i])._c_node
+            items[i].index = i
+        _sort_items(items, count, False)
+        for i in range(count):
+            if unique == 0 or items[i].node != items[unique - 1].node:
+                items[unique] = items[i]
+                unique += 1
+        by_line = items + count
+        for i in range(unique if unique > 1 else 0):
+            line = (<_Element> elements[items[i].index]).sourceline
+            if line is None:
+                distinct = False
+                break
+            by_line[i] = items[i]
+            by_line[i].line = line
+        if distinct and unique > 1:
+            _sort_items(by_line, unique, True)
+            for i in range(1, unique):
+                if by_line[i].line == by_line[i - 1].line:
+                    distinct = False
+                    break
+        if unique < 2:
+            return [elements[items[i].index] for i in range(unique)]
+        if distinct:
+            return [elements[by_line[i].index] for i in range(unique)]
+        ordered = []
+        top = (<_Element> elements[0].getroottree().getroot())._c_node
+        node = top
+        while node is not NULL:
+            found = _among_items(items, unique, <size_t> node)
+            if found >= 0:
+                ordered.append(elements[items[found].index])
+                if len(ordered) == unique:
+                    break
+            node = next_element(node, top)
+        return ordered
+    finally:
+        free(items)
+
+
+def doc_order(elements):
+    """``extract.dom.doc_order_pure``: the elements in document order, each once."""
+    cdef list checked = []
+    for item in elements:
+        checked.append(_element(item))
+    return _doc_order(checked)
+
+
+def descendants(containers, str tag not None):
+    """``extract.dom.descendants_pure``: the ``tag`` elements inside ``containers`` (each
+    container itself included, as ``iter`` does), in the containers' order and document
+    order within each, each once; for a tag without a namespace."""
+    cdef list checked = [], out = []
+    cdef set seen = None
+    cdef bytes name = tag.encode("utf-8")
+    cdef const char* wanted = PyBytes_AS_STRING(name)
+    cdef _Element container
+    cdef tree.xmlNode* node
+    cdef tree.xmlNode* top
+    if tag.startswith("{") or b"\0" in name or tag in ("*", ""):
+        return _descendants_by_lxml(containers, tag)
+    for item in containers:
+        checked.append(_element(item))
+    if len(checked) > 1:
+        seen = set()
+    for container in checked:
+        top = container._c_node
+        node = top
+        while node is not NULL:
+            if _named(node, wanted):
+                if seen is None:
+                    out.append(elementFactory(container._doc, node))
+                elif <size_t> node not in seen:
+                    seen.add(<size_t> node)
+                    out.append(elementFactory(container._doc, node))
+            node = next_element(node, top)
+    return out
+
+
+def _descendants_by_lxml(containers, tag):
+    seen = set()
+    out = []
+    for container in containers:
+        for el in container.iter(tag):
+            if id(el) not in seen:
+                seen.add(id(el))
+                out.append(el)
+    return out
+
+
 cdef bint _few_words(str text, Py_ssize_t most) except -1:
     """``len(text.split()) <= most`` (a clean ASCII text's words counted in C)."""
     cdef const unsigned char* p
@@ -1371,13 +1478,9 @@ cdef class ImageReader:
         cdef tree.xmlNode* node
         cdef tree.xmlNode* ancestor
         cdef tree.xmlNode* scope_node = NULL
-        cdef tree.xmlNode* top
-        cdef _Item* items = NULL
-        cdef _Item* by_line = NULL
         cdef _Item* marks = NULL  # the skipped elements, then the ones holding them
-        cdef Py_ssize_t count = 0, unique = 0, skips = 0, holders = 0, i, found
-        cdef bint in_scope, is_block, refused, distinct
-        cdef object line
+        cdef Py_ssize_t skips = 0, holders = 0, i
+        cdef bint in_scope, is_block, refused
         for item in figures:
             el = _element(item)
             elements.append(el)
@@ -1398,55 +1501,11 @@ cdef class ImageReader:
                 ancestor = ancestor.parent
         if scope is not None:
             scope_node = (<_Element?> scope)._c_node
-        count = len(elements)
-        items = <_Item*> malloc((2 * count + 1) * sizeof(_Item))
         marks = <_Item*> malloc((skips + holders + 1) * sizeof(_Item))
-        if items is NULL or marks is NULL:
-            free(items)
-            free(marks)
+        if marks is NULL:
             raise MemoryError()
         try:
-            # The elements each once (sorted by node).
-            for i in range(count):
-                items[i].node = <size_t> (<_Element> elements[i])._c_node
-                items[i].index = i
-            _sort_items(items, count, False)
-            for i in range(count):
-                if unique == 0 or items[i].node != items[unique - 1].node:
-                    items[unique] = items[i]
-                    unique += 1
-            # doc_order: by source line when the lines are all known and distinct, else
-            # by a walk of the whole tree.
-            by_line = items + count
-            distinct = True
-            for i in range(unique if unique > 1 else 0):
-                line = (<_Element> elements[items[i].index]).sourceline
-                if line is None:
-                    distinct = False
-                    break
-                by_line[i] = items[i]
-                by_line[i].line = line
-            if distinct and unique > 1:
-                _sort_items(by_line, unique, True)
-                for i in range(1, unique):
-                    if by_line[i].line == by_line[i - 1].line:
-                        distinct = False
-                        break
-            if unique < 2:
-                ordered = [elements[items[i].index] for i in range(unique)]
-            elif distinct:
-                ordered = [elements[by_line[i].index] for i in range(unique)]
-            else:
-                ordered = []
-                top = (<_Element> elements[0].getroottree().getroot())._c_node
-                node = top
-                while node is not NULL:
-                    found = _among_items(items, unique, <size_t> node)
-                    if found >= 0:
-                        ordered.append(elements[items[found].index])
-                        if len(ordered) == unique:
-                            break
-                    node = next_element(node, top)
+            ordered = _doc_order(elements)
             i = 0
             for el in skipping:
                 marks[i].node = <size_t> el._c_node
@@ -1489,7 +1548,6 @@ cdef class ImageReader:
                 elif tail(el, in_scope, lead):
                     out.append(el)
         finally:
-            free(items)
             free(marks)
         return out
 
@@ -1720,3 +1778,37 @@ def captions_and_credits(images):
         else:
             out.append({"caption": image.get("caption"), "credit": image.get("credit")})
     return out
+
+
+cdef class IndexLookups:
+    """``extract.dom.IndexLookupsPure``: the lookups of ``extract.dom.Index`` (its base
+    class when the compiled core is in use), each a C method over the lists the index
+    walk filled in."""
+    cdef public dict classes, tags
+    cdef public object itemprops, root, body, blocks, holders, _metas
+
+    def cls(self, str token, tag=None):
+        found = self.classes.get(token)
+        if found is None:
+            return []
+        if tag:
+            return with_tag(<list> found, tag)
+        return list(<list> found)
+
+    def tag(self, tag):
+        found = self.tags.get(tag)
+        return [] if found is None else found
+
+    def metas(self):
+        if self._metas is None:
+            found = self.tags.get("meta")
+            self._metas = meta_index([] if found is None else found)
+        return self._metas
+
+    def first_meta(self, *keys):
+        cdef dict metas = self.metas()
+        for key in keys:
+            found = metas.get(key)
+            if found:
+                return found[0]
+        return None, None

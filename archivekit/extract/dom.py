@@ -179,7 +179,7 @@ def inside(el, tag: str, token: str | None = None) -> bool:
     return any(token is None or has_class(a, token) for a in el.iterancestors(tag))
 
 
-def doc_order(elements) -> list:
+def doc_order_pure(elements) -> list:
     """Elements sorted in document order, each once (the lists are short).
 
     Distinct source lines settle the order; elements sharing a line (minified pages)
@@ -201,7 +201,7 @@ def doc_order(elements) -> list:
     return ordered
 
 
-def descendants(containers, tag: str) -> list:
+def descendants_pure(containers, tag: str) -> list:
     """``tag`` elements inside ``containers`` in document order, each once."""
     seen: set[int] = set()
     out = []
@@ -213,38 +213,20 @@ def descendants(containers, tag: str) -> list:
     return out
 
 
+doc_order = speedups.choose("doc_order", doc_order_pure)
+descendants = speedups.choose("descendants", descendants_pure)
+
+
 def _empty_lists(names) -> dict[str, list]:
     """``{name: [] for name in names}``, at C speed: ``list()`` is called once a name."""
     return dict(zip(names, iter(list, None), strict=False))
 
 
-class Index:
-    """Elements of interest by class token, by tag and with an ``itemprop`` (microdata),
-    each list in document order, gathered in one walk of the tree.
-
-    The compiled walk also notes, in passing, the 2018 template's body blocks
-    (``blocks``, for ``html_body.template_body_texts``) and, given ``holders_of`` (see
-    ``html_parts.publisher_search``), the elements whose text names a publisher
-    (``holders``): each a walk of the page saved. Both are ``None`` where not gathered.
-    """
+class IndexLookupsPure:
+    """The lookups of :class:`Index` over the lists its walk filled in (the reference for
+    the compiled core's ``IndexLookups``, which is Index's base class where it is used)."""
 
     __slots__ = ("classes", "tags", "itemprops", "root", "body", "blocks", "holders", "_metas")
-
-    def __init__(self, root, holders_of: tuple | None = None) -> None:
-        self.root = root
-        classes, tags = _empty_lists(INDEX_CLASS_NAMES), _empty_lists(TAG_NAMES)
-        itemprops: list = []
-        if speedups.COMPILED is None:
-            index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes, itemprops)
-            self.blocks = self.holders = None
-        else:
-            self.blocks = speedups.COMPILED.NodeList(root)
-            self.holders = index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes,
-                                          itemprops, self.blocks, BODY_BLOCK, holders_of)
-        self.classes, self.tags, self.itemprops = classes, tags, itemprops
-        # root.find("body"), without ElementPath's parse and walk.
-        self.body = next(root.iterchildren("body"), None) if root.tag == "html" else None
-        self._metas: dict[str, list[tuple[str, object]]] | None = None
 
     def cls(self, token: str, tag: str | None = None) -> list:
         found = self.classes.get(token, [])
@@ -252,9 +234,6 @@ class Index:
 
     def tag(self, tag: str) -> list:
         return self.tags.get(tag, [])
-
-    def meta(self, attr: str, value: str) -> list:
-        return [el for el in self.tag("meta") if el.get(attr) == value and el.get("content")]
 
     def metas(self) -> dict[str, list[tuple[str, object]]]:
         """(value, element) of every ``<meta>`` under each name (lower case) it has by its
@@ -272,12 +251,43 @@ class Index:
                 return found[0]
         return None, None
 
+
+class Index(speedups.choose("IndexLookups", IndexLookupsPure)):
+    """Elements of interest by class token, by tag and with an ``itemprop`` (microdata),
+    each list in document order, gathered in one walk of the tree.
+
+    The compiled walk also notes, in passing, the 2018 template's body blocks
+    (``blocks``, for ``html_body.template_body_texts``) and, given ``holders_of`` (see
+    ``html_parts.publisher_search``), the elements whose text names a publisher
+    (``holders``): each a walk of the page saved. Both are ``None`` where not gathered.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, root, holders_of: tuple | None = None) -> None:
+        self.root = root
+        classes, tags = _empty_lists(INDEX_CLASS_NAMES), _empty_lists(TAG_NAMES)
+        itemprops: list = []
+        if speedups.COMPILED is None:
+            index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes, itemprops)
+            self.blocks = self.holders = None
+        else:
+            self.blocks = speedups.COMPILED.NodeList(root)
+            self.holders = index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes,
+                                          itemprops, self.blocks, BODY_BLOCK, holders_of)
+        self.classes, self.tags, self.itemprops = classes, tags, itemprops
+        # root.find("body"), without ElementPath's parse and walk.
+        self.body = next(root.iterchildren("body"), None) if root.tag == "html" else None
+        self._metas: dict[str, list[tuple[str, object]]] | None = None
+
+    def meta(self, attr: str, value: str) -> list:
+        return [el for el in self.tag("meta") if el.get(attr) == value and el.get("content")]
+
     @property
     def rel_author(self) -> list:
         """``<a>`` and ``<link>`` elements with ``rel=author``."""
         return [a for a in _X_LINKS_WITH_REL(self.root) + self.tags["link"]
                 if "author" in (a.get("rel") or "").split()]
-
 
     def prop(self, name: str) -> list:
         """Elements whose ``itemprop`` names ``name`` (not ``<meta>``: see metas)."""
