@@ -23,15 +23,12 @@ drivers that use the pool live with their verbs: :func:`archivekit.checker.check
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -191,6 +188,10 @@ def collector_paused() -> Iterator[None]:
 
 
 def _run_pool(paths, worker, many, recipe, max_page_bytes, processes, chunk) -> Iterator:
+    # Imported here: a --jobs 1 run (and every start-up) does without them (~10 ms).
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = ProcessPoolExecutor(max_workers=processes, mp_context=_context(),
                                initializer=_init_worker, initargs=(recipe,))
     window = 2 * processes + 2
@@ -233,6 +234,8 @@ def _context():
     # fork is fastest (workers inherit the imported modules and need no __main__
     # import), but forking while another thread runs can deadlock a child: then
     # forkserver (Linux) or spawn, which start clean processes.
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -303,6 +306,8 @@ def _init_worker(recipe) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _state = recipe.build()
     if getattr(recipe, "close", None) is not None:
+        import multiprocessing.util
+
         multiprocessing.util.Finalize(None, _close, args=(recipe, _state), exitpriority=10)
 
 

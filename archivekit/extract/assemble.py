@@ -46,7 +46,13 @@ clean = speedups.choose("clean", clean_pure)
 # White space other than the single space: what clean() would collapse. str.split()
 # splits on every one of these; the ASCII ones are all an ASCII text can hold.
 _ASCII_SPACE = ("\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
-_OTHER_SPACE = tuple(chr(c) for c in range(128, 0x3001) if chr(c).isspace())
+
+
+@cache
+def _other_space() -> tuple[str, ...]:
+    # Made on first use (a non-ASCII text): the scan of 12,000 code points is 4 ms of
+    # every start-up otherwise.
+    return tuple(chr(c) for c in range(128, 0x3001) if chr(c).isspace())
 
 
 def clean_all(texts: list[str | None]) -> list[str | None]:
@@ -65,7 +71,7 @@ def texts_need_cleaning_pure(texts: list[str]) -> bool:
     ascii_only = joined.isascii()
     return bool(not joined or joined[0] == " " or joined[-1] == " " or "  " in joined
                 or any(space in joined for space in _ASCII_SPACE)
-                or (not ascii_only and (any(space in joined for space in _OTHER_SPACE)
+                or (not ascii_only and (any(space in joined for space in _other_space())
                                         or not unicodedata.is_normalized("NFC", joined))))
 
 
