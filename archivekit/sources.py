@@ -99,14 +99,13 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[str | UnlistedDir]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         # os.walk lists symlinked files too: they may point out of the collection.
         links = () if follow_symlinks else _links_in(dirpath, filenames)
+        prefix = os.path.join(dirpath, "")  # os.path.join(dirpath, name) is prefix + name
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             lowered = name.lower()
-            if lowered.endswith(ARTICLE_SUFFIXES) or is_warc_name(lowered):
-                path = os.path.join(dirpath, name)
-                if name not in links:
-                    yield path
+            if (lowered.endswith(ARTICLE_SUFFIXES) or is_warc_name(lowered)) and name not in links:
+                yield prefix + name
     for exc in errors:
         # A sub-directory we could not list: report it as an unreadable input.
         yield UnlistedDir(str(exc.filename), str(exc.strerror))
