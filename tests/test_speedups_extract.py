@@ -83,17 +83,20 @@ def assert_orders_equal(elements: list, where) -> None:
 
 
 def assert_lookups_equal(root, where) -> None:
-    """The compiled Index lookups answer as the pure ones over the same lists."""
-    fast = compiled.IndexLookups()
-    pure = dom.IndexLookupsPure()
-    tags, classes = _index_lists(dom.index_elements_pure, root)
-    for lookups in (fast, pure):
-        lookups.classes, lookups.tags, lookups._metas = classes, tags, None
+    """The compiled Index's walk and lookups give what the pure ones give."""
+    fast, pure = compiled.IndexLookups(), dom.IndexLookupsPure()
+    fast.fill(root, dom.TAG_NAMES, dom.CLASS_NAMES, dom.BODY_BLOCK)
+    pure.fill(root, dom.TAG_NAMES, dom.CLASS_NAMES, dom.BODY_BLOCK)
+    assert fast.root is pure.root and fast.body is pure.body, where
+    assert list(fast.tags) == list(pure.tags) and list(fast.classes) == list(pure.classes), where
+    assert _same_elements(fast.itemprops, pure.itemprops), where
+    assert pure.blocks is None and pure.holders is None and fast.holders is None, where
+    assert len(fast.blocks) == len(dom.with_tag_pure(pure.classes[dom.BODY_BLOCK], "div")), where
     assert fast.metas() == pure.metas(), where
     for token in (*dom.CLASS_NAMES, "not-a-class"):
         for tag in (None, "", "div", "a", "{x}div"):
             assert _same_elements(fast.cls(token, tag), pure.cls(token, tag)), (where, token, tag)
-        assert fast.cls(token) is not classes.get(token), where  # a copy, as the pure one's
+        assert fast.cls(token) is not fast.classes.get(token), where  # a copy, as the pure one's
     for tag in (*dom.TAG_NAMES, "p"):
         assert _same_elements(fast.tag(tag), pure.tag(tag)), (where, tag)
     keys = sorted(pure.metas())
@@ -849,6 +852,14 @@ def test_image_records_equal(images, lines):
     assert fast == pure and [list(r) for r in fast] == [list(r) for r in pure]
     assert calls_fast == calls_pure and len(set(calls_pure)) == len(calls_pure)
     assert list(lines_fast.items()) == list(lines_pure.items())
+    # With the answers remembered for some credits: those are not asked again.
+    remembered = {("credit", credit): ["Remembered Agency"] for credit in calls_pure[::2]}
+    remembered[("banner", "x")] = None
+    calls_pure, calls_fast = [], []
+    pure = assemble.image_records_pure(images, recording(calls_pure), PROFILES, {}, remembered)
+    fast = compiled.image_records(images, recording(calls_fast), PROFILES, {}, remembered)
+    assert fast == pure and calls_fast == calls_pure
+    assert not {("credit", credit) for credit in calls_pure} & set(remembered)
 
 
 def test_image_records_past_the_remembered_pointers():

@@ -1738,19 +1738,21 @@ cdef str _image_pointer(Py_ssize_t index):
     return <str> _IMAGE_POINTERS[index]
 
 
-def image_records(images, agencies_of, profiles, dict lines not None):
+def image_records(images, agencies_of, profiles, dict lines not None, dict remembered=None):
     """``extract.assemble.image_records_pure``: the record's image objects, each credit
-    looked up once a page, and each image's line in ``lines``."""
+    looked up once a page (in ``remembered`` first), and each image's line in ``lines``."""
     cdef list records = []
     cdef dict agency_of = {}
     cdef Py_ssize_t index = 0
     cdef PyObject* known
+    cdef PyObject* answer
     cdef object image, credit, agency, credited, line
     for image in images:
         credit = image.credit
         known = PyDict_GetItem(agency_of, credit)
         if known is NULL:
-            credited = agencies_of(credit, profiles)
+            answer = NULL if remembered is None else PyDict_GetItem(remembered, ("credit", credit))
+            credited = agencies_of(credit, profiles) if answer is NULL else <object> answer
             agency = credited[0] if credited else None
             agency_of[credit] = agency
         else:
@@ -1786,6 +1788,28 @@ cdef class IndexLookups:
     walk filled in."""
     cdef public dict classes, tags
     cdef public object itemprops, root, body, blocks, holders, _metas
+
+    def fill(self, _Element root not None, tuple tag_names not None,
+             tuple class_names not None, str block_token, holders_of=None):
+        """The index walk (:func:`index_elements`, noting the ``block_token`` blocks and
+        the publisher holders in passing) and the page's ``<body>``."""
+        cdef tree.xmlNode* child
+        self.root = root
+        self.classes = {name: [] for name in class_names}
+        self.tags = {name: [] for name in tag_names}
+        self.itemprops = []
+        self.blocks = NodeList(root)
+        self.holders = index_elements(root, tag_names, class_names, self.tags, self.classes,
+                                      self.itemprops, self.blocks, block_token, holders_of)
+        self.body = None
+        if _named(root._c_node, "html"):  # root.find("body"), without ElementPath
+            child = root._c_node.children
+            while child is not NULL:
+                if child.type == tree.XML_ELEMENT_NODE and _named(child, "body"):
+                    self.body = elementFactory(root._doc, child)
+                    break
+                child = child.next
+        self._metas = None
 
     def cls(self, str token, tag=None):
         found = self.classes.get(token)

@@ -356,7 +356,7 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     agencies = _with_bare(find_agencies(bylines + parts.body, profiles), bylines, profiles)
     _mark(lines, "/attribution", parts.authors_line or parts.headline_line)
 
-    images = image_records(parts.images, _credit_agency, profiles, lines)
+    images = image_records(parts.images, _credit_agency, profiles, lines, profiles.remembered)
 
     footer = None
     if parts.footer:
@@ -413,10 +413,11 @@ def _banner(parts: Parts, banner_match, profile: Profile | None) -> dict | None:
             "matches_profile": matches, "before_headline": before}
 
 
-def image_records_pure(images, agencies_of, profiles: ProfileSet,
-                       lines: dict[str, int]) -> list[dict]:
+def image_records_pure(images, agencies_of, profiles: ProfileSet, lines: dict[str, int],
+                       remembered: dict | None = None) -> list[dict]:
     """The record's images, each credit's agency the first of ``agencies_of(credit,
-    profiles)``; each image's source line noted in ``lines``."""
+    profiles)``; each image's source line noted in ``lines``. ``remembered``: answers of
+    ``agencies_of`` already known, under ``("credit", credit)``, read before calling it."""
     records = []
     # A page's images mostly share a credit line or two: each is looked up once here.
     agency_of: dict[str | None, str | None] = {}
@@ -424,7 +425,9 @@ def image_records_pure(images, agencies_of, profiles: ProfileSet,
         credit = image.credit
         agency = agency_of.get(credit, _UNKNOWN)
         if agency is _UNKNOWN:
-            credited = agencies_of(credit, profiles)
+            credited = _UNKNOWN if remembered is None else remembered.get(("credit", credit), _UNKNOWN)
+            if credited is _UNKNOWN:
+                credited = agencies_of(credit, profiles)
             agency = agency_of[credit] = credited[0] if credited else None
         records.append({  # both extractors give captions and credits through clean()
             "src": image.src,

@@ -99,9 +99,6 @@ def index_elements_pure(root, tag_names, class_names, tags: dict, classes: dict,
                         bucket.append(el)
 
 
-index_elements = speedups.choose("index_elements", index_elements_pure)
-
-
 def with_tag_pure(elements: list, tag: str) -> list:
     return [el for el in elements if el.tag == tag]
 
@@ -228,6 +225,21 @@ class IndexLookupsPure:
 
     __slots__ = ("classes", "tags", "itemprops", "root", "body", "blocks", "holders", "_metas")
 
+    def fill(self, root, tag_names: tuple, class_names: tuple, block_token: str | None,
+             holders_of: tuple | None = None) -> None:
+        """The index walk and the page's ``<body>``. The compiled walk also notes the
+        ``block_token`` blocks and the publisher holders in passing; this one leaves both
+        ``None`` (the callers find them themselves)."""
+        self.root = root
+        classes, tags = _empty_lists(class_names), _empty_lists(tag_names)
+        itemprops: list = []
+        index_elements_pure(root, tag_names, class_names, tags, classes, itemprops)
+        self.classes, self.tags, self.itemprops = classes, tags, itemprops
+        self.blocks = self.holders = None
+        # root.find("body"), without ElementPath's parse and walk.
+        self.body = next(root.iterchildren("body"), None) if root.tag == "html" else None
+        self._metas = None
+
     def cls(self, token: str, tag: str | None = None) -> list:
         found = self.classes.get(token, [])
         return with_tag(found, tag) if tag else list(found)
@@ -265,20 +277,7 @@ class Index(speedups.choose("IndexLookups", IndexLookupsPure)):
     __slots__ = ()
 
     def __init__(self, root, holders_of: tuple | None = None) -> None:
-        self.root = root
-        classes, tags = _empty_lists(INDEX_CLASS_NAMES), _empty_lists(TAG_NAMES)
-        itemprops: list = []
-        if speedups.COMPILED is None:
-            index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes, itemprops)
-            self.blocks = self.holders = None
-        else:
-            self.blocks = speedups.COMPILED.NodeList(root)
-            self.holders = index_elements(root, TAG_NAMES, INDEX_CLASS_NAMES, tags, classes,
-                                          itemprops, self.blocks, BODY_BLOCK, holders_of)
-        self.classes, self.tags, self.itemprops = classes, tags, itemprops
-        # root.find("body"), without ElementPath's parse and walk.
-        self.body = next(root.iterchildren("body"), None) if root.tag == "html" else None
-        self._metas: dict[str, list[tuple[str, object]]] | None = None
+        self.fill(root, TAG_NAMES, INDEX_CLASS_NAMES, BODY_BLOCK, holders_of)
 
     def meta(self, attr: str, value: str) -> list:
         return [el for el in self.tag("meta") if el.get(attr) == value and el.get("content")]
