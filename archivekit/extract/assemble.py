@@ -352,7 +352,8 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     _mark(lines, "/date_published", parts.date_line)
     _mark(lines, "/published_before_closure", parts.date_line)
 
-    bylines = [b for b in (clean(a) for a in parts.authors + parts.wire_bylines) if b]
+    authors = [a for a in map(clean, parts.authors) if a]
+    bylines = authors + [b for b in map(clean, parts.wire_bylines) if b]
     agencies = _with_bare(find_agencies(bylines + parts.body, profiles), bylines, profiles)
     _mark(lines, "/attribution", parts.authors_line or parts.headline_line)
 
@@ -369,8 +370,7 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
     _mark(lines, "/headline", parts.headline_line)
     _mark(lines, "/body", parts.body_line)
     _mark(lines, "/parse", 1)
-    for pointer, line in parts.where_missing.items():
-        lines.setdefault(pointer, line)
+    lines = {**parts.where_missing, **lines}  # a part found points at itself
 
     data = {
         "url": parts.url or uri,
@@ -382,7 +382,7 @@ def assemble(parts: Parts, *, uri: str | None, profiles: ProfileSet,
         "banner": banner,
         "headline": parts.headline,
         "dek": parts.dek,
-        "authors": [a for a in (clean(a) for a in parts.authors) if a],
+        "authors": authors,
         "attribution": {"bylines": bylines, "agencies": agencies},
         "date_published": published,
         "published_before_closure": _before_closure(published_dt, profile),
