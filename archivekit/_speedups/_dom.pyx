@@ -1264,7 +1264,11 @@ def descendants(containers, str tag not None):
     cdef tree.xmlNode* node
     cdef tree.xmlNode* top
     if tag.startswith("{") or b"\0" in name or tag in ("*", ""):
-        return _descendants_by_lxml(containers, tag)
+        # Namespaces and wildcards are lxml's to match: the reference itself (imported
+        # here, as extract.dom imports this module).
+        from archivekit.extract.dom import descendants_pure
+
+        return descendants_pure(containers, tag)
     for item in containers:
         checked.append(_element(item))
     if len(checked) > 1:
@@ -1280,17 +1284,6 @@ def descendants(containers, str tag not None):
                     seen.add(<size_t> node)
                     out.append(elementFactory(container._doc, node))
             node = next_element(node, top)
-    return out
-
-
-def _descendants_by_lxml(containers, tag):
-    seen = set()
-    out = []
-    for container in containers:
-        for el in container.iter(tag):
-            if id(el) not in seen:
-                seen.add(id(el))
-                out.append(el)
     return out
 
 
